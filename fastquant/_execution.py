@@ -1,0 +1,69 @@
+"""How kernels are launched safely from any Python thread and after ``fork``.
+
+numba's threading layer is chosen process-wide at the first parallel launch and
+fastquant never changes that choice. It adapts to the layer instead:
+
+* ``workqueue`` aborts the process when two Python threads launch at once, so its
+  launches (and every launch before the layer is known) are serialised by a lock;
+* GNU OpenMP (``omp``) kills a forked child at its first parallel launch when the
+  parent had already used it, so such a child runs the serial twins of the kernels.
+"""
+
+import os
+import threading
+
+import numba
+
+from ._jit import serial_twin
+
+_launch_lock = threading.Lock()
+_known_layer = None
+_serial_only = False
+
+
+def _current_layer():
+    try:
+        return numba.threading_layer()
+    except ValueError:  # no parallel launch has happened yet in this process
+        return None
+
+
+def _after_fork_in_child():
+    global _launch_lock, _serial_only
+    _launch_lock = threading.Lock()
+    if _current_layer() == "omp":
+        _serial_only = True
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def launch(kernel, *args):
+    """Run a parallel ``kernel`` (or its serial twin where parallelism is unsafe).
+
+    Parameters
+    ----------
+    kernel : numba dispatcher
+        A kernel created by ``fastquant._jit.kernel``.
+    *args
+        Its arguments.
+
+    Returns
+    -------
+    object
+        Whatever the kernel returns.
+    """
+    global _known_layer
+    if _serial_only:
+        return serial_twin(kernel)(*args)
+    if _known_layer is None or _known_layer == "workqueue":
+        with _launch_lock:
+            result = kernel(*args)
+            _known_layer = _current_layer()
+        return result
+    return kernel(*args)
+
+
+def serial_only():
+    """True in a forked child whose parent had started GNU OpenMP threads."""
+    return _serial_only
