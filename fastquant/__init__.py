@@ -1,7 +1,9 @@
 """fastquant: k-means colour quantization, a faster and exact drop-in for cv2.kmeans."""
 
+from . import kernels
 from ._kmeans import kmeans
 from ._rng import setRNGSeed
+from .estimator import KMeans
 from .constants import (
     KMEANS_PP_CENTERS,
     KMEANS_RANDOM_CENTERS,
@@ -15,6 +17,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "kmeans",
+    "KMeans",
+    "kernels",
     "setRNGSeed",
     "KMEANS_PP_CENTERS",
     "KMEANS_RANDOM_CENTERS",

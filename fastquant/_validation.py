@@ -31,7 +31,7 @@ class Criteria(NamedTuple):
     eps_sq: float
 
 
-def _require_int(value, name: str) -> int:
+def require_int(value, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     return int(value)
@@ -114,7 +114,7 @@ def as_points(data) -> np.ndarray:
 
 def parse_k(K, n_samples: int) -> int:
     """Number of clusters, 1 <= K <= n_samples."""
-    k = _require_int(K, "K")
+    k = require_int(K, "K")
     if not 1 <= k <= n_samples:
         raise ValueError(
             f"K must be between 1 and the number of points N = {n_samples}, got K = {k}"
@@ -135,8 +135,8 @@ def parse_criteria(criteria, n_clusters: int) -> Criteria:
         raise TypeError(
             f"criteria must have 3 items (type, maxCount, epsilon), got {len(items)}"
         )
-    kind = _require_int(items[0], "criteria type")
-    count = _require_int(items[1], "criteria maxCount")
+    kind = require_int(items[0], "criteria type")
+    count = require_int(items[1], "criteria maxCount")
     epsilon = items[2]
     if isinstance(epsilon, (bool, np.bool_)) or not isinstance(epsilon, numbers.Real):
         raise TypeError(
@@ -162,13 +162,13 @@ def parse_criteria(criteria, n_clusters: int) -> Criteria:
 
 def parse_attempts(attempts, n_clusters: int) -> int:
     """Number of attempts: at least 1, exactly 1 when K == 1."""
-    count = _require_int(attempts, "attempts")
+    count = require_int(attempts, "attempts")
     return 1 if n_clusters == 1 else max(count, 1)
 
 
 def parse_flags(flags) -> tuple:
     """``(use_initial_labels, use_kmeanspp)`` from cv2's flag bits."""
-    value = _require_int(flags, "flags")
+    value = require_int(flags, "flags")
     known = KMEANS_USE_INITIAL_LABELS | KMEANS_PP_CENTERS
     if value < 0 or value & ~known:
         raise ValueError(

@@ -1,0 +1,110 @@
+"""Slow, obviously-correct references the kernels and the engine are checked against.
+
+Written straight from the contract (../shared/spec/cv2-kmeans-contract.md) with plain
+Python integers and NumPy, sharing no code with fastquant.
+"""
+
+import numpy as np
+
+
+class MWC:
+    """cv::RNG with Python integers."""
+
+    def __init__(self, seed=0):
+        self.state = seed % 2**64 or 0xFFFFFFFF
+
+    def next(self):
+        self.state = ((self.state & 0xFFFFFFFF) * 4164903690 + (self.state >> 32)) % 2**64
+        return self.state & 0xFFFFFFFF
+
+    def uniform_float(self):
+        return np.float32(self.next()) * np.float32(2.0**-32)
+
+    def uniform_double(self):
+        high = self.next()
+        return float((high << 32) | self.next()) * 2.0**-64
+
+
+def sq_distances(points, centers):
+    """(n, k) float32 squared distances summed feature by feature, in cv2's order."""
+    total = np.zeros((points.shape[0], centers.shape[0]), dtype=np.float32)
+    for j in range(points.shape[1]):
+        t = points[:, j : j + 1] - centers[None, :, j]
+        total += t * t
+    return total
+
+
+def random_centers(points, k, rng):
+    low, high = points.min(axis=0), points.max(axis=0)
+    d = points.shape[1]
+    margin = np.float32(1) / np.float32(d)
+    scale = np.float32(1) + margin * np.float32(2)
+    centers = np.empty((k, d), dtype=np.float32)
+    for c in range(k):
+        for j in range(d):
+            centers[c, j] = (rng.uniform_float() * scale - margin) * (high[j] - low[j]) + low[j]
+    return centers
+
+
+def kmeanspp(points, k, rng, trials=3):
+    n = points.shape[0]
+    chosen = [rng.next() % n]
+    dist = sq_distances(points, points[chosen[0]][None])[:, 0]
+    potential = float(np.sum(dist, dtype=np.float64))
+    for _ in range(1, k):
+        best_sum, best_index, best_dist = np.inf, -1, None
+        for _ in range(trials):
+            p = rng.uniform_double() * potential
+            i = 0
+            while i < n - 1:
+                p -= float(dist[i])
+                if p <= 0:
+                    break
+                i += 1
+            trial = np.minimum(dist, sq_distances(points, points[i][None])[:, 0])
+            s = float(np.sum(trial, dtype=np.float64))
+            if s < best_sum:
+                best_sum, best_index, best_dist = s, i, trial
+        chosen.append(best_index)
+        dist, potential = best_dist, best_sum
+    return points[chosen].copy()
+
+
+def centers_from_labels(points, labels, k):
+    """cv2's center update with the empty-cluster repair; labels are changed in place."""
+    sums = np.zeros((k, points.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, points.astype(np.float64))
+    counts = np.bincount(labels, minlength=k)
+    for c in range(k):
+        if counts[c]:
+            continue
+        big = int(np.argmax(counts))
+        mean = sums[big].astype(np.float32) * (np.float32(1) / np.float32(counts[big]))
+        members = np.flatnonzero(labels == big)
+        d = sq_distances(points[members], mean[None])[:, 0]
+        far = members[np.flatnonzero(d == d.max())[-1]]
+        labels[far] = c
+        counts[big] -= 1
+        counts[c] += 1
+        sums[big] -= points[far]
+        sums[c] += points[far]
+    return sums.astype(np.float32) * (np.float32(1) / counts.astype(np.float32))[:, None]
+
+
+def kmeans_attempt(points, k, max_iter, eps, centers=None, labels=None):
+    """One cv2 attempt; returns (compactness, labels, centers, passes done)."""
+    it = 0
+    while True:
+        if it == 0 and centers is not None:
+            shift = np.inf
+        else:
+            new = centers_from_labels(points, labels, k)
+            shift = np.inf if it == 0 else float(
+                np.max(np.sum(((new - centers).astype(np.float64)) ** 2, axis=1))
+            )
+            centers = new
+        it += 1
+        if it == max_iter or shift <= eps * eps:
+            d = sq_distances(points, centers)[np.arange(len(points)), labels]
+            return float(np.sum(d, dtype=np.float64)), labels, centers, it
+        labels = np.argmin(sq_distances(points, centers), axis=1)

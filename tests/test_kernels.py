@@ -1,0 +1,220 @@
+import numba
+import numpy as np
+import pytest
+
+from fastquant import kernels
+from fastquant._jit import serial_twin
+
+from . import naive
+
+
+def _blobs(n, d, k, seed, integer=False):
+    rng = np.random.default_rng(seed)
+    centers = rng.uniform(0, 255, size=(k, d))
+    points = centers[rng.integers(0, k, n)] + rng.normal(0, 12, size=(n, d))
+    if integer:
+        points = np.clip(np.rint(points), 0, 255)
+    return np.ascontiguousarray(points, dtype=np.float32)
+
+
+def _partials(n, k, d):
+    c = kernels.chunk_count(n)
+    return np.empty((c, k, d)), np.empty((c, k), dtype=np.int64)
+
+
+def _reduced(partial_sums, partial_counts):
+    k, d = partial_sums.shape[1:]
+    sums, counts = np.empty((k, d)), np.empty(k, dtype=np.int64)
+    kernels.reduce_partials(partial_sums, partial_counts, sums, counts)
+    return sums, counts
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, -1, 2**31 - 1])
+def test_rng_matches_reference_generator(seed):
+    reference = naive.MWC(seed)
+    state = np.array([reference.state], dtype=np.uint64)
+    for _ in range(50):
+        assert kernels.rng_next(state) == reference.next()
+    for _ in range(20):
+        assert kernels.rng_float(state) == reference.uniform_float()
+        assert kernels.rng_double(state) == reference.uniform_double()
+    assert int(state[0]) == reference.state
+
+
+@pytest.mark.parametrize("n", [1, 511, 512, 513, 100_000, 10**8])
+def test_chunk_count_depends_on_size_only(n):
+    count = kernels.chunk_count(n)
+    assert 1 <= count <= kernels.MAX_CHUNKS
+    assert count == min(kernels.MAX_CHUNKS, -(-n // kernels.MIN_CHUNK_SIZE))
+
+
+@pytest.mark.parametrize("d", [1, 3, 4, 16])
+def test_assign_matches_reference(d):
+    points = _blobs(20_000, d, 7, seed=d)
+    centers = points[::2857].copy()
+    labels = np.empty(len(points), dtype=np.int32)
+    distances = np.empty(len(points), dtype=np.float32)
+    kernels.assign(points, centers, labels, distances)
+    expected = naive.sq_distances(points, centers)
+    np.testing.assert_array_equal(labels, np.argmin(expected, axis=1))
+    np.testing.assert_array_equal(distances, expected.min(axis=1))
+
+
+def test_assign_breaks_ties_towards_lowest_index():
+    points = np.array([[0, 0], [2, 0], [1, 0], [5, 5]], dtype=np.float32)
+    centers = np.array([[5, 5], [0, 0], [2, 0], [0, 0]], dtype=np.float32)
+    labels = np.empty(4, dtype=np.int32)
+    distances = np.empty(4, dtype=np.float32)
+    kernels.assign(points, centers, labels, distances)
+    # point [1, 0] is at distance 1 from centers 1, 2 and 3.
+    np.testing.assert_array_equal(labels, [1, 2, 1, 0])
+    np.testing.assert_array_equal(distances, [0, 0, 1, 0])
+
+
+def test_assign_and_accumulate_gives_exact_sums_on_integer_data():
+    points = _blobs(50_000, 3, 9, seed=3, integer=True)
+    centers = points[:9].copy()
+    labels = np.empty(len(points), dtype=np.int32)
+    partial_sums, partial_counts = _partials(len(points), 9, 3)
+    kernels.assign_and_accumulate(points, centers, labels, partial_sums, partial_counts)
+    sums, counts = _reduced(partial_sums, partial_counts)
+
+    assert labels.tolist() == np.argmin(naive.sq_distances(points, centers), axis=1).tolist()
+    expected = np.zeros((9, 3))
+    np.add.at(expected, labels, points)
+    np.testing.assert_array_equal(sums, expected)  # integers below 2**53: exact
+    np.testing.assert_array_equal(counts, np.bincount(labels, minlength=9))
+
+
+def test_accumulate_uses_given_labels():
+    points = _blobs(3000, 4, 5, seed=4)
+    labels = (np.arange(3000) % 5).astype(np.int32)
+    partial_sums, partial_counts = _partials(3000, 5, 4)
+    kernels.accumulate(points, labels, partial_sums, partial_counts)
+    sums, counts = _reduced(partial_sums, partial_counts)
+    expected = np.zeros((5, 4))
+    np.add.at(expected, labels, points.astype(np.float64))
+    np.testing.assert_allclose(sums, expected, rtol=1e-13)
+    np.testing.assert_array_equal(counts, [600] * 5)
+
+
+def test_label_distance_sum_uses_labels_not_nearest_center():
+    points = _blobs(4000, 3, 4, seed=5)
+    centers = points[:4].copy()
+    labels = (np.arange(4000) % 4).astype(np.int32)
+    workspace = np.empty(kernels.chunk_count(4000))
+    total = kernels.label_distance_sum(points, centers, labels, workspace)
+    expected = naive.sq_distances(points, centers)[np.arange(4000), labels]
+    assert total == pytest.approx(float(np.sum(expected, dtype=np.float64)), rel=1e-12)
+
+
+def test_farthest_in_cluster_takes_highest_index_on_ties():
+    points = np.array([[0], [3], [-3], [1], [3], [9]], dtype=np.float32)
+    labels = np.array([0, 0, 0, 0, 0, 1], dtype=np.int32)
+    center = np.zeros((1, 1), dtype=np.float32)
+    assert kernels.farthest_in_cluster(points, labels, 0, center) == 4
+    assert kernels.farthest_in_cluster(points, labels, 1, center) == 5
+    assert kernels.farthest_in_cluster(points, labels, 2, center) == -1
+    same = np.zeros((3, 2), dtype=np.float32)
+    assert kernels.farthest_in_cluster(same, np.zeros(3, np.int32), 0, same[:1]) == 2
+
+
+@pytest.mark.parametrize("d", [1, 3, 16])
+def test_random_centers_match_reference(d):
+    points = _blobs(1000, d, 3, seed=6)
+    state = np.array([naive.MWC(77).state], dtype=np.uint64)
+    got = kernels.random_centers(points.min(axis=0), points.max(axis=0), 12, state)
+    np.testing.assert_array_equal(got, naive.random_centers(points, 12, naive.MWC(77)))
+
+
+@pytest.mark.parametrize("d", [1, 3, 5])
+def test_kmeanspp_matches_reference(d):
+    points = _blobs(3000, d, 6, seed=7, integer=True)
+    reference = naive.MWC(5)
+    state = np.array([reference.state], dtype=np.uint64)
+    chosen = kernels.kmeanspp(points, 10, 3, state, np.empty(kernels.chunk_count(3000)))
+    np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 10, reference))
+    assert int(state[0]) == reference.state
+
+
+def _all_kernel_outputs(points, centers):
+    n, k, d = len(points), len(centers), points.shape[1]
+    labels = np.empty(n, dtype=np.int32)
+    partial_sums, partial_counts = _partials(n, k, d)
+    kernels.assign_and_accumulate(points, centers, labels, partial_sums, partial_counts)
+    workspace = np.empty(kernels.chunk_count(n))
+    total = kernels.label_distance_sum(points, centers, labels, workspace)
+    state = np.array([1], dtype=np.uint64)
+    chosen = kernels.kmeanspp(points, k, 3, state, workspace)
+    return labels.tobytes(), partial_sums.tobytes(), np.float64(total).tobytes(), chosen.tobytes()
+
+
+def test_results_are_bitwise_identical_with_one_and_two_threads():
+    points = _blobs(200_000, 3, 16, seed=8)
+    centers = points[::12500].copy()
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = _all_kernel_outputs(points, centers)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = _all_kernel_outputs(points, centers)
+    finally:
+        numba.set_num_threads(before)
+    assert one == two
+
+
+def test_serial_twins_give_the_same_results():
+    points = _blobs(30_000, 3, 5, seed=9)
+    centers = points[:5].copy()
+    outputs = []
+    for assign in (kernels.assign, serial_twin(kernels.assign)):
+        labels = np.empty(len(points), dtype=np.int32)
+        distances = np.empty(len(points), dtype=np.float32)
+        assign(points, centers, labels, distances)
+        outputs.append((labels.tobytes(), distances.tobytes()))
+    assert outputs[0] == outputs[1]
+
+
+@numba.njit
+def _user_lloyd(points, centers, n_passes):
+    """A user's own jitted Lloyd loop built from fastquant's kernels."""
+    n, d = points.shape
+    k = centers.shape[0]
+    n_chunks = kernels.chunk_count(n)
+    labels = np.empty(n, dtype=np.int32)
+    partial_sums = np.empty((n_chunks, k, d))
+    partial_counts = np.empty((n_chunks, k), dtype=np.int64)
+    sums = np.empty((k, d))
+    counts = np.empty(k, dtype=np.int64)
+    for _ in range(n_passes):
+        kernels.assign_and_accumulate(points, centers, labels, partial_sums, partial_counts)
+        kernels.reduce_partials(partial_sums, partial_counts, sums, counts)
+        for c in range(k):
+            for j in range(d):
+                centers[c, j] = np.float32(sums[c, j] / max(counts[c], 1))
+    return labels
+
+
+@numba.njit
+def _user_seeding(points, k, seed):
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = seed
+    workspace = np.empty(kernels.chunk_count(points.shape[0]))
+    return kernels.kmeanspp(points, k, 3, state, workspace), kernels.rng_next(state)
+
+
+def test_kernels_are_callable_from_a_users_njit_function():
+    points = _blobs(5000, 3, 4, seed=10, integer=True)
+    centers = points[:4].copy()
+    labels = _user_lloyd(points, centers.copy(), 3)
+
+    expected_centers = centers.copy()
+    for _ in range(3):
+        expected = np.argmin(naive.sq_distances(points, expected_centers), axis=1)
+        for c in range(4):
+            members = points[expected == c].astype(np.float64)
+            expected_centers[c] = members.sum(axis=0) / max(len(members), 1)
+    np.testing.assert_array_equal(labels, expected)
+
+    chosen, _ = _user_seeding(points, 4, 99)
+    np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 4, naive.MWC(99)))
