@@ -42,6 +42,7 @@ def as_float32(data, name: str = "data") -> np.ndarray:
 
     Integer and floating dtypes are converted (float64 is rounded to float32, the
     precision cv2 computes in); bool, complex, object and string arrays are refused.
+    The caller's array is never written to.
     """
     try:
         array = np.asarray(data)
@@ -54,7 +55,9 @@ def as_float32(data, name: str = "data") -> np.ndarray:
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape})")
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.ascontiguousarray(array, dtype=np.float32)
+        points = np.asarray(array, dtype=np.float32, order="C")
+    # Read-only arrays are a separate numba type: a copy avoids compiling every kernel twice.
+    return points if points.flags.writeable else points.copy()
 
 
 def check_finite(points: np.ndarray, name: str = "data") -> None:
@@ -91,11 +94,15 @@ def as_points(data) -> np.ndarray:
     """
     array = as_float32(data)
     shape = array.shape
+    if not 1 <= array.ndim <= 3:
+        raise ValueError(
+            f"data must have 1, 2 or 3 dimensions, got {array.ndim} (shape {shape})"
+        )
     if array.ndim == 1 or (array.ndim == 2 and shape[0] == 1):
         points = array.reshape(array.size, 1)
     elif array.ndim == 2:
         points = array
-    elif array.ndim == 3:
+    else:
         if shape[2] > MAX_CHANNELS:
             raise ValueError(
                 f"data of shape {shape} has {shape[2]} channels; at most {MAX_CHANNELS} "
@@ -103,10 +110,6 @@ def as_points(data) -> np.ndarray:
             )
         points = array.reshape(shape[1], shape[2]) if shape[0] == 1 else array.reshape(
             shape[0], shape[1] * shape[2]
-        )
-    else:
-        raise ValueError(
-            f"data must have 1, 2 or 3 dimensions, got {array.ndim} (shape {shape})"
         )
     check_finite(points)
     return points
