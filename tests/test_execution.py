@@ -1,0 +1,146 @@
+"""Threads, fork and caching: fastquant must work inside any host process."""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+import fastquant as fq
+from fastquant import _execution
+
+ROOT = Path(__file__).resolve().parents[1]
+CRITERIA = (fq.TERM_CRITERIA_EPS + fq.TERM_CRITERIA_COUNT, 10, 1.0)
+
+
+def _points(n=120_000):
+    rng = np.random.default_rng(42)
+    return rng.integers(0, 256, size=(n, 3)).astype(np.float32)
+
+
+def _fingerprint(result):
+    compactness, labels, centers = result
+    return compactness, labels.tobytes(), centers.tobytes()
+
+
+def _in_fresh_thread(function):
+    box = []
+    thread = threading.Thread(target=lambda: box.append(function()))
+    thread.start()
+    thread.join()
+    return box[0]
+
+
+def _job(points, seed):
+    if seed is not None:
+        fq.setRNGSeed(seed)
+    flags = 0 if seed is None else (seed % 2) * fq.KMEANS_PP_CENTERS
+    return _fingerprint(fq.kmeans(points, 12, None, CRITERIA, 2, flags))
+
+
+def test_eight_threads_at_once_get_their_solo_results():
+    points = _points()
+    seeds = [None, None, 1, 2, 3, 4, 5, 6]
+    alone = [_in_fresh_thread(lambda s=s: _job(points, s)) for s in seeds]
+    together = [None] * len(seeds)
+    barrier = threading.Barrier(len(seeds))
+
+    def work(i):
+        barrier.wait()
+        together[i] = _job(points, seeds[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(seeds))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert together == alone
+    assert alone[0] == alone[1]  # unseeded fresh threads start from the same state
+
+
+def _run_script(code, **env):
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, env=full_env, timeout=600,
+    )
+
+
+def test_workqueue_layer_survives_concurrent_threads():
+    code = """
+        import threading, numpy as np, fastquant as fq
+        points = np.random.default_rng(0).random((50_000, 3)).astype(np.float32)
+        results = []
+        def work():
+            results.append(fq.kmeans(points, 6, None, (3, 10, 0.1), 1, 2)[0])
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        import numba
+        print(numba.threading_layer(), len(set(results)), len(results))
+    """
+    done = _run_script(code, NUMBA_THREADING_LAYER="workqueue")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["workqueue", "1", "8"]
+
+
+def _child_job(points):
+    fq.setRNGSeed(0)  # a forked child inherits the parent's advanced generator state
+    return _execution.serial_only(), _fingerprint(fq.kmeans(points, 5, None, CRITERIA, 1, 2))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_pool_works_after_the_parent_ran_kmeans():
+    points = _points(60_000)
+    fq.setRNGSeed(0)
+    expected = _fingerprint(fq.kmeans(points, 5, None, CRITERIA, 1, 2))
+    layer = numba.threading_layer()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map(_child_job, [points] * 2)
+    for serial, fingerprint in results:
+        assert serial == (layer == "omp")
+        assert fingerprint == expected
+
+
+def test_import_survives_when_no_cache_location_is_writable():
+    code = """
+        import numba.core.caching as caching
+        caching.CacheImpl._locator_classes = []   # what a read-only install and home look like
+        import numpy as np, fastquant as fq
+        print(fq.kmeans(np.arange(12, dtype=np.float32), 2, None, (1, 5, 0), 1, 0)[2].ravel())
+    """
+    done = _run_script(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[2.5", "8.5]"]
+
+
+def test_cache_can_be_disabled_by_environment():
+    code = """
+        import numpy as np, fastquant as fq
+        from fastquant import kernels
+        print(kernels.assign._cache.__class__.__name__)
+        print(fq.kmeans(np.arange(12, dtype=np.float32), 2, None, (1, 5, 0), 1, 0)[0])
+    """
+    done = _run_script(code, FASTQUANT_DISABLE_CACHE="1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["NullCache", "35.0"]
+
+
+def test_import_and_use_leave_numba_configuration_alone():
+    code = """
+        import numba
+        before = (numba.config.THREADING_LAYER, numba.config.NUMBA_NUM_THREADS, numba.get_num_threads())
+        import numpy as np, fastquant as fq
+        fq.kmeans(np.random.default_rng(0).random((5000, 3)).astype(np.float32), 4, None, (3, 10, 0.1), 2, 2)
+        after = (numba.config.THREADING_LAYER, numba.config.NUMBA_NUM_THREADS, numba.get_num_threads())
+        print(before == after)
+    """
+    done = _run_script(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
