@@ -24,7 +24,8 @@ def read_image(path) -> np.ndarray:
     try:
         return np.asarray(iio.imread(path, index=0))
     except Exception as exc:
-        raise ValueError(f"input {str(path)!r} is not a readable image: {exc}") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"input {str(path)!r} is not a readable image: {reason}") from None
 
 
 def write_image(path, image: np.ndarray, *, overwrite: bool = False, protect=()) -> None:
