@@ -139,9 +139,8 @@ def best_of_attempts(
     if not use_kmeanspp:
         low, high = points.min(axis=0), points.max(axis=0)
     best = None
-    spare = np.empty(n_samples, dtype=np.int32)
+    labels = np.empty(n_samples, dtype=np.int32)
     for attempt in range(attempts):
-        labels = spare
         if attempt == 0 and start_labels is not None:
             labels[:] = start_labels
             initial_centers = None
@@ -155,6 +154,7 @@ def best_of_attempts(
             initial_centers = kernels.random_centers(low, high, n_clusters, rng_state)
         result = lloyd(points, criteria, workspace, labels, initial_centers)
         if best is None or result.compactness < best.compactness:
-            spare = best.labels if best is not None else np.empty_like(labels)
+            # keep the winner's labels; the next attempt writes into the loser's buffer
+            labels = best.labels if best is not None else np.empty_like(labels)
             best = result
     return best

@@ -161,6 +161,15 @@ def _clear_chunk(sums, counts):
 
 
 @helper
+def _ordered_sum(partial):
+    """Sum of per-chunk partials, in chunk order (so independent of the thread count)."""
+    total = 0.0
+    for chunk in range(partial.shape[0]):
+        total += partial[chunk]
+    return total
+
+
+@helper
 def _add_point(X, i, label, sums, counts):
     counts[label] += 1
     for j in range(X.shape[1]):
@@ -315,10 +324,7 @@ def label_distance_sum(X, centers, labels, partial_dist):
         for i in range(start, stop):
             total += _sq_dist(X, i, centers, labels[i])
         partial_dist[chunk] = total
-    compactness = 0.0
-    for chunk in range(n_chunks):
-        compactness += partial_dist[chunk]
-    return compactness
+    return _ordered_sum(partial_dist)
 
 
 @helper
@@ -429,9 +435,7 @@ def kmeanspp(X, n_clusters, n_trials, rng_state, partial_dist):
             dist[i] = _sq_dist(X, i, X, chosen[0])
             total += dist[i]
         partial_dist[chunk] = total
-    potential = 0.0
-    for chunk in range(n_chunks):
-        potential += partial_dist[chunk]
+    potential = _ordered_sum(partial_dist)
 
     for k in range(1, n_clusters):
         best_sum = np.inf
@@ -445,9 +449,7 @@ def kmeanspp(X, n_clusters, n_trials, rng_state, partial_dist):
                     trial_dist[i] = min(dist[i], _sq_dist(X, i, X, candidate))
                     total += trial_dist[i]
                 partial_dist[chunk] = total
-            trial_sum = 0.0
-            for chunk in range(n_chunks):
-                trial_sum += partial_dist[chunk]
+            trial_sum = _ordered_sum(partial_dist)
             if trial_sum < best_sum:
                 best_sum = trial_sum
                 best_index = candidate
