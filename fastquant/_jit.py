@@ -19,8 +19,8 @@ _CACHE_ENABLED = os.environ.get("FASTQUANT_DISABLE_CACHE", "").strip() in ("", "
 _SERIAL_TWINS = {}
 
 
-def _compile(func, parallel):
-    dispatcher = numba.njit(parallel=parallel, **_OPTIONS)(func)
+def _compile(func, parallel, **options):
+    dispatcher = numba.njit(parallel=parallel, **_OPTIONS, **options)(func)
     if _CACHE_ENABLED:
         try:
             dispatcher.enable_caching()
@@ -32,8 +32,14 @@ def _compile(func, parallel):
 
 
 def helper(func):
-    """Compile ``func`` as a serial jitted helper."""
+    """Compile ``func`` as a serial jitted function."""
     return _compile(func, parallel=False)
+
+
+def inline(func):
+    """Compile ``func`` as a serial helper inlined into its callers (for hot loops:
+    a call to a non-inlined jitted function that takes arrays costs tens of ns)."""
+    return _compile(func, parallel=False, inline="always")
 
 
 def kernel(func):

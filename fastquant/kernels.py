@@ -25,12 +25,14 @@ The random generator is OpenCV's multiply-with-carry ``cv::RNG``; its state is a
 import numpy as np
 from numba import prange
 
-from ._jit import helper, kernel
+from ._jit import helper, inline, kernel
 
 #: Smallest number of samples per chunk.
 MIN_CHUNK_SIZE = 512
 #: Largest number of chunks a pass is split into.
 MAX_CHUNKS = 256
+#: From this many clusters on, distances are computed cluster-vectorised.
+VECTOR_MIN_CLUSTERS = 12
 
 _RNG_MULTIPLIER = np.uint64(4164903690)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -101,14 +103,14 @@ def rng_double(state):
 # Serial building blocks
 
 
-@helper
+@inline
 def _chunk_bounds(chunk, n_chunks, n_samples):
     size = (n_samples + n_chunks - 1) // n_chunks
     start = min(chunk * size, n_samples)
     return start, min(start + size, n_samples)
 
 
-@helper
+@inline
 def _sq_dist(X, i, Y, r):
     """Squared distance between X[i] and Y[r] in float32, in OpenCV's order."""
     d = _F32_ZERO
@@ -118,7 +120,7 @@ def _sq_dist(X, i, Y, r):
     return d
 
 
-@helper
+@inline
 def _transpose(centers):
     n_clusters, n_features = centers.shape
     centers_t = np.empty((n_features, n_clusters), dtype=np.float32)
@@ -128,14 +130,28 @@ def _transpose(centers):
     return centers_t
 
 
-@helper
+@inline
 def _nearest(X, i, centers_t, dist_buf):
     """Index of the center nearest to X[i] (lowest index on ties) and its distance.
 
-    ``centers_t`` holds the centers as (n_features, n_clusters) so that the loop over
-    clusters is contiguous and vectorises; ``dist_buf`` is scratch of n_clusters.
+    ``centers_t`` holds the centers as (n_features, n_clusters). Few clusters are
+    scanned one by one; many are scanned feature by feature into ``dist_buf``
+    (scratch of n_clusters), a loop over contiguous clusters that vectorises. Both
+    sum the squared differences in the same (feature) order.
     """
     n_features, n_clusters = centers_t.shape
+    if n_clusters < VECTOR_MIN_CLUSTERS:
+        best = 0
+        best_dist = _F32_INF
+        for k in range(n_clusters):
+            d = _F32_ZERO
+            for j in range(n_features):
+                t = X[i, j] - centers_t[j, k]
+                d += t * t
+            if d < best_dist:
+                best_dist = d
+                best = k
+        return best, best_dist
     for k in range(n_clusters):
         dist_buf[k] = _F32_ZERO
     for j in range(n_features):
@@ -152,7 +168,7 @@ def _nearest(X, i, centers_t, dist_buf):
     return best, best_dist
 
 
-@helper
+@inline
 def _clear_chunk(sums, counts):
     for k in range(sums.shape[0]):
         counts[k] = 0
@@ -160,7 +176,7 @@ def _clear_chunk(sums, counts):
             sums[k, j] = 0.0
 
 
-@helper
+@inline
 def _ordered_sum(partial):
     """Sum of per-chunk partials, in chunk order (so independent of the thread count)."""
     total = 0.0
@@ -169,7 +185,7 @@ def _ordered_sum(partial):
     return total
 
 
-@helper
+@inline
 def _add_point(X, i, label, sums, counts):
     counts[label] += 1
     for j in range(X.shape[1]):

@@ -7,8 +7,8 @@ and, for ``KMEANS_USE_INITIAL_LABELS``, how to build the initial labels.
 Every input is derived deterministically from three photos (messi.jpg shipped with
 the package, chelsea.png and rocket.jpg in tests/data), never from a numpy random
 generator, whose streams may change between numpy versions. "Synthetic" shapes are
-made from photo pixels: grayscale luma for one feature, RGB plus luma for four, 4x4
-luma patches for sixteen, image crops for the (H, W, C) and (1, W, C) layouts.
+made from photo pixels: 8-bit grayscale luma for one feature, RGB plus luma for four,
+4x4 luma patches for sixteen, image crops for the (H, W, C) and (1, W, C) layouts.
 
 This module imports neither cv2 nor fastquant: :func:`run` takes either library, as
 both expose ``setRNGSeed`` and ``kmeans`` with the same signature. It is shared by
@@ -20,6 +20,8 @@ case) to finish in a few seconds: only the twelve required photo cases run on fu
 images, everything else on subsampled images or crops.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -104,9 +106,15 @@ def _pixels(name: str, step: int) -> np.ndarray:
 
 
 def _luma(pixels: np.ndarray) -> np.ndarray:
-    """Grayscale luma of float32 RGB pixels, computed in float32 (non-integer values)."""
+    """8-bit grayscale of float32 RGB pixels: luma rounded to integers, as in a gray image.
+
+    Integer values keep cv2's float32 coordinate sums exact (below 2**24), so the
+    comparison checks the algorithm. On non-integer data cv2's sums round, its
+    centers drift from the true means by up to ~0.01 here, and a pixel lying within
+    that distance of a boundary can flip (docs/cv2-compatibility.md).
+    """
     red, green, blue = _LUMA_WEIGHTS
-    return pixels[..., 0] * red + pixels[..., 1] * green + pixels[..., 2] * blue
+    return np.rint(pixels[..., 0] * red + pixels[..., 1] * green + pixels[..., 2] * blue)
 
 
 def rgb(name: str, step: int = 1) -> np.ndarray:
@@ -236,6 +244,34 @@ class ParityCase:
         return data, labels
 
 
+def _digest(array: np.ndarray) -> str:
+    """SHA-256 of an array's shape, dtype and values (in C order)."""
+    digest = hashlib.sha256(f"{array.shape}{array.dtype.str}".encode())
+    digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def fingerprint(case: ParityCase) -> dict:
+    """Everything a stored reference depends on: the call's arguments and digests of
+    its input and initial labels (a different JPEG decoder would change the input)."""
+    data, best_labels = case.make_inputs()
+    return {
+        "K": case.K,
+        "criteria": list(case.criteria),
+        "attempts": case.attempts,
+        "flags": case.flags,
+        "seed": case.seed,
+        "input_shape": list(data.shape),
+        "input_sha256": _digest(data),
+        "initial_labels_sha256": None if best_labels is None else _digest(best_labels),
+    }
+
+
+def fingerprint_json(case: ParityCase) -> str:
+    """:func:`fingerprint` as canonical JSON, the form stored in reference files."""
+    return json.dumps(fingerprint(case), sort_keys=True)
+
+
 def run(library, case: ParityCase):
     """Seed ``library`` (cv2 or fastquant) with ``case.seed`` and run the case.
 
@@ -272,93 +308,61 @@ def _photo_cases():
     return cases
 
 
+# Fields, in order: name, input, K, criteria, attempts, flags, seed[, initial labels].
 CASES = _photo_cases() + [
     # --- Initialisation flags and attempts (subsampled photos) ---
     ParityCase("messi_pp_k16", partial(rgb, "messi", 3), 16, DEFAULT_CRITERIA, 1, PP, 77),
-    ParityCase(
-        "chelsea_pp_k12_attempts3", partial(rgb, "chelsea", 2), 12, DEFAULT_CRITERIA, 3,
-        PP, 4242,
-    ),
-    ParityCase(
-        "rocket_random_k10_attempts3", partial(rgb, "rocket", 3), 10, DEFAULT_CRITERIA, 3,
-        RANDOM, 31337,
-    ),
-    ParityCase(
-        "messi_initial_k8", partial(rgb, "messi", 2), 8, DEFAULT_CRITERIA, 1, INITIAL, 5,
-        brightness_buckets,
-    ),
-    ParityCase(
-        "chelsea_initial_k6_attempts3", partial(rgb, "chelsea", 3), 6, DEFAULT_CRITERIA, 3,
-        INITIAL, 808, index_mod_k,
-    ),
-    ParityCase(
-        "rocket_pp_initial_k9", partial(rgb, "rocket", 4), 9, DEFAULT_CRITERIA, 1,
-        PP | INITIAL, 99, index_mod_k,
-    ),
-    ParityCase(
-        "rocket_pp_initial_k9_attempts3", partial(rgb, "rocket", 3), 9, DEFAULT_CRITERIA, 3,
-        PP | INITIAL, 2024, brightness_buckets,
-    ),
+    ParityCase("chelsea_pp_k12_attempts3", partial(rgb, "chelsea", 2), 12,
+               DEFAULT_CRITERIA, 3, PP, 4242),
+    ParityCase("rocket_random_k10_attempts3", partial(rgb, "rocket", 3), 10,
+               DEFAULT_CRITERIA, 3, RANDOM, 31337),
+    ParityCase("messi_initial_k8", partial(rgb, "messi", 2), 8,
+               DEFAULT_CRITERIA, 1, INITIAL, 5, brightness_buckets),
+    ParityCase("chelsea_initial_k6_attempts3", partial(rgb, "chelsea", 3), 6,
+               DEFAULT_CRITERIA, 3, INITIAL, 808, index_mod_k),
+    ParityCase("rocket_pp_initial_k9", partial(rgb, "rocket", 4), 9,
+               DEFAULT_CRITERIA, 1, PP | INITIAL, 99, index_mod_k),
+    ParityCase("rocket_pp_initial_k9_attempts3", partial(rgb, "rocket", 3), 9,
+               DEFAULT_CRITERIA, 3, PP | INITIAL, 2024, brightness_buckets),
     # --- Termination criteria ---
-    ParityCase("chelsea_eps_only", partial(rgb, "chelsea", 3), 8, (EPS, 0, 0.5), 1, RANDOM, 17),
-    ParityCase("messi_count_only", partial(rgb, "messi", 3), 12, (COUNT, 15, 0.0), 1, RANDOM, 23),
-    ParityCase(
-        "rocket_count_300_clamped", partial(rgb, "rocket", 6), 5, (COUNT, 300, 0.0), 1,
-        RANDOM, 29,
-    ),
-    ParityCase(
-        "chelsea_eps_zero", partial(rgb, "chelsea", 5), 7, (EPS | COUNT, 100, 0.0), 1, PP, 31,
-    ),
-    ParityCase(
-        "messi_count_1_clamped", partial(rgb, "messi", 4), 6, (EPS | COUNT, 1, 1.0), 1,
-        RANDOM, 37,
-    ),
+    ParityCase("chelsea_eps_only", partial(rgb, "chelsea", 3), 8,
+               (EPS, 0, 0.5), 1, RANDOM, 17),
+    ParityCase("messi_count_only", partial(rgb, "messi", 3), 12,
+               (COUNT, 15, 0.0), 1, RANDOM, 23),
+    ParityCase("rocket_count_300_clamped", partial(rgb, "rocket", 6), 5,
+               (COUNT, 300, 0.0), 1, RANDOM, 29),
+    ParityCase("chelsea_eps_zero", partial(rgb, "chelsea", 5), 7,
+               (EPS | COUNT, 100, 0.0), 1, PP, 31),
+    ParityCase("messi_count_1_clamped", partial(rgb, "messi", 4), 6,
+               (EPS | COUNT, 1, 1.0), 1, RANDOM, 37),
     ParityCase("messi_k1", partial(rgb, "messi", 4), 1, DEFAULT_CRITERIA, 3, RANDOM, 41),
     # --- Input layouts and dimensions ---
-    ParityCase(
-        "luma_vector_N", partial(luma_vector, "chelsea", 2), 6, DEFAULT_CRITERIA, 1, RANDOM, 0,
-    ),
-    ParityCase(
-        "luma_row_1xN", partial(luma_row, "rocket", 3), 5, DEFAULT_CRITERIA, 1, PP,
-        -123456789,
-    ),
-    ParityCase(
-        "luma_column_Nx1", partial(luma_column, "messi", 3), 7, DEFAULT_CRITERIA, 3, RANDOM,
-        2**31 - 1,
-    ),
-    ParityCase(
-        "luma_column_Nx1_initial", partial(luma_column, "chelsea", 3), 5, DEFAULT_CRITERIA,
-        1, INITIAL, 43, brightness_buckets,
-    ),
-    ParityCase("rgb_luma_Nx4", partial(rgb_luma, "messi", 3), 10, DEFAULT_CRITERIA, 1, RANDOM, 47),
-    ParityCase(
-        "rgb_luma_Nx4_pp", partial(rgb_luma, "rocket", 4), 6, (EPS, 0, 0.25), 1, PP, 53,
-    ),
-    ParityCase("patches_Nx16", partial(luma_patches, "chelsea"), 12, DEFAULT_CRITERIA, 1, PP, 59),
-    ParityCase(
-        "patches_Nx16_random", partial(luma_patches, "rocket"), 20, (COUNT, 8, 0.0), 1,
-        RANDOM, 61,
-    ),
-    ParityCase(
-        "image_rows_HxWxC", partial(image_crop, "messi", 20, 300, 400, 8), 5,
-        DEFAULT_CRITERIA, 3, RANDOM, 67,
-    ),
-    ParityCase(
-        "image_rows_HxWxC_pp", partial(image_crop, "rocket", 0, 200, 420, 6), 4,
-        DEFAULT_CRITERIA, 1, PP, 71,
-    ),
-    ParityCase(
-        "image_strip_1xWxC", partial(image_strip, "messi", 200, 10), 6, DEFAULT_CRITERIA,
-        1, RANDOM, 73,
-    ),
-    ParityCase(
-        "fortran_order_Nx3", partial(fortran_ordered, partial(rgb, "chelsea", 4)), 5,
-        DEFAULT_CRITERIA, 1, RANDOM, 79,
-    ),
-    ParityCase(
-        "strided_view_Nx3", partial(channel_view, "rocket", 5), 5, DEFAULT_CRITERIA, 1,
-        PP, 83,
-    ),
+    ParityCase("luma_vector_N", partial(luma_vector, "chelsea", 2), 6,
+               DEFAULT_CRITERIA, 1, RANDOM, 0),
+    ParityCase("luma_row_1xN", partial(luma_row, "rocket", 3), 5,
+               DEFAULT_CRITERIA, 1, PP, -123456789),
+    ParityCase("luma_column_Nx1", partial(luma_column, "messi", 3), 7,
+               DEFAULT_CRITERIA, 3, RANDOM, 2**31 - 1),
+    ParityCase("luma_column_Nx1_initial", partial(luma_column, "chelsea", 3), 5,
+               DEFAULT_CRITERIA, 1, INITIAL, 43, brightness_buckets),
+    ParityCase("rgb_luma_Nx4", partial(rgb_luma, "messi", 3), 10,
+               DEFAULT_CRITERIA, 1, RANDOM, 47),
+    ParityCase("rgb_luma_Nx4_pp", partial(rgb_luma, "rocket", 4), 6,
+               (EPS, 0, 0.25), 1, PP, 53),
+    ParityCase("patches_Nx16", partial(luma_patches, "chelsea"), 12,
+               DEFAULT_CRITERIA, 1, PP, 59),
+    ParityCase("patches_Nx16_random", partial(luma_patches, "rocket"), 20,
+               (COUNT, 8, 0.0), 1, RANDOM, 61),
+    ParityCase("image_rows_HxWxC", partial(image_crop, "messi", 20, 300, 400, 8), 5,
+               DEFAULT_CRITERIA, 3, RANDOM, 67),
+    ParityCase("image_rows_HxWxC_pp", partial(image_crop, "rocket", 0, 200, 420, 6), 4,
+               DEFAULT_CRITERIA, 1, PP, 71),
+    ParityCase("image_strip_1xWxC", partial(image_strip, "messi", 200, 10), 6,
+               DEFAULT_CRITERIA, 1, RANDOM, 73),
+    ParityCase("fortran_order_Nx3", partial(fortran_ordered, partial(rgb, "chelsea", 4)), 5,
+               DEFAULT_CRITERIA, 1, RANDOM, 79),
+    ParityCase("strided_view_Nx3", partial(channel_view, "rocket", 5), 5,
+               DEFAULT_CRITERIA, 1, PP, 83),
 ]
 
 CASES_BY_NAME = {case.name: case for case in CASES}

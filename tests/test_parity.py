@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 
 import fastquant
-from parity_cases import (
+
+from .parity_cases import (
     CASES,
     CASES_BY_NAME,
     INITIAL,
@@ -162,7 +163,8 @@ def test_returned_centers_give_the_compactness(case):
     centers are those the compactness was measured with)."""
     _, labels, centers, data = fastquant_result(case.name)
     reference = float(stored_reference(case.name)["compactness"])
-    difference = relative_difference(recomputed_compactness(data, labels, centers), reference)
+    recomputed = recomputed_compactness(data, labels, centers)
+    difference = relative_difference(recomputed, reference)
     assert difference <= COMPACTNESS_RTOL, f"relative difference {difference:.3e}"
 
 
@@ -173,7 +175,9 @@ def test_fresh_thread_starts_like_seed_zero():
     data, _ = case.make_inputs()
 
     def unseeded():
-        return fastquant.kmeans(data, case.K, None, case.criteria, case.attempts, case.flags)
+        return fastquant.kmeans(
+            data, case.K, None, case.criteria, case.attempts, case.flags
+        )
 
     fastquant.setRNGSeed(987654)
     in_thread = in_fresh_thread(unseeded)
@@ -209,7 +213,8 @@ def test_matches_live_cv2(case):
 @pytest.mark.cv2
 @pytest.mark.parametrize(
     "case",
-    [CASES_BY_NAME["rocket_random_k10_attempts3"], CASES_BY_NAME["chelsea_pp_k12_attempts3"]],
+    [CASES_BY_NAME[name] for name in ("rocket_random_k10_attempts3",
+                                      "chelsea_pp_k12_attempts3")],
     ids=lambda case: case.name,
 )
 def test_fresh_threads_agree_without_seeding(case):
@@ -271,22 +276,32 @@ def _labels_argument(layout: str, n_points: int, n_clusters: int) -> np.ndarray:
     ],
 )
 def test_best_labels_in_place_like_cv2(layout, flags):
-    """bestLabels is written and returned in place exactly when cv2 does so."""
+    """bestLabels is written and returned in place exactly when cv2 does so.
+
+    The labels' values are compared with cv2's output for an (N, 1) bestLabels: with
+    KMEANS_USE_INITIAL_LABELS and a (1, N) or (N,) array, cv2 (5.0.0) returns the
+    array it was given without writing the result into it, so it still holds the
+    initial labels while the compactness and centers are those of the clustering.
+    """
     cv2 = pytest.importorskip("cv2")
     case = IN_PLACE_CASE
     data, _ = case.make_inputs()
     n_points = point_count(data.shape)
-    outcomes = []
-    for library in (cv2, fastquant):
-        passed = _labels_argument(layout, n_points, case.K)
+
+    def call(library, best_labels):
         library.setRNGSeed(case.seed)
-        compactness, labels, _ = library.kmeans(
-            data, case.K, passed, case.criteria, case.attempts, flags
+        return library.kmeans(
+            data, case.K, best_labels, case.criteria, case.attempts, flags
         )
-        outcomes.append((compactness, labels, labels is passed))
-    (ref_compactness, ref_labels, cv2_in_place), (compactness, labels, in_place) = outcomes
-    assert in_place == cv2_in_place
-    assert (labels.shape, labels.dtype) == (ref_labels.shape, ref_labels.dtype)
+
+    passed_to_cv2 = _labels_argument(layout, n_points, case.K)
+    cv2_labels = call(cv2, passed_to_cv2)[1]
+    passed = _labels_argument(layout, n_points, case.K)
+    compactness, labels, _ = call(fastquant, passed)
+    assert (labels is passed) == (cv2_labels is passed_to_cv2)
+    assert (labels.shape, labels.dtype) == (cv2_labels.shape, cv2_labels.dtype)
+
+    ref_compactness, ref_labels, _ = call(cv2, _labels_argument("Nx1", n_points, case.K))
     assert_parity(f"bestLabels {layout}", compactness, labels, ref_compactness, ref_labels)
 
 

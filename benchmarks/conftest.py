@@ -1,0 +1,163 @@
+"""Shared fixtures and the end-of-run summary of the fastquant benchmarks.
+
+The benchmarks time fastquant and its competitor (OpenCV's ``cv2.kmeans``) in the same
+process, so both see the same machine load. Each test hands its timings to
+:func:`record_timing`; at the end of the session :func:`pytest_terminal_summary`
+prints the ratio ``cv2 time / fastquant time`` for every workload and the whole-process
+start-up times, below pytest-benchmark's own tables.
+"""
+
+from pathlib import Path
+from typing import Dict, Tuple
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+import fastquant
+
+#: Repository root and the photo of the OpenCV k-means tutorial shipped with fastquant.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MESSI_PATH = REPO_ROOT / "fastquant" / "data" / "messi.jpg"
+
+#: ``config.stash`` key of the timings recorded during the session:
+#: ``{(section, case): {contender: (min_seconds, median_seconds, extra)}}``.
+_TIMINGS = pytest.StashKey[Dict[Tuple[str, str], Dict[str, tuple]]]()
+
+
+def load_messi() -> np.ndarray:
+    """The pixels of messi.jpg as an (N, 3) float32 array, read with imageio.v3."""
+    image = iio.imread(MESSI_PATH)
+    return np.ascontiguousarray(image.reshape(-1, image.shape[-1]), dtype=np.float32)
+
+
+def warm_fastquant_kernels(points: np.ndarray) -> None:
+    """Compile (or load from the on-disk cache) every kernel fastquant runs on ``points``.
+
+    numba compiles one specialisation per argument type on the first call, so a call
+    on a small slice of the same float32 points reaches every kernel with the types a
+    timed call uses. Both initialisations are run, plus a degenerate case (two distinct
+    points, more clusters than they fill) that goes through the empty-cluster repair.
+    The calling thread's generator is left in an arbitrary state: reseed before timing.
+    """
+    sample = np.ascontiguousarray(points[:4096], dtype=np.float32)
+    criteria = (fastquant.TERM_CRITERIA_EPS + fastquant.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    for flags in (fastquant.KMEANS_RANDOM_CENTERS, fastquant.KMEANS_PP_CENTERS):
+        fastquant.kmeans(sample, 8, None, criteria, 2, flags)
+    n_features = sample.shape[1]
+    two_values = np.repeat(np.array([[0.0], [255.0]], dtype=np.float32), 32, axis=0)
+    degenerate = np.ascontiguousarray(np.tile(two_values, (1, n_features)))
+    fastquant.kmeans(degenerate, 6, None, criteria, 3, fastquant.KMEANS_RANDOM_CENTERS)
+
+
+@pytest.fixture(scope="session")
+def messi_points() -> np.ndarray:
+    """messi.jpg as (N, 3) float32 points (writable: fastquant copies read-only input)."""
+    return load_messi()
+
+
+@pytest.fixture(scope="session")
+def warm_libraries(messi_points) -> None:
+    """Warm fastquant's kernels and OpenCV's thread pool once per session.
+
+    Keeps numba's compilation (or cache loading) and OpenCV's first-call set-up out of
+    every timed round.
+    """
+    import cv2
+
+    warm_fastquant_kernels(messi_points)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    cv2.kmeans(np.asarray(messi_points[:4096]), 8, None, criteria, 1, cv2.KMEANS_RANDOM_CENTERS)
+
+
+@pytest.fixture
+def record_timing(request):
+    """A function ``record(benchmark, section, case, contender, extra=None)``.
+
+    Files the min and median of a finished ``benchmark`` for the end-of-run summary.
+    ``section`` is "W1" (printed as cv2/fastquant ratios per case) or "startup"
+    (printed as plain times). Nothing is filed when benchmarking is disabled.
+    """
+    timings = request.config.stash.setdefault(_TIMINGS, {})
+
+    def record(benchmark, section, case, contender, extra=None):
+        stats = benchmark.stats
+        if not stats:  # --benchmark-disable / --benchmark-skip: no timings exist
+            return
+        timings.setdefault((section, case), {})[contender] = (
+            stats["min"], stats["median"], extra,
+        )
+
+    return record
+
+
+def _ratio(numerator: float, denominator: float) -> str:
+    return f"{numerator / denominator:8.2f}x" if denominator > 0 else "     n/a"
+
+
+def _thread_info() -> str:
+    """Threads each library used (read after the runs: numba's layer is chosen lazily)."""
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel ran in this process
+        layer = "not started"
+    info = f"numba: {numba.get_num_threads()} threads, layer {layer}"
+    try:
+        import cv2
+    except ImportError:
+        return info
+    return f"{info}; cv2: {cv2.getNumThreads()} threads"
+
+
+def _w1_lines(rows) -> list:
+    header = (
+        f"{'case':<8}{'cv2 min':>11}{'fq min':>11}{'ratio(min)':>12}"
+        f"{'cv2 med':>11}{'fq med':>11}{'ratio(med)':>12}   compactness cv2 / fastquant"
+    )
+    lines = [_thread_info(), header]
+    for case, contenders in rows:
+        if not {"cv2", "fastquant"} <= contenders.keys():
+            lines.append(f"{case:<8}(only {', '.join(sorted(contenders))} ran: no ratio)")
+            continue
+        cv_min, cv_med, cv_compact = contenders["cv2"]
+        fq_min, fq_med, fq_compact = contenders["fastquant"]
+        lines.append(
+            f"{case:<8}{cv_min:10.3f}s{fq_min:10.3f}s{_ratio(cv_min, fq_min):>12}"
+            f"{cv_med:10.3f}s{fq_med:10.3f}s{_ratio(cv_med, fq_med):>12}"
+            f"   {cv_compact:.6g} / {fq_compact:.6g}"
+        )
+    return lines
+
+
+def _startup_lines(rows) -> list:
+    entries = [
+        (f"{contender}: {case}", t_min, t_med)
+        for case, contenders in rows
+        for contender, (t_min, t_med, _) in sorted(contenders.items())
+    ]
+    width = max(len(label) for label, _, _ in entries) + 2
+    lines = [f"{'command':<{width}}{'min':>10}{'median':>10}"]
+    for label, t_min, t_med in entries:
+        lines.append(f"{label:<{width}}{t_min:9.3f}s{t_med:9.3f}s")
+    return lines
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, config):
+    """Print the cv2/fastquant ratios and start-up times after pytest-benchmark's tables."""
+    timings = config.stash.get(_TIMINGS, {})
+    sections = {
+        "W1": ("W1 tutorial (messi.jpg, 10 attempts, random centers): cv2 time / fastquant time",
+               _w1_lines),
+        "startup": ("Whole-process start-up times (python -c / python -m fastquant)",
+                    _startup_lines),
+    }
+    for section, (title, format_rows) in sections.items():
+        rows = [(case, contenders) for (sec, case), contenders in timings.items() if sec == section]
+        if not rows:
+            continue
+        terminalreporter.write_sep("-", title)
+        for line in format_rows(rows):
+            terminalreporter.write_line(line)
