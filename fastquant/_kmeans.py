@@ -72,7 +72,7 @@ def kmeans(
     ``cv2.setRNGSeed(s)`` both libraries start from the same centers.
     """
     points = check.as_points(data)
-    n_samples, n_features = points.shape
+    n_samples, n_features = points.values.shape
     n_clusters = check.parse_k(K, n_samples)
     rules = check.parse_criteria(criteria, n_clusters)
     n_attempts = check.parse_attempts(attempts, n_clusters)

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import kernels
 from ._execution import launch
-from ._validation import Criteria
+from ._validation import Criteria, Points
 from .constants import KMEANSPP_TRIALS
 
 
@@ -111,7 +111,7 @@ def lloyd(
 
 
 def best_of_attempts(
-    points: np.ndarray,
+    points: Points,
     n_clusters: int,
     criteria: Criteria,
     attempts: int,
@@ -123,7 +123,8 @@ def best_of_attempts(
 
     Parameters
     ----------
-    points : float32 (n_samples, n_features)
+    points : Points
+        The validated points and their bounding box (for random centers).
     n_clusters : int
     criteria : Criteria
     attempts : int
@@ -134,10 +135,9 @@ def best_of_attempts(
     start_labels : int32 (n_samples,), optional
         Labels that replace the initialisation of the first attempt.
     """
-    n_samples, n_features = points.shape
+    values = points.values
+    n_samples, n_features = values.shape
     workspace = Workspace(n_samples, n_clusters, n_features)
-    if not use_kmeanspp:
-        low, high = points.min(axis=0), points.max(axis=0)
     best = None
     labels = np.empty(n_samples, dtype=np.int32)
     for attempt in range(attempts):
@@ -146,13 +146,13 @@ def best_of_attempts(
             initial_centers = None
         elif use_kmeanspp:
             chosen = launch(
-                kernels.kmeanspp, points, n_clusters, KMEANSPP_TRIALS, rng_state,
+                kernels.kmeanspp, values, n_clusters, KMEANSPP_TRIALS, rng_state,
                 workspace.partial_dist,
             )
-            initial_centers = points[chosen]
+            initial_centers = values[chosen]
         else:
-            initial_centers = kernels.random_centers(low, high, n_clusters, rng_state)
-        result = lloyd(points, criteria, workspace, labels, initial_centers)
+            initial_centers = kernels.random_centers(points.low, points.high, n_clusters, rng_state)
+        result = lloyd(values, criteria, workspace, labels, initial_centers)
         if best is None or result.compactness < best.compactness:
             # keep the winner's labels; the next attempt writes into the loser's buffer
             labels = best.labels if best is not None else np.empty_like(labels)

@@ -10,6 +10,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from . import kernels
+from ._execution import launch
 from .constants import (
     KMEANS_PP_CENTERS,
     KMEANS_USE_INITIAL_LABELS,
@@ -60,30 +62,42 @@ def as_float32(data, name: str = "data") -> np.ndarray:
     return points if points.flags.writeable else points.copy()
 
 
-def check_finite(points: np.ndarray, name: str = "data") -> None:
-    """Refuse NaN, infinities and ranges whose squared distances overflow float32."""
-    finite = np.isfinite(points)
-    if not finite.all():
-        flat = int(np.argmin(finite.ravel()))
-        where = np.unravel_index(flat, points.shape)
-        value = points[where]
+class Points(NamedTuple):
+    """Validated points and their per-feature bounding box."""
+
+    values: np.ndarray  # float32 (n_samples, n_features), C-contiguous, finite
+    low: np.ndarray  # float32 (n_features,)
+    high: np.ndarray  # float32 (n_features,)
+
+
+def checked_points(values: np.ndarray, name: str = "data") -> Points:
+    """Refuse NaN, infinities and ranges whose squared distances overflow float32.
+
+    One parallel pass finds the bounding box and counts non-finite values; only when
+    there are some is the first one located, for the message.
+    """
+    n_features = values.shape[1]
+    low = np.empty(n_features, dtype=np.float32)
+    high = np.empty(n_features, dtype=np.float32)
+    if launch(kernels.feature_bounds, values, low, high):
+        finite = np.isfinite(values)
+        where = np.unravel_index(int(np.argmin(finite.ravel())), values.shape)
+        value = values[where]
         what = "NaN" if np.isnan(value) else f"{value} (infinite, or too large for float32)"
         raise ValueError(f"{name} contains {what} at index {tuple(int(w) for w in where)}")
-    low = points.min(axis=0).astype(np.float64)
-    high = points.max(axis=0).astype(np.float64)
-    n_features = points.shape[1]
     # Random centers reach 1/n_features of the range beyond the box on each side.
-    reach = (1.0 + 2.0 / n_features) * (high - low)
+    reach = (1.0 + 2.0 / n_features) * (high.astype(np.float64) - low)
     largest = float(np.sum(reach * reach))
     if not largest < FLT_MAX / 2:
         raise ValueError(
             f"{name} spans too wide a range: squared distances can reach {largest:.3g}, "
             f"which overflows float32 (max {FLT_MAX:.3g}); rescale the data"
         )
+    return Points(values, low, high)
 
 
-def as_points(data) -> np.ndarray:
-    """Read ``data`` as cv2 does: an (n_samples, n_features) float32 array.
+def as_points(data) -> Points:
+    """Read ``data`` as cv2 does: (n_samples, n_features) float32 points.
 
     | shape        | n_samples | n_features |
     | (N,)         | N         | 1          |
@@ -111,8 +125,7 @@ def as_points(data) -> np.ndarray:
         points = array.reshape(shape[1], shape[2]) if shape[0] == 1 else array.reshape(
             shape[0], shape[1] * shape[2]
         )
-    check_finite(points)
-    return points
+    return checked_points(points)
 
 
 def parse_k(K, n_samples: int) -> int:

@@ -15,12 +15,11 @@ from ._validation import Criteria
 _INITS = ("k-means++", "random")
 
 
-def _as_2d_points(X, name: str) -> np.ndarray:
-    points = check.as_float32(X, name)
-    if points.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {points.shape}")
-    check.check_finite(points, name)
-    return points
+def _as_2d_points(X, name: str) -> check.Points:
+    values = check.as_float32(X, name)
+    if values.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {values.shape}")
+    return check.checked_points(values, name)
 
 
 class KMeans:
@@ -81,7 +80,7 @@ class KMeans:
         if self.init not in _INITS:
             raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
         points = _as_2d_points(X, "X")
-        n_clusters = check.parse_k(self.n_clusters, points.shape[0])
+        n_clusters = check.parse_k(self.n_clusters, points.values.shape[0])
         attempts = check.require_int(self.attempts, "attempts")
         if attempts < 1:
             raise ValueError(f"attempts must be at least 1, got {attempts}")
@@ -100,7 +99,7 @@ class KMeans:
         centers = getattr(self, "cluster_centers_", None)
         if centers is None:
             raise RuntimeError("this KMeans is not fitted yet: call fit first")
-        points = _as_2d_points(X, "X")
+        points = _as_2d_points(X, "X").values
         if points.shape[1] != centers.shape[1]:
             raise ValueError(
                 f"X has {points.shape[1]} features but the model was fitted with "

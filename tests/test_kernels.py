@@ -218,3 +218,18 @@ def test_kernels_are_callable_from_a_users_njit_function():
 
     chosen, _ = _user_seeding(points, 4, 99)
     np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 4, naive.MWC(99)))
+
+
+def test_feature_bounds_counts_non_finite_and_bounds_the_rest():
+    points = _blobs(5000, 4, 3, seed=11)
+    low, high = np.empty(4, np.float32), np.empty(4, np.float32)
+    assert kernels.feature_bounds(points, low, high) == 0
+    np.testing.assert_array_equal(low, points.min(axis=0))
+    np.testing.assert_array_equal(high, points.max(axis=0))
+    points[10, 1] = np.nan
+    points[4000, 2] = np.inf
+    points[4001, 2] = -np.inf
+    assert kernels.feature_bounds(points, low, high) == 3
+    finite = np.where(np.isfinite(points), points, np.nan)
+    np.testing.assert_array_equal(low, np.nanmin(finite, axis=0))
+    np.testing.assert_array_equal(high, np.nanmax(finite, axis=0))
