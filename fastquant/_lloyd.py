@@ -1,11 +1,13 @@
 """The k-means engine: one attempt of Lloyd's algorithm with cv2's rules, and the best
-of several attempts. Works on validated (n_samples, n_features) float32 points."""
+of several attempts. Works on validated float32 points, deduplicated into weighted
+rows where that pays (see ``_distinct``); results are those of the plain algorithm."""
 
-from typing import NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional
 
 import numpy as np
 
 from . import kernels
+from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
 from ._validation import Criteria, Points
 from .constants import KMEANSPP_TRIALS
@@ -20,10 +22,10 @@ class Result(NamedTuple):
 
 
 class Workspace:
-    """Buffers reused by every pass of every attempt on the same points."""
+    """Buffers reused by every pass of every attempt on the same rows."""
 
-    def __init__(self, n_samples: int, n_clusters: int, n_features: int):
-        n_chunks = kernels.chunk_count(n_samples)
+    def __init__(self, n_rows: int, n_clusters: int, n_features: int):
+        n_chunks = kernels.chunk_count(n_rows)
         self.partial_sums = np.empty((n_chunks, n_clusters, n_features), dtype=np.float64)
         self.partial_counts = np.empty((n_chunks, n_clusters), dtype=np.int64)
         self.partial_dist = np.empty(n_chunks, dtype=np.float64)
@@ -34,18 +36,27 @@ class Workspace:
         kernels.reduce_partials(self.partial_sums, self.partial_counts, self.sums, self.counts)
 
 
-def _fill_empty_clusters(points, labels, sums, counts):
-    """cv2's repair: each empty cluster, in increasing order, takes the point of the
-    largest cluster that lies farthest from that cluster's mean."""
-    for k in np.flatnonzero(counts == 0):
-        largest = int(np.argmax(counts))  # lowest index among equals
-        mean = _means(sums[largest : largest + 1], counts[largest : largest + 1])
-        moved = kernels.farthest_in_cluster(points, labels, largest, mean)
-        labels[moved] = k
-        counts[largest] -= 1
-        counts[k] += 1
-        sums[largest] -= points[moved]
-        sums[k] += points[moved]
+class _Moves:
+    """Samples the empty-cluster repair took out of their row's cluster.
+
+    cv2 moves one *sample*; when rows stand for several samples, the moved samples
+    are kept aside until the next assignment pass gives every sample of a row the
+    same label again.
+    """
+
+    def __init__(self, n_rows: int):
+        self.label: Dict[int, int] = {}  # sample index -> its label
+        self.count = np.zeros(n_rows, dtype=np.int32)  # moved samples per row
+
+    def move(self, sample: int, row: int, label: int):
+        if sample not in self.label:
+            self.count[row] += 1
+        self.label[sample] = label
+
+    def clear(self):
+        if self.label:
+            self.label.clear()
+            self.count[:] = 0
 
 
 def _means(sums, counts):
@@ -58,14 +69,79 @@ def _means(sums, counts):
     return sums.astype(np.float32) * scale[:, None]
 
 
+def _farthest_sample(rows: Rows, labels, moves: _Moves, cluster: int, center):
+    """(sample, row) of the sample of ``cluster`` farthest from ``center``; cv2 takes
+    the highest sample index among equally far ones."""
+    distances = np.empty(len(rows.values), dtype=np.float32)
+    kernels.cluster_distances(rows.values, labels, cluster, center, distances)
+    if not len(rows.inverse):
+        row = int(np.flatnonzero(distances == distances.max())[-1])
+        return row, row
+    distances[rows.weights == moves.count] = -1  # rows whose samples all moved away
+    moved = np.array([s for s, label in moves.label.items() if label == cluster], dtype=np.int64)
+    moved_distances = np.empty(len(moved), dtype=np.float32)
+    kernels.cluster_distances(
+        np.ascontiguousarray(rows.values[rows.inverse[moved]]),
+        np.zeros(len(moved), dtype=np.int32), 0, center, moved_distances,
+    )
+    farthest = max(distances.max(), moved_distances.max(initial=-1))
+    sample = -1
+    tied = distances == farthest
+    start = rows.n_samples - 1
+    while start >= 0 and tied.any():  # highest sample of a tied row not moved away
+        found = int(kernels.last_pixel_of(rows.inverse, tied, start))
+        if found not in moves.label:
+            sample = found
+            break
+        start = found - 1
+    sample = max([sample] + moved[moved_distances == farthest].tolist())
+    return sample, int(rows.inverse[sample])
+
+
+def _fill_empty_clusters(rows: Rows, labels, moves: _Moves, sums, counts):
+    """cv2's repair: each empty cluster, in increasing order, takes the sample of the
+    largest cluster that lies farthest from that cluster's mean."""
+    for k in np.flatnonzero(counts == 0):
+        largest = int(np.argmax(counts))  # lowest index among equals
+        mean = _means(sums[largest : largest + 1], counts[largest : largest + 1])
+        sample, row = _farthest_sample(rows, labels, moves, largest, mean)
+        if len(rows.inverse):
+            moves.move(sample, row, k)
+        else:
+            labels[row] = k
+        counts[largest] -= 1
+        counts[k] += 1
+        sums[largest] -= rows.values[row]
+        sums[k] += rows.values[row]
+
+
 def _center_shift(centers_new, centers_old):
     """Largest squared movement of a center; differences taken in float32 as cv2 does."""
     step = (centers_new - centers_old).astype(np.float64)
     return float(np.max(np.sum(step * step, axis=1)))
 
 
+def _finish(rows: Rows, centers, labels, moves: _Moves, workspace: Workspace) -> Result:
+    """The last pass: compactness and sample labels, without reassignment."""
+    weights = rows.weights - moves.count if moves.label else rows.weights
+    compactness = launch(
+        kernels.label_distance_sum, rows.values, weights, centers, labels, workspace.partial_dist
+    )
+    sample_labels = rows.sample_labels(labels)
+    if moves.label:
+        samples = np.fromiter(moves.label.keys(), dtype=np.int64)
+        moved_labels = np.fromiter(moves.label.values(), dtype=np.int32)
+        moved_rows = np.ascontiguousarray(rows.values[rows.inverse[samples]])
+        compactness += kernels.label_distance_sum(
+            moved_rows, np.ones(len(samples), np.int32), centers, moved_labels,
+            np.empty(kernels.chunk_count(len(samples))),
+        )
+        sample_labels[samples] = moved_labels
+    return Result(float(compactness), sample_labels, centers)
+
+
 def lloyd(
-    points: np.ndarray,
+    rows: Rows,
     criteria: Criteria,
     workspace: Workspace,
     labels: np.ndarray,
@@ -75,17 +151,19 @@ def lloyd(
 
     Parameters
     ----------
-    points : float32 (n_samples, n_features)
+    rows : Rows
     criteria : Criteria
     workspace : Workspace
-    labels : int32 (n_samples,)
-        INOUT: the initial labels when ``initial_centers`` is None, then the result.
+    labels : int32 (n_rows,)
+        INOUT: the initial labels when ``initial_centers`` is None (rows must then be
+        the samples themselves), then the labels of the rows.
     initial_centers : float32 (n_clusters, n_features), optional
         Starting centers; without them the centers start as the means of ``labels``.
     """
     ws = workspace
+    moves = _Moves(len(rows.values))
     if initial_centers is None:
-        launch(kernels.accumulate, points, labels, ws.partial_sums, ws.partial_counts)
+        launch(kernels.accumulate, rows.values, rows.weights, labels, ws.partial_sums, ws.partial_counts)
         ws.reduce()
     centers = initial_centers
     iteration = 0
@@ -93,21 +171,19 @@ def lloyd(
         if iteration == 0 and initial_centers is not None:
             shift = np.inf
         else:
-            _fill_empty_clusters(points, labels, ws.sums, ws.counts)
+            _fill_empty_clusters(rows, labels, moves, ws.sums, ws.counts)
             centers_new = _means(ws.sums, ws.counts)
             shift = np.inf if iteration == 0 else _center_shift(centers_new, centers)
             centers = centers_new
         iteration += 1
         if iteration == criteria.max_iter or shift <= criteria.eps_sq:
-            compactness = launch(
-                kernels.label_distance_sum, points, centers, labels, ws.partial_dist
-            )
-            return Result(float(compactness), labels, centers)
+            return _finish(rows, centers, labels, moves, ws)
         launch(
             kernels.assign_and_accumulate,
-            points, centers, labels, ws.partial_sums, ws.partial_counts,
+            rows.values, rows.weights, centers, labels, ws.partial_sums, ws.partial_counts,
         )
         ws.reduce()
+        moves.clear()
 
 
 def best_of_attempts(
@@ -133,28 +209,33 @@ def best_of_attempts(
     rng_state : uint64 (1,)
         INOUT: the generator, advanced by every initialisation.
     start_labels : int32 (n_samples,), optional
-        Labels that replace the initialisation of the first attempt.
+        Labels that replace the initialisation of the first attempt (run on the
+        samples themselves, since samples of one row may carry different labels).
     """
-    values = points.values
-    n_samples, n_features = values.shape
-    workspace = Workspace(n_samples, n_clusters, n_features)
+    rows = distinct_rows(points)
+    n_features = points.values.shape[1]
+    workspace = Workspace(len(rows.values), n_clusters, n_features)
     best = None
-    labels = np.empty(n_samples, dtype=np.int32)
     for attempt in range(attempts):
         if attempt == 0 and start_labels is not None:
-            labels[:] = start_labels
-            initial_centers = None
-        elif use_kmeanspp:
-            chosen = launch(
-                kernels.kmeanspp, values, n_clusters, KMEANSPP_TRIALS, rng_state,
-                workspace.partial_dist,
+            samples = plain_rows(points.values)
+            result = lloyd(
+                samples, criteria, Workspace(samples.n_samples, n_clusters, n_features),
+                start_labels.copy(),
             )
-            initial_centers = values[chosen]
         else:
-            initial_centers = kernels.random_centers(points.low, points.high, n_clusters, rng_state)
-        result = lloyd(values, criteria, workspace, labels, initial_centers)
+            if use_kmeanspp:
+                chosen = launch(
+                    kernels.kmeanspp, rows.values, rows.weights, rows.inverse, n_clusters,
+                    KMEANSPP_TRIALS, rng_state, workspace.partial_dist,
+                )
+                initial_centers = rows.values[chosen]
+            else:
+                initial_centers = kernels.random_centers(
+                    points.low, points.high, n_clusters, rng_state
+                )
+            labels = np.empty(len(rows.values), dtype=np.int32)
+            result = lloyd(rows, criteria, workspace, labels, initial_centers)
         if best is None or result.compactness < best.compactness:
-            # keep the winner's labels; the next attempt writes into the loser's buffer
-            labels = best.labels if best is not None else np.empty_like(labels)
             best = result
     return best

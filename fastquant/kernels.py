@@ -186,10 +186,10 @@ def _ordered_sum(partial):
 
 
 @inline
-def _add_point(X, i, label, sums, counts):
-    counts[label] += 1
+def _add_point(X, i, weight, label, sums, counts):
+    counts[label] += weight
     for j in range(X.shape[1]):
-        sums[label, j] += X[i, j]
+        sums[label, j] += weight * np.float64(X[i, j])
 
 
 # ---------------------------------------------------------------------------
@@ -273,21 +273,23 @@ def assign(X, centers, labels, distances):
 
 
 @kernel
-def assign_and_accumulate(X, centers, labels, partial_sums, partial_counts):
-    """One Lloyd pass: nearest-center assignment fused with per-chunk sums.
+def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_counts):
+    """One Lloyd pass: nearest-center assignment fused with per-chunk weighted sums.
 
     Parameters
     ----------
     X : float32 (n_samples, n_features)
         IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point (all 1 for plain data).
     centers : float32 (n_clusters, n_features)
         IN: the centers.
     labels : int32 (n_samples,)
         OUT: index of the nearest center (the lowest index on ties).
     partial_sums : float64 (n_chunks, n_clusters, n_features)
-        OUT: per chunk, the coordinate sums of the points of each cluster.
+        OUT: per chunk, the weighted coordinate sums of the points of each cluster.
     partial_counts : int64 (n_chunks, n_clusters)
-        OUT: per chunk, the number of points of each cluster.
+        OUT: per chunk, the total weight of each cluster.
 
     Notes
     -----
@@ -306,17 +308,19 @@ def assign_and_accumulate(X, centers, labels, partial_sums, partial_counts):
         for i in range(start, stop):
             best, _ = _nearest(X, i, centers_t, dist_buf)
             labels[i] = best
-            _add_point(X, i, best, sums, counts)
+            _add_point(X, i, weights[i], best, sums, counts)
 
 
 @kernel
-def accumulate(X, labels, partial_sums, partial_counts):
-    """Per-chunk coordinate sums and counts of the points of each cluster.
+def accumulate(X, weights, labels, partial_sums, partial_counts):
+    """Per-chunk weighted coordinate sums and total weights of each cluster.
 
     Parameters
     ----------
     X : float32 (n_samples, n_features)
         IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
     labels : int32 (n_samples,)
         IN: cluster of each point, in [0, n_clusters).
     partial_sums : float64 (n_chunks, n_clusters, n_features)
@@ -332,7 +336,7 @@ def accumulate(X, labels, partial_sums, partial_counts):
         counts = partial_counts[chunk]
         _clear_chunk(sums, counts)
         for i in range(start, stop):
-            _add_point(X, i, labels[i], sums, counts)
+            _add_point(X, i, weights[i], labels[i], sums, counts)
 
 
 @helper
@@ -359,8 +363,8 @@ def reduce_partials(partial_sums, partial_counts, sums, counts):
 
 
 @kernel
-def label_distance_sum(X, centers, labels, partial_dist):
-    """Sum of squared distances from each point to the center of its label.
+def label_distance_sum(X, weights, centers, labels, partial_dist):
+    """Weighted sum of squared distances from each point to the center of its label.
 
     Labels are not changed: this is the last pass of a cv2 k-means run, whose
     result is the compactness.
@@ -369,6 +373,8 @@ def label_distance_sum(X, centers, labels, partial_dist):
     ----------
     X : float32 (n_samples, n_features)
         IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
     centers : float32 (n_clusters, n_features)
         IN: the centers.
     labels : int32 (n_samples,)
@@ -379,7 +385,7 @@ def label_distance_sum(X, centers, labels, partial_dist):
     Returns
     -------
     float
-        The float64 sum of the float32 squared distances.
+        The float64 sum of weight times float32 squared distance.
     """
     n_samples = X.shape[0]
     n_chunks = partial_dist.shape[0]
@@ -387,14 +393,14 @@ def label_distance_sum(X, centers, labels, partial_dist):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
         total = 0.0
         for i in range(start, stop):
-            total += _sq_dist(X, i, centers, labels[i])
+            total += weights[i] * np.float64(_sq_dist(X, i, centers, labels[i]))
         partial_dist[chunk] = total
     return _ordered_sum(partial_dist)
 
 
 @helper
-def farthest_in_cluster(X, labels, cluster, center):
-    """Index of the point of ``cluster`` farthest from ``center``.
+def cluster_distances(X, labels, cluster, center, distances):
+    """Squared distance of every point of ``cluster`` to ``center``; -1 elsewhere.
 
     Parameters
     ----------
@@ -403,24 +409,36 @@ def farthest_in_cluster(X, labels, cluster, center):
     labels : int32 (n_samples,)
         IN: cluster of each point.
     cluster : int
-        The cluster searched.
+        The cluster measured.
     center : float32 (1, n_features)
         IN: the reference point.
-
-    Returns
-    -------
-    int
-        The highest index among the farthest points, -1 if the cluster is empty.
+    distances : float32 (n_samples,)
+        OUT.
     """
-    best = -1
-    best_dist = _F32_ZERO
     for i in range(X.shape[0]):
         if labels[i] == cluster:
-            d = _sq_dist(X, i, center, 0)
-            if best_dist <= d:
-                best_dist = d
-                best = i
-    return best
+            distances[i] = _sq_dist(X, i, center, 0)
+        else:
+            distances[i] = -_F32_ONE
+
+
+@helper
+def last_pixel_of(inverse, selected, start):
+    """Highest pixel index ``i <= start`` whose row ``inverse[i]`` is selected; -1 if none.
+
+    Parameters
+    ----------
+    inverse : int32 (n_pixels,)
+        IN: row of each pixel.
+    selected : bool (n_rows,)
+        IN: the rows searched.
+    start : int
+        Where the backward scan begins.
+    """
+    for i in range(start, -1, -1):
+        if selected[inverse[i]]:
+            return i
+    return -1
 
 
 @helper
@@ -451,27 +469,40 @@ def random_centers(low, high, n_clusters, rng_state):
     return centers
 
 
+@inline
+def _row_of(inverse, pixel):
+    return inverse[pixel] if inverse.shape[0] > 0 else pixel
+
+
 @helper
-def _pick_weighted(dist, p):
-    """cv2's walk: subtract dist[i] from p until p <= 0; the index reached."""
-    last = dist.shape[0] - 1
+def _pick_weighted(dist, inverse, n_pixels, p):
+    """cv2's walk over the pixels: subtract each pixel's distance from p until p <= 0;
+    the row of the pixel reached."""
+    last = n_pixels - 1
     i = 0
     while i < last:
-        p -= dist[i]
+        p -= dist[_row_of(inverse, i)]
         if p <= 0.0:
             break
         i += 1
-    return i
+    return _row_of(inverse, i)
 
 
 @kernel
-def kmeanspp(X, n_clusters, n_trials, rng_state, partial_dist):
+def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
     """k-means++ seeding with ``n_trials`` candidates per center, as cv2 does it.
+
+    The points may be given as distinct rows with multiplicities: the draws are then
+    made over the pixels they stand for, in pixel order, exactly as on the full data.
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
+    X : float32 (n_rows, n_features)
+        IN: the points (or distinct rows).
+    weights : int32 (n_rows,)
+        IN: multiplicity of each row.
+    inverse : int32 (n_pixels,)
+        IN: row of each pixel, or an empty array when rows are the pixels.
     n_clusters : int
         Number of centers to pick.
     n_trials : int
@@ -484,21 +515,22 @@ def kmeanspp(X, n_clusters, n_trials, rng_state, partial_dist):
     Returns
     -------
     int64 (n_clusters,)
-        Indices of the points chosen as centers.
+        Indices of the rows chosen as centers.
     """
     n_samples = X.shape[0]
+    n_pixels = inverse.shape[0] if inverse.shape[0] > 0 else n_samples
     n_chunks = partial_dist.shape[0]
     chosen = np.empty(n_clusters, dtype=np.int64)
     dist = np.empty(n_samples, dtype=np.float32)
     best_dist = np.empty(n_samples, dtype=np.float32)
     trial_dist = np.empty(n_samples, dtype=np.float32)
-    chosen[0] = rng_next(rng_state) % np.uint32(n_samples)
+    chosen[0] = _row_of(inverse, rng_next(rng_state) % np.uint32(n_pixels))
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
         total = 0.0
         for i in range(start, stop):
             dist[i] = _sq_dist(X, i, X, chosen[0])
-            total += dist[i]
+            total += weights[i] * np.float64(dist[i])
         partial_dist[chunk] = total
     potential = _ordered_sum(partial_dist)
 
@@ -506,13 +538,13 @@ def kmeanspp(X, n_clusters, n_trials, rng_state, partial_dist):
         best_sum = np.inf
         best_index = -1
         for _ in range(n_trials):
-            candidate = _pick_weighted(dist, rng_double(rng_state) * potential)
+            candidate = _pick_weighted(dist, inverse, n_pixels, rng_double(rng_state) * potential)
             for chunk in prange(n_chunks):
                 start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
                 total = 0.0
                 for i in range(start, stop):
                     trial_dist[i] = min(dist[i], _sq_dist(X, i, X, candidate))
-                    total += trial_dist[i]
+                    total += weights[i] * np.float64(trial_dist[i])
                 partial_dist[chunk] = total
             trial_sum = _ordered_sum(partial_dist)
             if trial_sum < best_sum:
@@ -523,3 +555,131 @@ def kmeanspp(X, n_clusters, n_trials, rng_state, partial_dist):
         potential = best_sum
         dist, best_dist = best_dist, dist
     return chosen
+
+
+# ---------------------------------------------------------------------------
+# Distinct rows of integer-valued data (an 8-bit image has far fewer colours than pixels)
+
+#: Largest key space (product of the per-feature value spans) a distinct-row table covers.
+MAX_KEY_SPACE = 1 << 24
+_KEY_GROUPS = 4  # fixed, so that the table never depends on the number of threads
+_ONE64 = np.uint64(1)
+
+
+@inline
+def _popcount(word):
+    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    word = (word & np.uint64(0x3333333333333333)) + (
+        (word >> np.uint64(2)) & np.uint64(0x3333333333333333)
+    )
+    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (word * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@kernel
+def row_keys(X, low, spans, keys):
+    """Mixed-radix key of each row of integer-valued data (first feature most significant).
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    low : float32 (n_features,)
+        IN: per-feature minimum.
+    spans : int64 (n_features,)
+        IN: per-feature ``max - min + 1``; their product must not exceed MAX_KEY_SPACE.
+    keys : int32 (n_samples,)
+        OUT: the keys (meaningless where the return value is not 0).
+
+    Returns
+    -------
+    int
+        Number of values that are not integers.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = chunk_count(n_samples)
+    chunk_bad = np.empty(n_chunks, dtype=np.int64)
+    for chunk in prange(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        bad = 0
+        for i in range(start, stop):
+            key = 0
+            for j in range(n_features):
+                offset = X[i, j] - low[j]
+                digit = np.int64(offset)
+                if np.float32(digit) != offset:
+                    bad += 1
+                key = key * spans[j] + digit
+            keys[i] = key
+        chunk_bad[chunk] = bad
+    n_bad = 0
+    for chunk in range(n_chunks):
+        n_bad += chunk_bad[chunk]
+    return n_bad
+
+
+@kernel
+def distinct_keys(keys, key_space):
+    """Sorted distinct keys, their multiplicities, and each key's rank, in place.
+
+    Parameters
+    ----------
+    keys : int32 (n_samples,)
+        INOUT: keys in [0, key_space); replaced by the rank of each key among the
+        distinct keys (the row index of the sample in the table).
+    key_space : int
+        Upper bound of the keys.
+
+    Returns
+    -------
+    unique : int64 (n_distinct,)
+        The distinct keys in increasing order.
+    counts : int32 (n_distinct,)
+        How many samples carry each of them.
+    """
+    n_samples = keys.shape[0]
+    n_words = (key_space + 63) // 64
+    present = np.zeros((_KEY_GROUPS, n_words), dtype=np.uint64)
+    for group in prange(_KEY_GROUPS):
+        start, stop = _chunk_bounds(group, _KEY_GROUPS, n_samples)
+        for i in range(start, stop):
+            key = keys[i]
+            present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
+    merged = np.empty(n_words, dtype=np.uint64)
+    for word in prange(n_words):
+        bits = present[0, word]
+        for group in range(1, _KEY_GROUPS):
+            bits |= present[group, word]
+        merged[word] = bits
+    rank_base = np.empty(n_words, dtype=np.int64)
+    n_distinct = 0
+    for word in range(n_words):
+        rank_base[word] = n_distinct
+        n_distinct += _popcount(merged[word])
+    unique = np.empty(n_distinct, dtype=np.int64)
+    for word in prange(n_words):
+        bits = merged[word]
+        r = rank_base[word]
+        for bit in range(64):
+            if (bits >> np.uint64(bit)) & _ONE64:
+                unique[r] = word * 64 + bit
+                r += 1
+    n_chunks = chunk_count(n_samples)
+    for chunk in prange(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            key = keys[i]
+            below = merged[key >> 6] & ((_ONE64 << np.uint64(key & 63)) - _ONE64)
+            keys[i] = rank_base[key >> 6] + _popcount(below)
+    group_counts = np.zeros((_KEY_GROUPS, n_distinct), dtype=np.int32)
+    for group in prange(_KEY_GROUPS):
+        start, stop = _chunk_bounds(group, _KEY_GROUPS, n_samples)
+        for i in range(start, stop):
+            group_counts[group, keys[i]] += 1
+    counts = np.empty(n_distinct, dtype=np.int32)
+    for r in prange(n_distinct):
+        total = 0
+        for group in range(_KEY_GROUPS):
+            total += group_counts[group, r]
+        counts[r] = total
+    return unique, counts

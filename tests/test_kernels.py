@@ -17,6 +17,13 @@ def _blobs(n, d, k, seed, integer=False):
     return np.ascontiguousarray(points, dtype=np.float32)
 
 
+_NO_INVERSE = np.empty(0, dtype=np.int32)
+
+
+def _ones(points):
+    return np.ones(len(points), dtype=np.int32)
+
+
 def _partials(n, k, d):
     c = kernels.chunk_count(n)
     return np.empty((c, k, d)), np.empty((c, k), dtype=np.int64)
@@ -76,7 +83,7 @@ def test_assign_and_accumulate_gives_exact_sums_on_integer_data():
     centers = points[:9].copy()
     labels = np.empty(len(points), dtype=np.int32)
     partial_sums, partial_counts = _partials(len(points), 9, 3)
-    kernels.assign_and_accumulate(points, centers, labels, partial_sums, partial_counts)
+    kernels.assign_and_accumulate(points, _ones(points), centers, labels, partial_sums, partial_counts)
     sums, counts = _reduced(partial_sums, partial_counts)
 
     assert labels.tolist() == np.argmin(naive.sq_distances(points, centers), axis=1).tolist()
@@ -90,7 +97,7 @@ def test_accumulate_uses_given_labels():
     points = _blobs(3000, 4, 5, seed=4)
     labels = (np.arange(3000) % 5).astype(np.int32)
     partial_sums, partial_counts = _partials(3000, 5, 4)
-    kernels.accumulate(points, labels, partial_sums, partial_counts)
+    kernels.accumulate(points, _ones(points), labels, partial_sums, partial_counts)
     sums, counts = _reduced(partial_sums, partial_counts)
     expected = np.zeros((5, 4))
     np.add.at(expected, labels, points.astype(np.float64))
@@ -103,20 +110,22 @@ def test_label_distance_sum_uses_labels_not_nearest_center():
     centers = points[:4].copy()
     labels = (np.arange(4000) % 4).astype(np.int32)
     workspace = np.empty(kernels.chunk_count(4000))
-    total = kernels.label_distance_sum(points, centers, labels, workspace)
+    total = kernels.label_distance_sum(points, _ones(points), centers, labels, workspace)
     expected = naive.sq_distances(points, centers)[np.arange(4000), labels]
     assert total == pytest.approx(float(np.sum(expected, dtype=np.float64)), rel=1e-12)
 
 
-def test_farthest_in_cluster_takes_highest_index_on_ties():
+def test_cluster_distances_and_last_pixel_of():
     points = np.array([[0], [3], [-3], [1], [3], [9]], dtype=np.float32)
     labels = np.array([0, 0, 0, 0, 0, 1], dtype=np.int32)
-    center = np.zeros((1, 1), dtype=np.float32)
-    assert kernels.farthest_in_cluster(points, labels, 0, center) == 4
-    assert kernels.farthest_in_cluster(points, labels, 1, center) == 5
-    assert kernels.farthest_in_cluster(points, labels, 2, center) == -1
-    same = np.zeros((3, 2), dtype=np.float32)
-    assert kernels.farthest_in_cluster(same, np.zeros(3, np.int32), 0, same[:1]) == 2
+    distances = np.empty(6, dtype=np.float32)
+    kernels.cluster_distances(points, labels, 0, np.zeros((1, 1), np.float32), distances)
+    np.testing.assert_array_equal(distances, [0, 9, 9, 1, 9, -1])
+    inverse = np.array([2, 0, 1, 2, 0, 1], dtype=np.int32)
+    selected = np.array([True, False, False])
+    assert kernels.last_pixel_of(inverse, selected, 5) == 4
+    assert kernels.last_pixel_of(inverse, selected, 3) == 1
+    assert kernels.last_pixel_of(inverse, selected, 0) == -1
 
 
 @pytest.mark.parametrize("d", [1, 3, 16])
@@ -132,7 +141,7 @@ def test_kmeanspp_matches_reference(d):
     points = _blobs(3000, d, 6, seed=7, integer=True)
     reference = naive.MWC(5)
     state = np.array([reference.state], dtype=np.uint64)
-    chosen = kernels.kmeanspp(points, 10, 3, state, np.empty(kernels.chunk_count(3000)))
+    chosen = kernels.kmeanspp(points, _ones(points), _NO_INVERSE, 10, 3, state, np.empty(kernels.chunk_count(3000)))
     np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 10, reference))
     assert int(state[0]) == reference.state
 
@@ -141,11 +150,11 @@ def _all_kernel_outputs(points, centers):
     n, k, d = len(points), len(centers), points.shape[1]
     labels = np.empty(n, dtype=np.int32)
     partial_sums, partial_counts = _partials(n, k, d)
-    kernels.assign_and_accumulate(points, centers, labels, partial_sums, partial_counts)
+    kernels.assign_and_accumulate(points, _ones(points), centers, labels, partial_sums, partial_counts)
     workspace = np.empty(kernels.chunk_count(n))
-    total = kernels.label_distance_sum(points, centers, labels, workspace)
+    total = kernels.label_distance_sum(points, _ones(points), centers, labels, workspace)
     state = np.array([1], dtype=np.uint64)
-    chosen = kernels.kmeanspp(points, k, 3, state, workspace)
+    chosen = kernels.kmeanspp(points, _ones(points), _NO_INVERSE, k, 3, state, workspace)
     return labels.tobytes(), partial_sums.tobytes(), np.float64(total).tobytes(), chosen.tobytes()
 
 
@@ -186,8 +195,9 @@ def _user_lloyd(points, centers, n_passes):
     partial_counts = np.empty((n_chunks, k), dtype=np.int64)
     sums = np.empty((k, d))
     counts = np.empty(k, dtype=np.int64)
+    weights = np.ones(n, dtype=np.int32)
     for _ in range(n_passes):
-        kernels.assign_and_accumulate(points, centers, labels, partial_sums, partial_counts)
+        kernels.assign_and_accumulate(points, weights, centers, labels, partial_sums, partial_counts)
         kernels.reduce_partials(partial_sums, partial_counts, sums, counts)
         for c in range(k):
             for j in range(d):
@@ -200,7 +210,9 @@ def _user_seeding(points, k, seed):
     state = np.empty(1, dtype=np.uint64)
     state[0] = seed
     workspace = np.empty(kernels.chunk_count(points.shape[0]))
-    return kernels.kmeanspp(points, k, 3, state, workspace), kernels.rng_next(state)
+    weights = np.ones(points.shape[0], dtype=np.int32)
+    no_inverse = np.empty(0, dtype=np.int32)
+    return kernels.kmeanspp(points, weights, no_inverse, k, 3, state, workspace), kernels.rng_next(state)
 
 
 def test_kernels_are_callable_from_a_users_njit_function():
@@ -233,3 +245,58 @@ def test_feature_bounds_counts_non_finite_and_bounds_the_rest():
     finite = np.where(np.isfinite(points), points, np.nan)
     np.testing.assert_array_equal(low, np.nanmin(finite, axis=0))
     np.testing.assert_array_equal(high, np.nanmax(finite, axis=0))
+
+
+def _distinct(points):
+    low = points.min(axis=0)
+    spans = (points.max(axis=0) - low + 1).astype(np.int64)
+    keys = np.empty(len(points), dtype=np.int32)
+    assert kernels.row_keys(points, low, spans, keys) == 0
+    expected = np.unique(keys, return_inverse=True, return_counts=True)
+    unique, counts = kernels.distinct_keys(keys, int(np.prod(spans)))
+    return unique, counts, keys, expected
+
+
+def test_distinct_table_matches_numpy_unique():
+    points = _blobs(100_000, 3, 8, seed=12, integer=True)
+    unique, counts, inverse, (np_unique, np_inverse, np_counts) = _distinct(points)
+    np.testing.assert_array_equal(unique, np_unique)
+    np.testing.assert_array_equal(counts, np_counts)
+    np.testing.assert_array_equal(inverse, np_inverse)
+
+
+def test_row_keys_count_non_integer_values():
+    points = _blobs(1000, 2, 3, seed=13, integer=True)
+    points[17, 1] += 0.5
+    low = points.min(axis=0)
+    spans = (np.floor(points.max(axis=0) - low) + 1).astype(np.int64)
+    assert kernels.row_keys(points, low, spans, np.empty(1000, np.int32)) == 1
+
+
+def test_weighted_rows_give_the_same_sums_and_seeding_as_the_samples():
+    points = _blobs(20_000, 3, 5, seed=14, integer=True)
+    points = np.clip(np.rint(points / 16), 0, 15).astype(np.float32)  # few distinct rows
+    unique, counts, inverse, _ = _distinct(points)
+    rows = points[np.unique(inverse, return_index=True)[1]]
+    assert len(rows) < 1000
+    centers = points[:6].copy()
+    row_labels = np.empty(len(rows), dtype=np.int32)
+    partial_sums, partial_counts = _partials(len(rows), 6, 3)
+    kernels.assign_and_accumulate(rows, counts, centers, row_labels, partial_sums, partial_counts)
+    sums, totals = _reduced(partial_sums, partial_counts)
+
+    labels = np.argmin(naive.sq_distances(points, centers), axis=1)
+    np.testing.assert_array_equal(row_labels[inverse], labels)
+    expected = np.zeros((6, 3))
+    np.add.at(expected, labels, points)
+    np.testing.assert_array_equal(sums, expected)
+    np.testing.assert_array_equal(totals, np.bincount(labels, minlength=6))
+
+    workspace = np.empty(kernels.chunk_count(len(rows)))
+    reference = naive.MWC(21)
+    state = np.array([reference.state], dtype=np.uint64)
+    chosen = kernels.kmeanspp(rows, counts, inverse, 8, 3, state, workspace)
+    np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, 8, reference))
+    total = kernels.label_distance_sum(rows, counts, centers, row_labels, workspace)
+    per_sample = naive.sq_distances(points, centers)[np.arange(len(points)), labels]
+    assert total == pytest.approx(float(np.sum(per_sample, dtype=np.float64)), rel=1e-12)

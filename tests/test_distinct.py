@@ -1,0 +1,86 @@
+"""Deduplicated rows: the engine must give exactly the per-sample results."""
+
+import numpy as np
+import pytest
+
+import fastquant as fq
+from fastquant._distinct import distinct_rows, plain_rows
+from fastquant._lloyd import Workspace, lloyd
+from fastquant._validation import Criteria, as_points
+
+from . import naive
+
+
+def _repetitive(n=8000, spread=2, seed=0):
+    """Few distinct integer colours, many samples each (like a flat-coloured image)."""
+    rng = np.random.default_rng(seed)
+    palette = rng.integers(10, 240, size=(5, 3))
+    noise = rng.integers(-spread, spread + 1, size=(n, 3))
+    return (palette[rng.integers(0, 5, n)] + noise).astype(np.float32)
+
+
+def test_rows_are_the_distinct_samples_with_counts():
+    points = as_points(_repetitive())
+    rows = distinct_rows(points)
+    unique, inverse, counts = np.unique(points.values, axis=0, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(rows.values, unique)
+    np.testing.assert_array_equal(rows.weights, counts)
+    np.testing.assert_array_equal(rows.inverse, inverse.ravel())
+    np.testing.assert_array_equal(rows.values[rows.inverse], points.values)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.random.default_rng(1).random((500, 3)).astype(np.float32),  # not integers
+        np.arange(3000, dtype=np.float32).reshape(1000, 3),  # all distinct
+        np.array([[0, 0], [1e6, 1e6]] * 50, dtype=np.float32),  # key space too large
+    ],
+    ids=["fractional", "no-repeats", "wide-range"],
+)
+def test_falls_back_to_samples(data):
+    rows = distinct_rows(as_points(data))
+    assert len(rows.inverse) == 0 and len(rows.values) == len(data)
+    assert (rows.weights == 1).all()
+
+
+def _run(rows, points, k, seed, criteria=Criteria(30, 0.0)):
+    rng = np.array([naive.MWC(seed).state], dtype=np.uint64)
+    centers = fq.kernels.random_centers(points.low, points.high, k, rng)
+    labels = np.empty(len(rows.values), dtype=np.int32)
+    return lloyd(rows, criteria, Workspace(len(rows.values), k, 3), labels, centers)
+
+
+@pytest.mark.parametrize("k", [7, 30, 60])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_weighted_and_plain_runs_agree_through_empty_cluster_repairs(k, seed):
+    points = as_points(_repetitive(seed=seed))
+    rows = distinct_rows(points)
+    assert len(rows.values) < len(points.values) // 10
+    weighted = _run(rows, points, k, seed)
+    plain = _run(plain_rows(points.values), points, k, seed)
+    np.testing.assert_array_equal(weighted.labels, plain.labels)
+    np.testing.assert_array_equal(weighted.centers, plain.centers)
+    assert weighted.compactness == pytest.approx(plain.compactness, rel=1e-12)
+
+    reference = naive.kmeans_attempt(
+        points.values, k, 30, 0.0, centers=naive.random_centers(points.values, k, naive.MWC(seed))
+    )
+    np.testing.assert_array_equal(weighted.labels, reference[1])
+
+
+def test_repair_splits_a_colour_and_last_pass_keeps_the_split():
+    # Two colours, three clusters: one colour must be split by the empty-cluster repair,
+    # and with maxCount 2 the split survives into the returned labels.
+    points = np.array([[0, 0, 0]] * 5 + [[9, 9, 9]] * 3, dtype=np.float32)
+    start = fq.kernels.random_centers(np.zeros(3, np.float32), np.full(3, 9, np.float32), 3,
+                                      np.array([7], dtype=np.uint64))
+    for rows in (distinct_rows(as_points(points)), plain_rows(points)):
+        labels = np.empty(len(rows.values), dtype=np.int32)
+        result = lloyd(rows, Criteria(2, 0.0), Workspace(len(rows.values), 3, 3), labels, start.copy())
+        reference = naive.kmeans_attempt(points, 3, 2, 0.0, centers=start.copy())
+        np.testing.assert_array_equal(result.labels, reference[1])
+        np.testing.assert_array_equal(result.centers, reference[2])
+        assert result.compactness == pytest.approx(reference[0], abs=1e-9)
+    assert len(distinct_rows(as_points(points)).values) == 2
+    assert len(np.unique(result.labels)) == 3
