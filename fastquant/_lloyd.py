@@ -44,14 +44,25 @@ class _Moves:
     same label again.
     """
 
+    _NONE = np.empty(0, dtype=np.int32)
+
     def __init__(self, n_rows: int):
+        self.n_rows = n_rows
         self.label: Dict[int, int] = {}  # sample index -> its label
-        self.count = np.zeros(n_rows, dtype=np.int32)  # moved samples per row
+        self.count = self._NONE  # moved samples per row, allocated on the first move
 
     def move(self, sample: int, row: int, label: int):
+        if not len(self.count):
+            self.count = np.zeros(self.n_rows, dtype=np.int32)
         if sample not in self.label:
             self.count[row] += 1
         self.label[sample] = label
+
+    def arrays(self):
+        """(samples in decreasing order, their labels)."""
+        samples = np.array(sorted(self.label, reverse=True), dtype=np.int64)
+        labels = np.array([self.label[s] for s in samples.tolist()], dtype=np.int32)
+        return samples, labels
 
     def clear(self):
         if self.label:
@@ -69,45 +80,22 @@ def _means(sums, counts):
     return sums.astype(np.float32) * scale[:, None]
 
 
-def _farthest_sample(rows: Rows, labels, moves: _Moves, cluster: int, center):
-    """(sample, row) of the sample of ``cluster`` farthest from ``center``; cv2 takes
-    the highest sample index among equally far ones."""
-    distances = np.empty(len(rows.values), dtype=np.float32)
-    kernels.cluster_distances(rows.values, labels, cluster, center, distances)
-    if not len(rows.inverse):
-        row = int(np.flatnonzero(distances == distances.max())[-1])
-        return row, row
-    distances[rows.weights == moves.count] = -1  # rows whose samples all moved away
-    moved = np.array([s for s, label in moves.label.items() if label == cluster], dtype=np.int64)
-    moved_distances = np.empty(len(moved), dtype=np.float32)
-    kernels.cluster_distances(
-        np.ascontiguousarray(rows.values[rows.inverse[moved]]),
-        np.zeros(len(moved), dtype=np.int32), 0, center, moved_distances,
-    )
-    farthest = max(distances.max(), moved_distances.max(initial=-1))
-    sample = -1
-    tied = distances == farthest
-    start = rows.n_samples - 1
-    while start >= 0 and tied.any():  # highest sample of a tied row not moved away
-        found = int(kernels.last_pixel_of(rows.inverse, tied, start))
-        if found not in moves.label:
-            sample = found
-            break
-        start = found - 1
-    sample = max([sample] + moved[moved_distances == farthest].tolist())
-    return sample, int(rows.inverse[sample])
-
-
 def _fill_empty_clusters(rows: Rows, labels, moves: _Moves, sums, counts):
     """cv2's repair: each empty cluster, in increasing order, takes the sample of the
     largest cluster that lies farthest from that cluster's mean."""
     for k in np.flatnonzero(counts == 0):
         largest = int(np.argmax(counts))  # lowest index among equals
         mean = _means(sums[largest : largest + 1], counts[largest : largest + 1])
-        sample, row = _farthest_sample(rows, labels, moves, largest, mean)
+        moved_samples, moved_labels = moves.arrays()
+        sample = kernels.farthest_sample(
+            rows.values, rows.weights, labels, rows.inverse, moves.count,
+            moved_samples, moved_labels, largest, mean,
+        )
         if len(rows.inverse):
+            row = int(rows.inverse[sample])
             moves.move(sample, row, k)
         else:
+            row = sample
             labels[row] = k
         counts[largest] -= 1
         counts[k] += 1
@@ -121,23 +109,35 @@ def _center_shift(centers_new, centers_old):
     return float(np.max(np.sum(step * step, axis=1)))
 
 
-def _finish(rows: Rows, centers, labels, moves: _Moves, workspace: Workspace) -> Result:
-    """The last pass: compactness and sample labels, without reassignment."""
+class Attempt(NamedTuple):
+    """Outcome of one attempt, on rows."""
+
+    compactness: float
+    row_labels: np.ndarray  # int32 (n_rows,)
+    centers: np.ndarray  # float32 (n_clusters, n_features)
+    moved_samples: np.ndarray  # int64: samples whose label differs from their row's
+    moved_labels: np.ndarray  # int32: their labels
+
+    def sample_labels(self, rows: Rows) -> np.ndarray:
+        labels = rows.sample_labels(self.row_labels)
+        labels[self.moved_samples] = self.moved_labels
+        return labels
+
+
+def _finish(rows: Rows, centers, labels, moves: _Moves, workspace: Workspace) -> Attempt:
+    """The last pass: compactness without reassignment."""
     weights = rows.weights - moves.count if moves.label else rows.weights
     compactness = launch(
         kernels.label_distance_sum, rows.values, weights, centers, labels, workspace.partial_dist
     )
-    sample_labels = rows.sample_labels(labels)
+    moved_samples, moved_labels = moves.arrays()
     if moves.label:
-        samples = np.fromiter(moves.label.keys(), dtype=np.int64)
-        moved_labels = np.fromiter(moves.label.values(), dtype=np.int32)
-        moved_rows = np.ascontiguousarray(rows.values[rows.inverse[samples]])
+        moved_rows = np.ascontiguousarray(rows.values[rows.inverse[moved_samples]])
         compactness += kernels.label_distance_sum(
-            moved_rows, np.ones(len(samples), np.int32), centers, moved_labels,
-            np.empty(kernels.chunk_count(len(samples))),
+            moved_rows, np.ones(len(moved_samples), np.int32), centers, moved_labels,
+            np.empty(kernels.chunk_count(len(moved_samples))),
         )
-        sample_labels[samples] = moved_labels
-    return Result(float(compactness), sample_labels, centers)
+    return Attempt(float(compactness), labels, centers, moved_samples, moved_labels)
 
 
 def lloyd(
@@ -146,7 +146,7 @@ def lloyd(
     workspace: Workspace,
     labels: np.ndarray,
     initial_centers: Optional[np.ndarray] = None,
-) -> Result:
+) -> Attempt:
     """One attempt, counted as cv2 counts its passes.
 
     Parameters
@@ -215,12 +215,13 @@ def best_of_attempts(
     rows = distinct_rows(points)
     n_features = points.values.shape[1]
     workspace = Workspace(len(rows.values), n_clusters, n_features)
-    best = None
+    best, best_rows = None, rows
     for attempt in range(attempts):
+        attempt_rows = rows
         if attempt == 0 and start_labels is not None:
-            samples = plain_rows(points.values)
+            attempt_rows = plain_rows(points.values)
             result = lloyd(
-                samples, criteria, Workspace(samples.n_samples, n_clusters, n_features),
+                attempt_rows, criteria, Workspace(len(start_labels), n_clusters, n_features),
                 start_labels.copy(),
             )
         else:
@@ -237,5 +238,5 @@ def best_of_attempts(
             labels = np.empty(len(rows.values), dtype=np.int32)
             result = lloyd(rows, criteria, workspace, labels, initial_centers)
         if best is None or result.compactness < best.compactness:
-            best = result
-    return best
+            best, best_rows = result, attempt_rows
+    return Result(best.compactness, best.sample_labels(best_rows), best.centers)

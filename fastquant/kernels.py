@@ -398,46 +398,69 @@ def label_distance_sum(X, weights, centers, labels, partial_dist):
     return _ordered_sum(partial_dist)
 
 
+@inline
+def _row_of(inverse, sample):
+    return inverse[sample] if inverse.shape[0] > 0 else sample
+
+
 @helper
-def cluster_distances(X, labels, cluster, center, distances):
-    """Squared distance of every point of ``cluster`` to ``center``; -1 elsewhere.
+def farthest_sample(X, weights, labels, inverse, moved_count, moved_samples, moved_labels,
+                    cluster, center):
+    """The sample of ``cluster`` farthest from ``center``, the highest index on ties.
+
+    This is cv2's choice of the sample that moves into an empty cluster, made on rows
+    that may stand for several samples. Samples already moved by the repair carry
+    their own labels and no longer count in their row.
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    labels : int32 (n_samples,)
-        IN: cluster of each point.
+    X : float32 (n_rows, n_features)
+        IN: the rows.
+    weights : int32 (n_rows,)
+        IN: samples per row.
+    labels : int32 (n_rows,)
+        IN: label of each row.
+    inverse : int32 (n_samples,)
+        IN: row of each sample, or empty when rows are samples.
+    moved_count : int32 (n_rows,)
+        IN: samples moved out of each row, or empty when none are.
+    moved_samples : int64 (n_moved,)
+        IN: the moved samples, in decreasing order.
+    moved_labels : int32 (n_moved,)
+        IN: their labels.
     cluster : int
-        The cluster measured.
+        The cluster searched (not empty).
     center : float32 (1, n_features)
         IN: the reference point.
-    distances : float32 (n_samples,)
-        OUT.
+
+    Returns
+    -------
+    int
+        The sample index.
     """
-    for i in range(X.shape[0]):
-        if labels[i] == cluster:
-            distances[i] = _sq_dist(X, i, center, 0)
-        else:
-            distances[i] = -_F32_ONE
-
-
-@helper
-def last_pixel_of(inverse, selected, start):
-    """Highest pixel index ``i <= start`` whose row ``inverse[i]`` is selected; -1 if none.
-
-    Parameters
-    ----------
-    inverse : int32 (n_pixels,)
-        IN: row of each pixel.
-    selected : bool (n_rows,)
-        IN: the rows searched.
-    start : int
-        Where the backward scan begins.
-    """
-    for i in range(start, -1, -1):
-        if selected[inverse[i]]:
-            return i
+    n_rows = X.shape[0]
+    distances = np.empty(n_rows, dtype=np.float32)
+    farthest = -_F32_ONE
+    for r in range(n_rows):
+        distances[r] = -_F32_ONE
+        remaining = weights[r] - (moved_count[r] if moved_count.shape[0] > 0 else 0)
+        if labels[r] == cluster and remaining > 0:
+            distances[r] = _sq_dist(X, r, center, 0)
+            farthest = max(farthest, distances[r])
+    for m in range(moved_samples.shape[0]):
+        if moved_labels[m] == cluster:
+            farthest = max(farthest, _sq_dist(X, _row_of(inverse, moved_samples[m]), center, 0))
+    n_samples = inverse.shape[0] if inverse.shape[0] > 0 else n_rows
+    next_moved = 0
+    for sample in range(n_samples - 1, -1, -1):
+        if next_moved < moved_samples.shape[0] and moved_samples[next_moved] == sample:
+            next_moved += 1
+            if moved_labels[next_moved - 1] != cluster:
+                continue
+            if _sq_dist(X, _row_of(inverse, sample), center, 0) == farthest:
+                return sample
+        elif distances[_row_of(inverse, sample)] == farthest:
+            return sample
     return -1
 
 
@@ -467,11 +490,6 @@ def random_centers(low, high, n_clusters, rng_state):
             u = rng_float(rng_state)
             centers[k, j] = (u * scale - margin) * (high[j] - low[j]) + low[j]
     return centers
-
-
-@inline
-def _row_of(inverse, pixel):
-    return inverse[pixel] if inverse.shape[0] > 0 else pixel
 
 
 @helper

@@ -5,7 +5,7 @@ import pytest
 
 import fastquant as fq
 from fastquant._distinct import distinct_rows, plain_rows
-from fastquant._lloyd import Workspace, lloyd
+from fastquant._lloyd import Result, Workspace, lloyd
 from fastquant._validation import Criteria, as_points
 
 from . import naive
@@ -48,7 +48,8 @@ def _run(rows, points, k, seed, criteria=Criteria(30, 0.0)):
     rng = np.array([naive.MWC(seed).state], dtype=np.uint64)
     centers = fq.kernels.random_centers(points.low, points.high, k, rng)
     labels = np.empty(len(rows.values), dtype=np.int32)
-    return lloyd(rows, criteria, Workspace(len(rows.values), k, 3), labels, centers)
+    attempt = lloyd(rows, criteria, Workspace(len(rows.values), k, 3), labels, centers)
+    return Result(attempt.compactness, attempt.sample_labels(rows), attempt.centers)
 
 
 @pytest.mark.parametrize("k", [7, 30, 60])
@@ -77,7 +78,8 @@ def test_repair_splits_a_colour_and_last_pass_keeps_the_split():
                                       np.array([7], dtype=np.uint64))
     for rows in (distinct_rows(as_points(points)), plain_rows(points)):
         labels = np.empty(len(rows.values), dtype=np.int32)
-        result = lloyd(rows, Criteria(2, 0.0), Workspace(len(rows.values), 3, 3), labels, start.copy())
+        attempt = lloyd(rows, Criteria(2, 0.0), Workspace(len(rows.values), 3, 3), labels, start.copy())
+        result = Result(attempt.compactness, attempt.sample_labels(rows), attempt.centers)
         reference = naive.kmeans_attempt(points, 3, 2, 0.0, centers=start.copy())
         np.testing.assert_array_equal(result.labels, reference[1])
         np.testing.assert_array_equal(result.centers, reference[2])
