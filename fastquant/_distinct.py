@@ -6,7 +6,8 @@ sums of integers are exact in float64, so k-means on the distinct rows, weighted
 their counts, gives the same labels and the same means as on the pixels.
 """
 
-from typing import NamedTuple
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -18,12 +19,20 @@ from ._validation import Points
 MIN_SAMPLES_PER_ROW = 2
 
 
-class Rows(NamedTuple):
+@dataclass(frozen=True)
+class Rows:
     """The points k-means iterates over."""
 
     values: np.ndarray  # float32 (n_rows, n_features)
     weights: np.ndarray  # int32 (n_rows,): how many samples each row stands for
     inverse: np.ndarray  # int32 (n_samples,): row of each sample; empty when rows are samples
+
+    @cached_property
+    def last_sample(self) -> np.ndarray:
+        """Highest sample index of each row (empty when rows are samples)."""
+        if not len(self.inverse):
+            return np.empty(0, dtype=np.int64)
+        return kernels.last_samples(self.inverse, len(self.values))
 
     @property
     def n_samples(self) -> int:

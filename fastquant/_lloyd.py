@@ -59,9 +59,9 @@ class _Moves:
         self.label[sample] = label
 
     def arrays(self):
-        """(samples in decreasing order, their labels)."""
-        samples = np.array(sorted(self.label, reverse=True), dtype=np.int64)
-        labels = np.array([self.label[s] for s in samples.tolist()], dtype=np.int32)
+        """(moved samples, their labels) as arrays."""
+        samples = np.fromiter(self.label.keys(), dtype=np.int64, count=len(self.label))
+        labels = np.fromiter(self.label.values(), dtype=np.int32, count=len(self.label))
         return samples, labels
 
     def clear(self):
@@ -88,7 +88,7 @@ def _fill_empty_clusters(rows: Rows, labels, moves: _Moves, sums, counts):
         mean = _means(sums[largest : largest + 1], counts[largest : largest + 1])
         moved_samples, moved_labels = moves.arrays()
         sample = kernels.farthest_sample(
-            rows.values, rows.weights, labels, rows.inverse, moves.count,
+            rows.values, rows.weights, labels, rows.inverse, rows.last_sample, moves.count,
             moved_samples, moved_labels, largest, mean,
         )
         if len(rows.inverse):

@@ -403,9 +403,17 @@ def _row_of(inverse, sample):
     return inverse[sample] if inverse.shape[0] > 0 else sample
 
 
+@inline
+def _is_moved(sample, moved_samples):
+    for m in range(moved_samples.shape[0]):
+        if moved_samples[m] == sample:
+            return True
+    return False
+
+
 @helper
-def farthest_sample(X, weights, labels, inverse, moved_count, moved_samples, moved_labels,
-                    cluster, center):
+def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved_samples,
+                    moved_labels, cluster, center):
     """The sample of ``cluster`` farthest from ``center``, the highest index on ties.
 
     This is cv2's choice of the sample that moves into an empty cluster, made on rows
@@ -422,10 +430,12 @@ def farthest_sample(X, weights, labels, inverse, moved_count, moved_samples, mov
         IN: label of each row.
     inverse : int32 (n_samples,)
         IN: row of each sample, or empty when rows are samples.
+    last_sample : int64 (n_rows,)
+        IN: highest sample index of each row, or empty when rows are samples.
     moved_count : int32 (n_rows,)
         IN: samples moved out of each row, or empty when none are.
     moved_samples : int64 (n_moved,)
-        IN: the moved samples, in decreasing order.
+        IN: the moved samples.
     moved_labels : int32 (n_moved,)
         IN: their labels.
     cluster : int
@@ -443,25 +453,53 @@ def farthest_sample(X, weights, labels, inverse, moved_count, moved_samples, mov
     farthest = -_F32_ONE
     for r in range(n_rows):
         distances[r] = -_F32_ONE
-        remaining = weights[r] - (moved_count[r] if moved_count.shape[0] > 0 else 0)
-        if labels[r] == cluster and remaining > 0:
+        moved = moved_count[r] if moved_count.shape[0] > 0 else 0
+        if labels[r] == cluster and weights[r] > moved:
             distances[r] = _sq_dist(X, r, center, 0)
             farthest = max(farthest, distances[r])
+    moved_distances = np.empty(moved_samples.shape[0], dtype=np.float32)
     for m in range(moved_samples.shape[0]):
+        moved_distances[m] = _sq_dist(X, _row_of(inverse, moved_samples[m]), center, 0)
         if moved_labels[m] == cluster:
-            farthest = max(farthest, _sq_dist(X, _row_of(inverse, moved_samples[m]), center, 0))
-    n_samples = inverse.shape[0] if inverse.shape[0] > 0 else n_rows
-    next_moved = 0
-    for sample in range(n_samples - 1, -1, -1):
-        if next_moved < moved_samples.shape[0] and moved_samples[next_moved] == sample:
-            next_moved += 1
-            if moved_labels[next_moved - 1] != cluster:
-                continue
-            if _sq_dist(X, _row_of(inverse, sample), center, 0) == farthest:
-                return sample
-        elif distances[_row_of(inverse, sample)] == farthest:
-            return sample
-    return -1
+            farthest = max(farthest, moved_distances[m])
+    best = -1
+    for r in range(n_rows):
+        if distances[r] != farthest:
+            continue
+        if inverse.shape[0] == 0:
+            best = max(best, r)
+        elif moved_count.shape[0] == 0 or moved_count[r] == 0:
+            best = max(best, last_sample[r])
+        else:  # the row's highest sample that has not moved away
+            for sample in range(last_sample[r], best, -1):
+                if inverse[sample] == r and not _is_moved(sample, moved_samples):
+                    best = sample
+                    break
+    for m in range(moved_samples.shape[0]):
+        if moved_labels[m] == cluster and moved_distances[m] == farthest:
+            best = max(best, moved_samples[m])
+    return best
+
+
+@helper
+def last_samples(inverse, n_rows):
+    """Highest sample index of each row.
+
+    Parameters
+    ----------
+    inverse : int32 (n_samples,)
+        IN: row of each sample.
+    n_rows : int
+        Number of rows.
+
+    Returns
+    -------
+    int64 (n_rows,)
+    """
+    last = np.empty(n_rows, dtype=np.int64)
+    for i in range(inverse.shape[0]):
+        last[inverse[i]] = i
+    return last
 
 
 @helper
