@@ -131,12 +131,15 @@ def _transpose(centers):
 
 
 @inline
-def _nearest(X, i, centers_t, dist_buf):
+def _nearest(X, i, centers_t, dist_buf, dist_bits):
     """Index of the center nearest to X[i] (lowest index on ties) and its distance.
 
     ``centers_t`` holds the centers as (n_features, n_clusters). Few clusters are
-    scanned one by one; many are scanned feature by feature into ``dist_buf``
-    (scratch of n_clusters), a loop over contiguous clusters that vectorises. Both
+    scanned one by one. Many are scanned feature by feature into ``dist_buf``
+    (scratch of n_clusters), a loop over contiguous clusters that vectorises, and
+    the minimum is taken on ``dist_bits``, the same buffer viewed as int32: squared
+    distances are finite and non-negative, so their bit patterns order like their
+    values, and an integer minimum vectorises where a float one does not. Both paths
     sum the squared differences in the same (feature) order.
     """
     n_features, n_clusters = centers_t.shape
@@ -159,13 +162,14 @@ def _nearest(X, i, centers_t, dist_buf):
         for k in range(n_clusters):
             t = x - centers_t[j, k]
             dist_buf[k] += t * t
-    best = 0
-    best_dist = dist_buf[0]
+    smallest = dist_bits[0]
     for k in range(1, n_clusters):
-        if dist_buf[k] < best_dist:
-            best_dist = dist_buf[k]
-            best = k
-    return best, best_dist
+        bits = dist_bits[k]
+        smallest = bits if bits < smallest else smallest
+    best = 0
+    while dist_bits[best] != smallest:
+        best += 1
+    return best, dist_buf[best]
 
 
 @inline
@@ -266,8 +270,9 @@ def assign(X, centers, labels, distances):
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
         dist_buf = np.empty(centers.shape[0], dtype=np.float32)
+        dist_bits = dist_buf.view(np.int32)
         for i in range(start, stop):
-            best, best_dist = _nearest(X, i, centers_t, dist_buf)
+            best, best_dist = _nearest(X, i, centers_t, dist_buf, dist_bits)
             labels[i] = best
             distances[i] = best_dist
 
@@ -305,8 +310,9 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
         counts = partial_counts[chunk]
         _clear_chunk(sums, counts)
         dist_buf = np.empty(centers.shape[0], dtype=np.float32)
+        dist_bits = dist_buf.view(np.int32)
         for i in range(start, stop):
-            best, _ = _nearest(X, i, centers_t, dist_buf)
+            best, _ = _nearest(X, i, centers_t, dist_buf, dist_bits)
             labels[i] = best
             _add_point(X, i, weights[i], best, sums, counts)
 
