@@ -3,6 +3,7 @@
 from . import kernels
 from ._kmeans import kmeans
 from ._rng import setRNGSeed
+from .quantize import Quantized, quantize
 from .estimator import KMeans
 from .constants import (
     KMEANS_PP_CENTERS,
@@ -19,6 +20,8 @@ __all__ = [
     "kmeans",
     "KMeans",
     "kernels",
+    "quantize",
+    "Quantized",
     "setRNGSeed",
     "KMEANS_PP_CENTERS",
     "KMEANS_RANDOM_CENTERS",

@@ -2,7 +2,7 @@
 of several attempts. Works on validated float32 points, deduplicated into weighted
 rows where that pays (see ``_distinct``); results are those of the plain algorithm."""
 
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -186,7 +186,7 @@ def lloyd(
         moves.clear()
 
 
-def best_of_attempts(
+def best_attempt(
     points: Points,
     n_clusters: int,
     criteria: Criteria,
@@ -194,8 +194,10 @@ def best_of_attempts(
     use_kmeanspp: bool,
     rng_state: np.ndarray,
     start_labels: Optional[np.ndarray] = None,
-) -> Result:
-    """Run ``attempts`` attempts and keep the one of smallest compactness (first on ties).
+    rows: Optional[Rows] = None,
+) -> Tuple[Attempt, Rows]:
+    """Run ``attempts`` attempts; the one of smallest compactness (first on ties) and
+    the rows it ran on.
 
     Parameters
     ----------
@@ -211,8 +213,11 @@ def best_of_attempts(
     start_labels : int32 (n_samples,), optional
         Labels that replace the initialisation of the first attempt (run on the
         samples themselves, since samples of one row may carry different labels).
+    rows : Rows, optional
+        The rows to cluster, when the caller has built them (default: the distinct
+        rows of ``points``).
     """
-    rows = distinct_rows(points)
+    rows = distinct_rows(points) if rows is None else rows
     n_features = points.values.shape[1]
     workspace = Workspace(len(rows.values), n_clusters, n_features)
     best, best_rows = None, rows
@@ -239,4 +244,20 @@ def best_of_attempts(
             result = lloyd(rows, criteria, workspace, labels, initial_centers)
         if best is None or result.compactness < best.compactness:
             best, best_rows = result, attempt_rows
-    return Result(best.compactness, best.sample_labels(best_rows), best.centers)
+    return best, best_rows
+
+
+def best_of_attempts(
+    points: Points,
+    n_clusters: int,
+    criteria: Criteria,
+    attempts: int,
+    use_kmeanspp: bool,
+    rng_state: np.ndarray,
+    start_labels: Optional[np.ndarray] = None,
+) -> Result:
+    """:func:`best_attempt` with the labels of every sample."""
+    best, rows = best_attempt(
+        points, n_clusters, criteria, attempts, use_kmeanspp, rng_state, start_labels
+    )
+    return Result(best.compactness, best.sample_labels(rows), best.centers)

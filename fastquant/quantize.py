@@ -1,0 +1,229 @@
+"""``fastquant.quantize``: an image in k colours."""
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+
+from . import kernels
+from . import _validation as check
+from ._colorspace import srgb_to_lab
+from ._distinct import Rows, distinct_rows
+from ._execution import launch
+from ._lloyd import best_attempt
+from ._rng import new_state
+from ._validation import Criteria, Points
+
+#: Passes and center movement at which quantization stops (in the clustering space).
+CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
+SPACES = ("rgb", "lab")
+_PEAKS = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+@dataclass(frozen=True)
+class Quantized:
+    """An image reduced to a palette.
+
+    Attributes
+    ----------
+    image : ndarray
+        The quantized image, same shape and dtype as the input; equal to
+        ``palette[labels]`` (reshaped to the input's shape).
+    palette : ndarray
+        The colours, same dtype as the input: shape (n_colors,) for a 2-D gray image,
+        (n_colors, channels) otherwise; n_colors <= k.
+    labels : ndarray
+        Palette index of each pixel, shape (height, width), uint8 when the palette has
+        at most 256 colours, uint16 otherwise.
+    compactness : float
+        k-means compactness in the clustering space (0 when the image has at most k
+        colours).
+    mse : float
+        Mean squared error per channel value between the quantized and the original
+        image, in the image's units.
+    psnr : float
+        Peak signal-to-noise ratio in dB (peak 255, 65535 or 1.0); inf when exact.
+    """
+
+    image: np.ndarray
+    palette: np.ndarray
+    labels: np.ndarray
+    compactness: float
+    mse: float
+    psnr: float
+
+
+def _check_image(image) -> Tuple[np.ndarray, float]:
+    array = np.asarray(image)
+    if array.dtype not in _PEAKS and array.dtype.kind != "f":
+        raise TypeError(
+            f"image must be uint8, uint16 or floating point in [0, 1], got dtype {array.dtype}"
+        )
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
+        raise ValueError(
+            "image must be (height, width) or (height, width, channels) with 1, 3 or 4 "
+            f"channels, got shape {array.shape}"
+        )
+    if array.size == 0:
+        raise ValueError(f"image is empty (shape {array.shape})")
+    if array.dtype.kind == "f":
+        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+            raise ValueError("a floating-point image must hold finite values in [0, 1]")
+        return array, 1.0
+    return array, _PEAKS[array.dtype]
+
+
+def _weighted_rows(values: np.ndarray) -> Tuple[Points, Rows]:
+    """The distinct colours with their counts (the parallel table for integer data,
+    np.unique for the rest)."""
+    points = check.checked_points(np.ascontiguousarray(values, dtype=np.float32), "image")
+    rows = distinct_rows(points)
+    if len(rows.inverse) == 0:
+        unique, inverse, counts = np.unique(
+            points.values, axis=0, return_inverse=True, return_counts=True
+        )
+        rows = Rows(unique, counts.astype(np.int32), inverse.reshape(-1).astype(np.int32))
+    return points, rows
+
+
+def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:
+    if space == "rgb":
+        return np.ascontiguousarray(values, dtype=np.float32)
+    lab = srgb_to_lab(values[:, :3] / peak)
+    if values.shape[1] == 4:  # alpha on the scale of L*
+        lab = np.column_stack([lab, values[:, 3] * np.float32(100.0 / peak)])
+    return np.ascontiguousarray(lab, dtype=np.float32)
+
+
+def _round(palette: np.ndarray, dtype: np.dtype, peak: float) -> np.ndarray:
+    if dtype.kind == "f":
+        return np.clip(palette, 0.0, 1.0).astype(dtype)
+    return np.clip(np.rint(palette), 0, peak).astype(dtype)
+
+
+def _cluster(values, k, attempts, seed, space, dtype, peak):
+    """Labels (n,) and palette (m, c) of the colours ``values`` (n, c), m <= k."""
+    points, rows = _weighted_rows(values)
+    if len(rows.values) <= k:
+        return rows.inverse, _round(rows.values, dtype, peak), 0.0
+    space_rows = Rows(_to_space(rows.values, space, peak), rows.weights, np.empty(0, np.int32))
+    space_points = check.checked_points(space_rows.values, "image")
+    best, _ = best_attempt(
+        space_points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows
+    )
+    # The palette: the mean colour of each cluster, in the image's own units.
+    labels = best.row_labels
+    weights = rows.weights.astype(np.float64)
+    totals = np.bincount(labels, weights=weights, minlength=k)
+    sums = np.stack(
+        [np.bincount(labels, weights=weights * rows.values[:, c], minlength=k)
+         for c in range(rows.values.shape[1])], axis=1,
+    )
+    palette = _round(sums / np.maximum(totals, 1)[:, None], dtype, peak)
+    # Each colour goes to its nearest palette entry (rounding moved the centers).
+    row_labels = np.empty(len(rows.values), dtype=np.int32)
+    launch(
+        kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
+        row_labels, np.empty(len(rows.values), dtype=np.float32),
+    )
+    used, compact = np.unique(row_labels, return_inverse=True)
+    palette, merged = np.unique(palette[used], axis=0, return_inverse=True)
+    return merged.reshape(-1)[compact.reshape(-1)][rows.inverse], palette, best.compactness
+
+
+def quantize(
+    image,
+    k: int,
+    *,
+    attempts: int = 1,
+    seed: Optional[int] = None,
+    dither: bool = False,
+    space: str = "rgb",
+) -> Quantized:
+    """Reduce an image to at most ``k`` colours with k-means.
+
+    Parameters
+    ----------
+    image : array_like
+        uint8 or uint16 image, or floating-point image with values in [0, 1]; 2-D
+        gray, or (height, width, channels) with 1, 3 (RGB) or 4 (RGBA) channels.
+    k : int
+        Largest number of colours, >= 1. An image with at most ``k`` distinct colours
+        keeps them all, unchanged.
+    attempts : int
+        k-means runs (k-means++ seeding); the most compact is kept.
+    seed : int, optional
+        Seed of the generator (cv2's, private to this call); None means 0, so that
+        results are reproducible.
+    dither : bool
+        Floyd-Steinberg error diffusion onto the palette.
+    space : {"rgb", "lab"}
+        Cluster the colours as they are, or in CIELAB (perceptual distances; needs
+        3 or 4 channels). The palette is in the image's own units either way.
+
+    Returns
+    -------
+    Quantized
+
+    Notes
+    -----
+    RGBA images whose alpha is binary (only 0 and the peak) keep their alpha mask
+    exactly: transparent pixels share one fully transparent palette entry and the
+    opaque ones are clustered on their colour with the other k - 1 entries. Other
+    alpha channels are clustered with the colour.
+    """
+    array, peak = _check_image(image)
+    k = check.require_int(k, "k")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    attempts = check.require_int(attempts, "attempts")
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, got {attempts}")
+    if space not in SPACES:
+        raise ValueError(f"space must be one of {SPACES}, got {space!r}")
+    channels = 1 if array.ndim == 2 else array.shape[2]
+    if space == "lab" and channels not in (3, 4):
+        raise ValueError(f"space='lab' needs an RGB or RGBA image, got {channels} channel(s)")
+    seed = 0 if seed is None else check.require_int(seed, "seed")
+    height, width = array.shape[:2]
+    pixels = array.reshape(-1, channels)
+
+    transparent = None
+    if channels == 4 and k >= 2:
+        alpha = pixels[:, 3]
+        if np.all((alpha == 0) | (alpha == peak)) and (alpha == 0).any() and (alpha == peak).any():
+            transparent = alpha == 0
+    if transparent is None:
+        labels, palette, compactness = _cluster(pixels, k, attempts, seed, space, array.dtype, peak)
+    else:
+        opaque = ~transparent
+        colour_labels, colours, compactness = _cluster(
+            pixels[opaque, :3], k - 1, attempts, seed, space, array.dtype, peak
+        )
+        palette = np.zeros((len(colours) + 1, 4), dtype=array.dtype)
+        palette[:-1, :3] = colours
+        palette[:-1, 3] = peak
+        labels = np.full(len(pixels), len(colours), dtype=np.int64)
+        labels[opaque] = colour_labels
+
+    labels = labels.reshape(height, width)
+    if dither:
+        # transparent pixels keep their entry (the last one), which no other pixel takes
+        active = np.ones((height, width), dtype=bool)
+        colours = palette.reshape(len(palette), channels)
+        if transparent is not None:
+            active = ~transparent.reshape(height, width)
+            colours = colours[:-1]
+        dithered = labels.astype(np.int32)
+        kernels.floyd_steinberg(
+            np.ascontiguousarray(array.reshape(height, width, channels), dtype=np.float32),
+            np.ascontiguousarray(colours, dtype=np.float32), active, dithered,
+        )
+        labels = dithered
+    labels = labels.astype(np.uint8 if len(palette) <= 256 else np.uint16)
+    if array.ndim == 2:
+        palette = palette.reshape(-1)
+    quantized = palette[labels].reshape(array.shape)
+    mse = float(np.mean((quantized.astype(np.float64) - array) ** 2))
+    psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
+    return Quantized(quantized, palette, labels, float(compactness), mse, psnr)

@@ -1,0 +1,186 @@
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+import fastquant as fq
+from fastquant import kernels
+from fastquant._colorspace import srgb_to_lab
+
+
+
+def _photo():
+    from fastquant.cli import example_path
+
+    return iio.imread(example_path())[::3, ::3].copy()
+
+
+def _check(result, image, k):
+    assert result.image.shape == image.shape and result.image.dtype == image.dtype
+    assert result.palette.dtype == image.dtype and len(result.palette) <= k
+    np.testing.assert_array_equal(result.palette[result.labels].reshape(image.shape), result.image)
+    assert result.labels.shape == image.shape[:2]
+    mse = np.mean((result.image.astype(np.float64) - image) ** 2)
+    assert result.mse == pytest.approx(mse)
+
+
+@pytest.mark.parametrize("k", [1, 2, 8, 40])
+def test_rgb(k):
+    image = _photo()
+    result = fq.quantize(image, k, seed=3)
+    _check(result, image, k)
+    assert result.labels.dtype == np.uint8
+    assert len(np.unique(result.image.reshape(-1, 3), axis=0)) == len(result.palette)
+    if k > 1:
+        assert result.psnr > fq.quantize(image, k // 2, seed=3).psnr
+
+
+def test_gray_2d_and_single_channel():
+    gray = _photo()[..., 1]
+    result = fq.quantize(gray, 6)
+    _check(result, gray, 6)
+    assert result.palette.shape == (len(result.palette),)
+    column = gray[..., None]
+    result3 = fq.quantize(column, 6)
+    _check(result3, column, 6)
+    np.testing.assert_array_equal(result3.image[..., 0], result.image)
+
+
+def test_binary_alpha_is_kept_exactly():
+    rgb = _photo()
+    alpha = np.where((np.arange(rgb.shape[1]) // 7) % 2 == 0, 255, 0).astype(np.uint8)
+    rgba = np.dstack([rgb, np.broadcast_to(alpha, rgb.shape[:2])])
+    result = fq.quantize(rgba, 5)
+    _check(result, rgba, 5)
+    np.testing.assert_array_equal(result.image[..., 3], rgba[..., 3])
+    assert [0, 0, 0, 0] in result.palette.tolist()
+    assert (result.image[rgba[..., 3] == 0] == 0).all()
+
+
+def test_graded_alpha_is_clustered_with_colour():
+    rgba = np.dstack([_photo(), np.full(_photo().shape[:2], 128, np.uint8)])
+    rgba[::2, :, 3] = 200
+    result = fq.quantize(rgba, 6)
+    _check(result, rgba, 6)
+    assert 128 <= result.image[..., 3].min() and result.image[..., 3].max() <= 200
+    assert len(np.unique(result.image[..., 3])) > 1
+
+
+def test_uint16_and_float_images():
+    image16 = (_photo().astype(np.uint16) * 257)
+    result = fq.quantize(image16, 8)
+    _check(result, image16, 8)
+    assert result.psnr == pytest.approx(10 * np.log10(65535.0**2 / result.mse))
+    image_f = _photo().astype(np.float32) / 255
+    result_f = fq.quantize(image_f, 8)
+    _check(result_f, image_f, 8)
+    assert 0 <= result_f.palette.min() and result_f.palette.max() <= 1
+
+
+def test_fewer_colours_than_k_keeps_them_all():
+    image = np.zeros((20, 30, 3), np.uint8)
+    image[5:, :10] = (200, 10, 10)
+    image[:, 20:] = (1, 2, 3)
+    result = fq.quantize(image, 16)
+    np.testing.assert_array_equal(result.image, image)
+    assert sorted(map(tuple, result.palette.tolist())) == [(0, 0, 0), (1, 2, 3), (200, 10, 10)]
+    assert result.psnr == float("inf") and result.compactness == 0.0
+    float_image = image.astype(np.float64) / 255
+    np.testing.assert_array_equal(fq.quantize(float_image, 3).image, float_image.astype(np.float32))
+
+
+def test_more_than_256_colours_uses_uint16_labels():
+    image = _photo()
+    result = fq.quantize(image, 300)
+    assert len(result.palette) > 256 and result.labels.dtype == np.uint16
+    _check(result, image, 300)
+
+
+def test_results_are_reproducible_and_seeded():
+    image = _photo()
+    a, b = fq.quantize(image, 7), fq.quantize(image, 7)
+    np.testing.assert_array_equal(a.image, b.image)
+    assert fq.quantize(image, 7, seed=1, attempts=3).compactness <= fq.quantize(image, 7, seed=1).compactness
+
+
+def _naive_floyd_steinberg(image, palette):
+    work = image.astype(np.float32).copy()
+    labels = np.zeros(image.shape[:2], np.int32)
+    h, w = labels.shape
+    for y in range(h):
+        for x in range(w):
+            d = ((work[y, x] - palette) ** 2).sum(axis=1, dtype=np.float32)
+            best = int(np.argmin(d))
+            labels[y, x] = best
+            error = work[y, x] - palette[best]
+            for dy, dx, f in ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1)):
+                if 0 <= y + dy < h and 0 <= x + dx < w:
+                    work[y + dy, x + dx] += error * np.float32(f / 16)
+    return labels
+
+
+def test_floyd_steinberg_kernel_matches_reference_on_integer_friendly_data():
+    image = np.linspace(0, 255, 16 * 24, dtype=np.float32).reshape(16, 24, 1)
+    palette = np.array([[0], [128], [255]], np.float32)
+    labels = np.zeros((16, 24), np.int32)
+    kernels.floyd_steinberg(image, palette, np.ones((16, 24), bool), labels)
+    reference = _naive_floyd_steinberg(image, palette)
+    assert (labels == reference).mean() > 0.97  # float32 sums in another order may flip a tie
+    assert abs(palette[labels].mean() - image.mean()) < 2.0
+
+
+def test_dithering_keeps_local_averages():
+    ramp = np.tile(np.linspace(0, 255, 64), (32, 1)).astype(np.uint8)
+    plain = fq.quantize(ramp, 2)
+    dithered = fq.quantize(ramp, 2, dither=True)
+    _check(dithered, ramp, 2)
+    blocks = lambda a: a.reshape(4, 8, 8, 8).astype(float).mean(axis=(1, 3))  # noqa: E731
+    # where the palette can reproduce the local average, dithering does
+    inside = (blocks(ramp) > dithered.palette.min()) & (blocks(ramp) < dithered.palette.max())
+    error_dithered = np.abs(blocks(dithered.image) - blocks(ramp))[inside].mean()
+    error_plain = np.abs(blocks(plain.image) - blocks(ramp))[inside].mean()
+    assert inside.sum() >= 8 and error_dithered < 0.25 * error_plain
+
+
+def test_dithering_leaves_transparent_pixels_alone():
+    rgb = _photo()
+    alpha = np.full(rgb.shape[:2], 255, np.uint8)
+    alpha[:, :20] = 0
+    result = fq.quantize(np.dstack([rgb, alpha]), 4, dither=True)
+    assert (result.image[:, :20] == 0).all() and (result.image[:, 20:, 3] == 255).all()
+
+
+def test_lab_space():
+    image = _photo()
+    result = fq.quantize(image, 8, space="lab")
+    _check(result, image, 8)
+    assert 15 < result.psnr < 40
+
+
+def test_srgb_to_lab_reference_values():
+    lab = srgb_to_lab(np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0], [0, 0, 1.0]]))
+    np.testing.assert_allclose(lab[0], [100, 0, 0], atol=0.01)
+    np.testing.assert_allclose(lab[1], [0, 0, 0], atol=0.01)
+    np.testing.assert_allclose(lab[2], [53.24, 80.09, 67.20], atol=0.02)
+    np.testing.assert_allclose(lab[3], [32.30, 79.19, -107.86], atol=0.02)
+
+
+@pytest.mark.parametrize(
+    "image, kwargs, error, word",
+    [
+        (np.zeros((4, 4), np.int32), {}, TypeError, "dtype"),
+        (np.zeros((4, 4, 2), np.uint8), {}, ValueError, "channels"),
+        (np.zeros((4,), np.uint8), {}, ValueError, "shape"),
+        (np.zeros((0, 4), np.uint8), {}, ValueError, "empty"),
+        (np.full((4, 4), 1.5), {}, ValueError, "[0, 1]"),
+        (np.full((4, 4), np.nan), {}, ValueError, "finite"),
+        (np.zeros((4, 4), np.uint8), {"k": 0}, ValueError, "k"),
+        (np.zeros((4, 4), np.uint8), {"k": 2.5}, TypeError, "k"),
+        (np.zeros((4, 4), np.uint8), {"attempts": 0}, ValueError, "attempts"),
+        (np.zeros((4, 4), np.uint8), {"space": "hsv"}, ValueError, "space"),
+        (np.zeros((4, 4), np.uint8), {"space": "lab"}, ValueError, "lab"),
+    ],
+)
+def test_bad_input(image, kwargs, error, word):
+    kwargs = {"k": 3, **kwargs}
+    with pytest.raises(error, match=word.replace("[", r"\[").replace("]", r"\]")):
+        fq.quantize(image, **kwargs)
