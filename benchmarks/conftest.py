@@ -1,10 +1,12 @@
 """Shared fixtures and the end-of-run summary of the fastquant benchmarks.
 
-The benchmarks time fastquant and its competitor (OpenCV's ``cv2.kmeans``) in the same
-process, so both see the same machine load. Each test hands its timings to
-:func:`record_timing`; at the end of the session :func:`pytest_terminal_summary`
-prints the ratio ``cv2 time / fastquant time`` for every workload and the whole-process
-start-up times, below pytest-benchmark's own tables.
+The benchmarks time fastquant and its competitors (OpenCV's ``cv2.kmeans``; on W2 and
+W3 also scikit-learn and faiss) in the same process, so all see the same machine load.
+Each test hands its timings to :func:`record_timing`; at the end of the session
+:func:`pytest_terminal_summary` prints the ratios ``competitor time / fastquant time``
+for every workload, the whole-process start-up times and the peak memory, below
+pytest-benchmark's own tables. :func:`pytest_benchmark_update_machine_info` adds the
+library versions and thread pools to ``--benchmark-json`` (read by ``report.py``).
 """
 
 from pathlib import Path
@@ -15,6 +17,7 @@ import numpy as np
 import pytest
 
 import fastquant
+from workloads import PEERS, environment_info, gaussian_blobs, upscaled_messi
 
 #: Repository root and the photo of the OpenCV k-means tutorial shipped with fastquant.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -70,22 +73,40 @@ def warm_libraries(messi_points) -> None:
     cv2.kmeans(np.asarray(messi_points[:4096]), 8, None, criteria, 1, cv2.KMEANS_RANDOM_CENTERS)
 
 
+@pytest.fixture(scope="session")
+def w2_points() -> np.ndarray:
+    """W2: messi.jpg upscaled 6x (bicubic), (N, 3) float32, about 11 million points."""
+    return upscaled_messi()
+
+
+@pytest.fixture(scope="session")
+def blob_points() -> np.ndarray:
+    """W3: 1,000,000 float32 Gaussian-blob points in 16 dimensions."""
+    return gaussian_blobs()
+
+
 @pytest.fixture
 def record_timing(request):
-    """A function ``record(benchmark, section, case, contender, extra=None)``.
+    """A function ``record(benchmark, section, case, contender, extra=None, scale=1.0)``.
 
-    Files the min and median of a finished ``benchmark`` for the end-of-run summary.
-    ``section`` is "W1" (printed as cv2/fastquant ratios per case) or "startup"
-    (printed as plain times). Nothing is filed when benchmarking is disabled.
+    Files the min and median of a finished ``benchmark``, multiplied by ``scale``
+    (for times estimated from a subsample), for the end-of-run summary, and writes
+    ``section``, ``case`` and ``contender`` into its ``extra_info`` as ``workload``,
+    ``case`` and ``contender`` (``report.py`` reads them from the JSON). ``section`` is
+    "W1" (printed as cv2/fastquant ratios per case), "W2" or "W3" (ratios against
+    cv2 and the faster peer; ``extra`` is a dict with "compactness" and "estimated"),
+    "startup" (plain times) or "memory" (``extra`` is the child's measurement).
+    Nothing is filed when benchmarking is disabled.
     """
     timings = request.config.stash.setdefault(_TIMINGS, {})
 
-    def record(benchmark, section, case, contender, extra=None):
+    def record(benchmark, section, case, contender, extra=None, scale=1.0):
+        benchmark.extra_info.update(workload=section, case=case, contender=contender)
         stats = benchmark.stats
         if not stats:  # --benchmark-disable / --benchmark-skip: no timings exist
             return
         timings.setdefault((section, case), {})[contender] = (
-            stats["min"], stats["median"], extra,
+            stats["min"] * scale, stats["median"] * scale, extra,
         )
 
     return record
@@ -144,15 +165,77 @@ def _startup_lines(rows) -> list:
     return lines
 
 
+def _seconds(value: float, estimated: bool = False) -> str:
+    return f"{value:9.3f}s" + ("*" if estimated else " ")
+
+
+def _peers_lines(rows) -> list:
+    """W2/W3: min times per contender, then cv2/fastquant and best-peer/fastquant."""
+    names = ("fastquant", "cv2") + PEERS
+    header = (f"{'case':<8}" + "".join(f"{name:>11}" for name in names)
+              + f"{'cv2/fq min':>12}{'med':>9}{'peer/fq min':>13}{'med':>9}  faster peer")
+    lines = [_thread_info(), "times: min of the rounds; * estimated from a subsample", header]
+    notes = []
+    for case, contenders in rows:
+        cells = "".join(
+            _seconds(contenders[name][0], contenders[name][2]["estimated"])
+            if name in contenders else f"{'-':>10} "
+            for name in names
+        )
+        ratios = ""
+        if "fastquant" in contenders:
+            fq_min, fq_med, _ = contenders["fastquant"]
+            if "cv2" in contenders:
+                cv_min, cv_med, _ = contenders["cv2"]
+                ratios += f"{_ratio(cv_min, fq_min):>12}{_ratio(cv_med, fq_med):>9}"
+            else:
+                ratios += f"{'-':>12}{'-':>9}"
+            ran = [peer for peer in PEERS if peer in contenders]
+            if ran:
+                best = min(ran, key=lambda peer: contenders[peer][0])
+                best_med = min(contenders[peer][1] for peer in ran)
+                ratios += (f"{_ratio(contenders[best][0], fq_min):>13}"
+                           f"{_ratio(best_med, fq_med):>9}  {best}")
+                if len(ran) < len(PEERS):
+                    ratios += " (only peer run)"
+        lines.append(f"{case:<8}{cells}{ratios}")
+        notes.append(f"{case:<8}" + "  ".join(
+            f"{name} {contenders[name][2]['compactness']:.6g}"
+            + (" (of the subsample)" if contenders[name][2]["estimated"] else "")
+            for name in names if name in contenders))
+    return lines + ["compactness:"] + notes
+
+
+def _memory_lines(rows) -> list:
+    """Peak RSS of one fresh process per contender against the float32 input size."""
+    mib = 1024.0 * 1024.0
+    lines = [f"{'case':<10}{'contender':<11}{'after import':>13}{'input loaded':>13}"
+             f"{'peak':>10}{'input':>10}{'peak/input':>12}"]
+    for case, contenders in rows:
+        for contender, (_, _, child) in contenders.items():
+            lines.append(
+                f"{case:<10}{contender:<11}{child['rss_after_import'] / mib:10.0f}MiB"
+                f"{child['rss_before_call'] / mib:10.0f}MiB{child['peak_rss'] / mib:7.0f}MiB"
+                f"{child['input_bytes'] / mib:7.0f}MiB"
+                f"{child['peak_rss'] / child['input_bytes']:11.2f}x"
+            )
+    return lines
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, config):
-    """Print the cv2/fastquant ratios and start-up times after pytest-benchmark's tables."""
+    """Print the ratios, start-up times and memory after pytest-benchmark's tables."""
     timings = config.stash.get(_TIMINGS, {})
     sections = {
         "W1": ("W1 tutorial (messi.jpg, 10 attempts, random centers): cv2 time / fastquant time",
                _w1_lines),
+        "W2": ("W2 large photo (messi.jpg x6 bicubic, k-means++, 10 passes): time / fastquant time",
+               _peers_lines),
+        "W3": ("W3 Gaussian blobs (1M x 16, K=64, k-means++, 10 passes): time / fastquant time",
+               _peers_lines),
         "startup": ("Whole-process start-up times (python -c / python -m fastquant)",
                     _startup_lines),
+        "memory": ("Peak RSS of one fresh process per contender (VmHWM)", _memory_lines),
     }
     for section, (title, format_rows) in sections.items():
         rows = [(case, contenders) for (sec, case), contenders in timings.items() if sec == section]
@@ -161,3 +244,8 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_sep("-", title)
         for line in format_rows(rows):
             terminalreporter.write_line(line)
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Add the library versions, thread pools and OpenBLAS settings to the JSON output."""
+    machine_info["fastquant_bench"] = environment_info()

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from workloads import rounds
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 ONE_SHOT = (
@@ -34,8 +36,9 @@ ONE_SHOT_CV2 = (
     "import cv2, numpy as np; "
     "cv2.kmeans(np.random.rand(1000,3).astype(np.float32), 4, None, (3, 10, 1.0), 1, 2)"
 )
-WARM_ROUNDS = 5
-COLD_ROUNDS = 2
+#: Rounds of the warm- and cold-cache runs (``FASTQUANT_BENCH_ROUNDS`` overrides both).
+WARM_ROUNDS = rounds(5)
+COLD_ROUNDS = rounds(2)
 
 
 @pytest.fixture(scope="module")

@@ -1,64 +1,429 @@
-"""Reading and writing image files with imageio, writes being atomic."""
+"""Reading and writing image files with imageio, writes being atomic.
 
+Reading returns the first frame of the file, turned by its EXIF orientation,
+with palette images expanded to colours.  Writing goes through a temporary
+file in the destination's folder that replaces the destination only once it is
+complete.  A quantized image can be written as an indexed (palette) PNG, by a
+small encoder here, or as an indexed GIF, through imageio's pillow plugin.
+"""
+
+from __future__ import annotations
+
+import binascii
 import os
-import tempfile
+import secrets
+import struct
+import zlib
 from pathlib import Path
+from typing import Callable, Iterable, Optional, Tuple, Union
 
 import imageio.v3 as iio
 import numpy as np
 
+#: What the functions accept as a file name.
+PathLike = Union[str, "os.PathLike[str]"]
 
-def read_image(path) -> np.ndarray:
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Compressed pixel data is split into IDAT chunks of at most this many bytes.
+_IDAT_CHUNK = 1 << 20
+#: zlib level of the indexed PNG encoder (the usual trade-off, as libpng's default).
+_PNG_COMPRESSION = 6
+#: Largest number of palette entries an indexed PNG or GIF holds.
+_MAX_ENTRIES = 256
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_image(path: PathLike) -> np.ndarray:
     """Read the first frame of an image file as an array.
+
+    Any format imageio reads is accepted.  Files that pillow decodes (JPEG,
+    PNG, GIF, TIFF, BMP, WebP, ...) are read through imageio's pillow plugin:
+    the first frame of a multi-frame file (animated GIF or PNG, multi-page
+    TIFF), turned as its EXIF orientation says.  Other files, and files that
+    pillow would decode with fewer bits per sample than they hold (such as
+    16-bit RGB TIFF), are read by the plugin imageio chooses; the orientation
+    is applied there as well when that plugin does not do it itself.
+
+    CMYK (and YCbCr) images come back as RGB.  Palette ("P") images come
+    back as colours, never as palette indices:
+    RGBA when the file gives the palette an alpha (a PNG tRNS chunk, a GIF
+    transparent index, an RGBA palette), otherwise RGB, or 2-D gray when every
+    entry of the palette is a gray level (so an indexed gray PNG written by
+    :func:`write_image` reads back as the 2-D image it was made from).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to read.
+
+    Returns
+    -------
+    ndarray
+        The pixels, ``(height, width)`` or ``(height, width, channels)``, in
+        the file's own sample type (``uint8``, ``uint16``, ``float32``, ...).
 
     Raises
     ------
-    ValueError
-        When the file cannot be decoded as an image.
     FileNotFoundError
-        When it does not exist.
+        When ``path`` does not exist or is not a file.
+    ValueError
+        When the file cannot be decoded as an image; the message gives the
+        reason in one line.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"input {str(path)!r} does not exist or is not a file")
     try:
-        return np.asarray(iio.imread(path, index=0))
+        return np.ascontiguousarray(_decode(path))
     except Exception as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ValueError(f"input {str(path)!r} is not a readable image: {reason}") from None
 
 
-def write_image(path, image: np.ndarray, *, overwrite: bool = False, protect=()) -> None:
+def _decode(path: Path) -> np.ndarray:
+    """First frame of ``path``: pillow first, then imageio's own choice of plugin."""
+    hints = None
+    pillow_error = None
+    try:
+        file = iio.imopen(path, "r", plugin="pillow")
+    except Exception:
+        file = None  # not a format pillow knows
+    if file is not None:
+        try:
+            with file:
+                array, hints = _read_with_pillow(file)
+            if array is not None:
+                return array
+        except Exception as exc:  # pillow knows the format but not this variant
+            pillow_error = exc
+    try:
+        return _read_with_default_plugin(path, hints)
+    except Exception:
+        if pillow_error is not None:
+            raise pillow_error from None
+        raise
+
+
+def _read_with_pillow(file) -> Tuple[Optional[np.ndarray], dict]:
+    """Read frame 0 through an open pillow plugin.
+
+    Returns the array, or None when pillow would lose bits of the samples,
+    and the facts the other plugins need (frame shape, orientation).
+    """
+    meta = file.metadata(index=0, exclude_applied=False)
+    size = meta.get("shape")  # pillow's (width, height)
+    hints = {
+        "shape": None if size is None else (int(size[1]), int(size[0])),
+        "orientation": _tag_number(meta.get("Orientation")),
+    }
+    array = np.asarray(file.read(index=0, rotate=True, mode=_colour_mode(meta)))
+    bits = _tag_number(meta.get("BitsPerSample"))  # a TIFF tag
+    if bits is not None and bits > 8 * array.dtype.itemsize:
+        return None, hints
+    return array, hints
+
+
+def _tag_number(value) -> Optional[int]:
+    """Largest number in a metadata tag (a number or a tuple of them), or None."""
+    try:
+        return int(np.max(np.asarray(value, dtype=np.int64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _colour_mode(meta: dict) -> Optional[str]:
+    """Pillow mode to convert a frame to, so that it gives RGB(A) or gray values.
+
+    Palette images are expanded (None keeps imageio's default, which expands
+    a palette to its own mode, RGB or RGBA, but drops transparency given apart
+    from the palette); CMYK and YCbCr images are converted to RGB.
+    """
+    mode = meta.get("mode")
+    if mode in ("CMYK", "YCbCr"):
+        return "RGB"
+    if mode == "PA":
+        return "RGBA"
+    if mode != "P":
+        return None
+    if "transparency" in meta:
+        return "RGBA"
+    entries = np.asarray(meta.get("palette", ()))
+    if entries.ndim == 2 and entries.shape[0] > 0 and entries.shape[1] == 3:
+        if (entries == entries[:, :1]).all():
+            return "L"
+    return None
+
+
+def _read_with_default_plugin(path: Path, hints: Optional[dict]) -> np.ndarray:
+    """Frame 0 through the plugin imageio picks, asking it for the orientation."""
+    turned = True
+    try:
+        array = np.asarray(iio.imread(path, index=0, rotate=True))
+    except TypeError:  # the plugin takes no ``rotate``: read plainly, turn here
+        turned = False
+        array = np.asarray(iio.imread(path, index=0))
+    if hints is not None:
+        shape = hints["shape"]
+        # Some TIFF readers give pages of one shape stacked as one series.
+        stacked = array.ndim >= 3 and array.shape[:2] != shape and array.shape[1:3] == shape
+        if shape is not None and stacked:
+            array = array[0]
+        if not turned and hints["orientation"] is not None:
+            array = _apply_orientation(array, hints["orientation"])
+    return array
+
+
+def _apply_orientation(array: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn an array as an EXIF orientation tag (1 to 8) says; other values leave it."""
+    if orientation == 2:
+        return array[:, ::-1]
+    if orientation == 3:
+        return array[::-1, ::-1]
+    if orientation == 4:
+        return array[::-1]
+    if orientation == 5:
+        return array.swapaxes(0, 1)
+    if orientation == 6:
+        return np.rot90(array, -1)
+    if orientation == 7:
+        return array.swapaxes(0, 1)[::-1, ::-1]
+    if orientation == 8:
+        return np.rot90(array, 1)
+    return array
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_image(
+    path: PathLike,
+    image: np.ndarray,
+    *,
+    overwrite: bool = False,
+    protect: Iterable[PathLike] = (),
+    palette: Optional[np.ndarray] = None,
+    labels: Optional[np.ndarray] = None,
+) -> None:
     """Write ``image`` to ``path`` atomically (temporary file, then rename).
+
+    The file is first written whole to a temporary file in the folder of
+    ``path``, which then replaces ``path`` (``os.replace``); on any failure
+    the temporary file is removed and an existing ``path`` is left as it was.
+
+    With ``palette`` and ``labels`` (``image`` being ``palette[labels]``) the
+    image is written indexed when the format allows it:
+
+    * ``.png``: a palette PNG (colour type 3, 8 bits per index) with a PLTE
+      chunk, and a tRNS chunk holding the alpha of every entry when the
+      palette has 4 channels.  A gray palette is written as gray RGB triplets.
+    * ``.gif``: a palette GIF.  GIF has one transparent index and no partial
+      alpha, so a 4-channel palette must be all opaque, or opaque except for
+      one entry of alpha 0, which becomes the transparent index.
+
+    Any other extension, a palette of more than 256 entries or a palette that
+    is not ``uint8`` writes ``image`` in full colour, as without a palette.
 
     Parameters
     ----------
-    path : path-like
+    path : str or path-like
         Destination; its extension chooses the format.
     image : ndarray
-        The pixels.
+        The pixels, ``(height, width)`` or ``(height, width, channels)``.
     overwrite : bool
         Replace an existing file; without it an existing ``path`` is an error.
-    protect : iterable of path-like
+    protect : iterable of str or path-like
         Files that must never be replaced (the inputs).
+    palette : ndarray, optional
+        The colours of an indexed image: shape ``(n,)`` (or ``(n, 1)``) of gray
+        levels, or ``(n, 3)`` RGB, or ``(n, 4)`` RGBA.  Given with ``labels``.
+    labels : ndarray, optional
+        Integer indices into ``palette`` of shape ``(height, width)``, values
+        below ``n`` (``uint8`` when ``n <= 256``).  Given with ``palette``.
 
     Raises
     ------
     FileExistsError
-        ``path`` exists and ``overwrite`` is false, or ``path`` is a protected input.
+        ``path`` exists and ``overwrite`` is false, or ``path`` is a protected
+        input.
+    ValueError
+        Only one of ``palette`` and ``labels`` is given; or, when writing
+        indexed, ``labels`` is not of the image's height and width, holds an
+        index outside the palette, or ``palette[labels]`` differs from
+        ``image``; or a GIF is asked for an alpha it cannot hold.
     """
     path = Path(path)
-    for other in protect:
-        if path.exists() and os.path.samefile(path, other):
-            raise FileExistsError(f"output {str(path)!r} is the input file; refusing to overwrite it")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"output {str(path)!r} already exists (use --force to replace it)")
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=directory)
-    os.close(handle)
+    image = np.asarray(image)
+    _check_destination(path, overwrite, protect)
+    write = _writer(path, image, palette, labels)
+    temporary = _create_temporary(path)
     try:
-        iio.imwrite(temporary, image, extension=path.suffix or None)
+        write(temporary)
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
         raise
+
+
+def _check_destination(path: Path, overwrite: bool, protect: Iterable[PathLike]) -> None:
+    """Refuse a destination that is a protected file, or exists without ``overwrite``."""
+    if not path.exists():
+        return
+    for other in protect:
+        try:
+            same = os.path.samefile(path, other)
+        except OSError:  # a protected file that does not exist is not this one
+            same = False
+        if same:
+            raise FileExistsError(f"output {str(path)!r} is the input file; refusing to overwrite it")
+    if not overwrite:
+        raise FileExistsError(f"output {str(path)!r} already exists (use --force to replace it)")
+
+
+def _create_temporary(path: Path) -> str:
+    """Create an empty, uniquely named hidden file beside ``path``; return its name.
+
+    Unlike ``tempfile.mkstemp`` (which makes files readable by their owner
+    only) the file gets the permissions of any new file under the umask, so
+    the output has them too once it replaces ``path``.
+    """
+    directory = path.parent
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = directory / f".{path.stem}-{secrets.token_hex(4)}{path.suffix}"
+        try:
+            handle = os.open(name, flags, 0o666)
+        except FileExistsError:
+            continue
+        os.close(handle)
+        return str(name)
+    raise FileExistsError(f"no free temporary file name beside {str(path)!r}")
+
+
+def _writer(
+    path: Path, image: np.ndarray, palette: Optional[np.ndarray], labels: Optional[np.ndarray]
+) -> Callable[[str], None]:
+    """Check the arguments and return what writes the file, given its name."""
+    if (palette is None) != (labels is None):
+        raise ValueError("palette and labels must be given together")
+    extension = path.suffix.lower()
+    if palette is not None and extension in (".png", ".gif"):
+        entries = _palette_entries(palette)
+        if entries is not None:
+            colours, rgb, alpha = entries
+            indices = _indices(labels, colours, image)
+            if extension == ".png":
+                data = _encode_indexed_png(indices, rgb, alpha)
+
+                def write_png(name: str) -> None:
+                    with open(name, "wb") as stream:
+                        stream.write(data)
+
+                return write_png
+            transparency = _gif_transparency(alpha)
+            options = {} if transparency is None else {"transparency": transparency}
+            return lambda name: iio.imwrite(
+                name, indices, plugin="pillow", extension=".gif", mode="P",
+                palette=rgb.tobytes(), **options,
+            )
+    return lambda name: iio.imwrite(name, image, extension=path.suffix or None)
+
+
+def _palette_entries(palette) -> Optional[Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]:
+    """Split a palette into (its colours, RGB triplets, alpha or None).
+
+    None when it cannot be written indexed: not ``uint8``, not 1 to 256
+    entries, or not 1, 3 or 4 channels.
+    """
+    colours = np.asarray(palette)
+    if colours.dtype != np.uint8:
+        return None
+    if colours.ndim == 2 and colours.shape[1] == 1:
+        colours = colours[:, 0]
+    if colours.ndim == 0 or not 1 <= colours.shape[0] <= _MAX_ENTRIES:
+        return None
+    if colours.ndim == 1:
+        return colours, np.repeat(colours[:, None], 3, axis=1), None
+    if colours.ndim == 2 and colours.shape[1] in (3, 4):
+        alpha = colours[:, 3].copy() if colours.shape[1] == 4 else None
+        return colours, np.ascontiguousarray(colours[:, :3]), alpha
+    return None
+
+
+def _indices(labels, colours: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Check ``labels`` against the palette and the image; return them as uint8."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2 or labels.shape != image.shape[:2]:
+        raise ValueError(
+            f"labels must have the image's height and width {image.shape[:2]}, "
+            f"got shape {labels.shape}"
+        )
+    if labels.dtype.kind not in "ui":
+        raise ValueError(f"labels must be integers, got {labels.dtype}")
+    if labels.size == 0:
+        raise ValueError(f"cannot write an empty image (shape {image.shape})")
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= colours.shape[0]:
+        raise ValueError(
+            f"labels must be in [0, {colours.shape[0] - 1}] for a palette of "
+            f"{colours.shape[0]} entries, got values in [{low}, {high}]"
+        )
+    indices = labels.astype(np.uint8)
+    if not np.array_equal(colours[indices], image):
+        raise ValueError("image is not palette[labels]; cannot write it indexed")
+    return indices
+
+
+def _gif_transparency(alpha: Optional[np.ndarray]) -> Optional[int]:
+    """The GIF transparent index for a palette's alpha (None: all opaque)."""
+    if alpha is None or (alpha == 255).all():
+        return None
+    clear = np.flatnonzero(alpha == 0)
+    if clear.size == 1 and np.count_nonzero(alpha == 255) == alpha.size - 1:
+        return int(clear[0])
+    raise ValueError(
+        "GIF cannot hold this palette's alpha: it allows one fully transparent "
+        f"entry (alpha 0) with all others opaque (255), got alpha values "
+        f"{sorted(set(alpha.tolist()))}; write a PNG instead"
+    )
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC-32 of type and data."""
+    crc = binascii.crc32(data, binascii.crc32(kind)) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def _encode_indexed_png(indices: np.ndarray, rgb: np.ndarray, alpha: Optional[np.ndarray]) -> bytes:
+    """Encode a palette PNG: colour type 3, 8-bit indices, no interlace.
+
+    Parameters
+    ----------
+    indices : ndarray of uint8, shape (height, width)
+        Palette index of every pixel, each below ``len(rgb)``.
+    rgb : ndarray of uint8, shape (n, 3)
+        The PLTE entries, 1 <= n <= 256.
+    alpha : ndarray of uint8, shape (n,), or None
+        Alpha of every entry, written as a tRNS chunk; None writes none.
+
+    Returns
+    -------
+    bytes
+        The whole file.
+    """
+    height, width = indices.shape
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    rows = np.zeros((height, width + 1), dtype=np.uint8)  # filter type 0 (None) per row
+    rows[:, 1:] = indices
+    compressed = zlib.compress(rows.tobytes(), _PNG_COMPRESSION)
+    parts = [_PNG_SIGNATURE, _png_chunk(b"IHDR", header), _png_chunk(b"PLTE", rgb.tobytes())]
+    if alpha is not None:
+        parts.append(_png_chunk(b"tRNS", alpha.tobytes()))
+    for start in range(0, len(compressed), _IDAT_CHUNK):
+        parts.append(_png_chunk(b"IDAT", compressed[start:start + _IDAT_CHUNK]))
+    parts.append(_png_chunk(b"IEND", b""))
+    return b"".join(parts)

@@ -1,21 +1,17 @@
-"""The ``fastquant`` command: reduce an image to K colours with k-means."""
+"""The ``fastquant`` command: images in K colours."""
 
 import argparse
 import sys
 import time
 from importlib import resources
 from pathlib import Path
-from typing import List, Optional
-
-import numpy as np
+from typing import List, Optional, Sequence
 
 from ._imagefile import read_image, write_image
-from ._kmeans import kmeans
-from ._rng import setRNGSeed
-from .constants import KMEANS_PP_CENTERS, TERM_CRITERIA_COUNT, TERM_CRITERIA_EPS
+from ._sheet import comparison_sheet
+from .quantize import SPACES, Quantized, quantize
 
-#: The tutorial's criteria: at most 10 passes, or centers moving less than 1.0.
-TUTORIAL_CRITERIA = (TERM_CRITERIA_EPS + TERM_CRITERIA_COUNT, 10, 1.0)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def example_path() -> Path:
@@ -23,58 +19,143 @@ def example_path() -> Path:
     return Path(str(resources.files("fastquant") / "data" / "messi.jpg"))
 
 
-def quantize_pixels(image: np.ndarray, k: int, attempts: int):
-    """Cluster the pixels of an 8-bit image; return (quantized image, PSNR in dB)."""
-    pixels = image.reshape(-1, image.shape[2] if image.ndim == 3 else 1)
-    compactness, labels, centers = kmeans(
-        pixels, k, None, TUTORIAL_CRITERIA, attempts, KMEANS_PP_CENTERS
-    )
-    palette = np.clip(np.rint(centers), 0, 255).astype(np.uint8)
-    quantized = palette[labels.ravel()].reshape(image.shape)
-    mse = np.mean((quantized.astype(np.float64) - image) ** 2)
-    psnr = float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
-    return quantized, psnr
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fastquant", description="Reduce an 8-bit image to K colours with k-means."
+        prog="fastquant",
+        description="Reduce images to K colours with k-means (indexed PNG/GIF output).",
+        epilog="exit status: 0 success, 1 some inputs failed, 2 usage error",
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("input", nargs="?", help="image file to quantize")
-    source.add_argument("--example", action="store_true", help="use the photo shipped with fastquant")
-    parser.add_argument("-k", type=int, required=True, help="number of colours (K)")
-    parser.add_argument("-o", "--output", required=True, help="output image file")
+    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="image files")
+    parser.add_argument("--example", action="store_true", help="use the photo shipped with fastquant")
+    parser.add_argument("-k", type=int, help="number of colours (K)")
+    parser.add_argument("-o", "--output", help="output file (one input, or the --compare sheet)")
+    parser.add_argument("-d", "--outdir", help="output folder: writes <name>-k<K>.<format> per input")
+    parser.add_argument("--format", default="png", help="output format with -d (default png)")
     parser.add_argument("--attempts", type=int, default=1, help="k-means attempts (default 1)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generator")
-    parser.add_argument("--force", action="store_true", help="replace an existing output")
+    parser.add_argument("--dither", action="store_true", help="Floyd-Steinberg dithering")
+    parser.add_argument("--space", choices=SPACES, default="rgb", help="clustering space")
+    parser.add_argument("--compare", metavar="K1,K2,...", help="write a comparison sheet for these K")
+    parser.add_argument("--force", action="store_true", help="replace existing outputs")
     return parser
+
+
+def _parse_ks(text: str, parser) -> List[int]:
+    try:
+        ks = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        parser.error(f"--compare takes comma-separated integers, got {text!r}")
+    if not ks or min(ks) < 1:
+        parser.error(f"--compare needs K values >= 1, got {text!r}")
+    return ks
+
+
+def _check_usage(args, parser) -> List[Path]:
+    inputs = [Path(p) for p in args.inputs] + ([example_path()] if args.example else [])
+    if not inputs:
+        parser.error("give an INPUT file or --example")
+    if args.attempts < 1:
+        parser.error(f"--attempts must be at least 1, got {args.attempts}")
+    if args.compare:
+        if len(inputs) != 1 or not args.output or args.outdir:
+            parser.error("--compare takes one input and -o SHEET")
+        return inputs
+    if args.k is None or args.k < 1:
+        parser.error("-k K (at least 1) is required")
+    if bool(args.output) == bool(args.outdir):
+        parser.error("give either -o OUTPUT (one input) or -d OUTDIR")
+    if args.output and len(inputs) != 1:
+        parser.error("-o takes one input; use -d OUTDIR for several")
+    return inputs
+
+
+def _quantize(args, image, k) -> Quantized:
+    return quantize(image, k, attempts=args.attempts, seed=args.seed, dither=args.dither,
+                    space=args.space)
+
+
+def _write(result: Quantized, path: Path, source: Path, force: bool):
+    write_image(path, result.image, overwrite=force, protect=[source],
+                palette=result.palette, labels=result.labels)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.shown = sys.stderr.isatty() and total > 1
+
+    def update(self, done: int, name: str):
+        if self.shown:
+            filled = 30 * done // self.total
+            bar = "#" * filled + "." * (30 - filled)
+            print(f"\r[{bar}] {done}/{self.total} {name[:40]:<40}", end="", file=sys.stderr, flush=True)
+
+    def close(self):
+        if self.shown:
+            print(file=sys.stderr)
+
+
+def _error(message: str):
+    print(f"fastquant: error: {message}", file=sys.stderr)
+
+
+def _run_compare(args, source: Path, parser) -> int:
+    ks = _parse_ks(args.compare, parser)
+    try:
+        image = read_image(source)
+        panels = [(image, "original")]
+        for k in ks:
+            result = _quantize(args, image, k)
+            panels.append((result.image, f"K={k} {result.psnr:.2f} dB"))
+        write_image(args.output, comparison_sheet(panels), overwrite=args.force, protect=[source])
+    except (OSError, ValueError, TypeError) as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    print(f"{source.name}: comparison of K = {', '.join(map(str, ks))} -> {args.output}")
+    return EXIT_OK
+
+
+def _run_batch(args, inputs: Sequence[Path]) -> int:
+    failed = 0
+    progress = _Progress(len(inputs))
+    for index, source in enumerate(inputs):
+        progress.update(index, source.name)
+        if args.output:
+            target = Path(args.output)
+        else:
+            target = Path(args.outdir) / f"{source.stem}-k{args.k}.{args.format.lstrip('.')}"
+        try:
+            image = read_image(source)
+            start = time.perf_counter()
+            result = _quantize(args, image, args.k)
+            elapsed = time.perf_counter() - start
+            if args.outdir:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            _write(result, target, source, args.force)
+        except (OSError, ValueError, TypeError) as exc:
+            progress.close()
+            _error(f"{source}: {exc}" if len(inputs) > 1 else str(exc))
+            failed += 1
+            continue
+        if not progress.shown:
+            print(
+                f"{source.name}: {image.shape[1]}x{image.shape[0]}, K={args.k}, "
+                f"{len(result.palette)} colours, PSNR {result.psnr:.2f} dB, {elapsed:.2f} s -> {target}"
+            )
+    progress.update(len(inputs), "done")
+    progress.close()
+    if failed and len(inputs) > 1:
+        _error(f"{failed} of {len(inputs)} inputs failed")
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failed, 2 usage error)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    source = example_path() if args.example else Path(args.input)
-    if args.k < 1:
-        parser.error(f"-k must be at least 1, got {args.k}")
-    if args.attempts < 1:
-        parser.error(f"--attempts must be at least 1, got {args.attempts}")
-    try:
-        image = read_image(source)
-        if image.dtype != np.uint8 or image.ndim not in (2, 3):
-            raise ValueError(f"input {str(source)!r} is not an 8-bit grayscale or colour image")
-        if args.seed is not None:
-            setRNGSeed(args.seed)
-        start = time.perf_counter()
-        quantized, psnr = quantize_pixels(image, args.k, args.attempts)
-        elapsed = time.perf_counter() - start
-        write_image(args.output, quantized, overwrite=args.force, protect=[source])
-    except (OSError, ValueError, TypeError) as exc:
-        print(f"fastquant: error: {exc}", file=sys.stderr)
-        return 1
-    print(
-        f"{source.name}: {image.shape[1]}x{image.shape[0]}, K={args.k}, "
-        f"PSNR {psnr:.2f} dB, {elapsed:.2f} s -> {args.output}"
-    )
-    return 0
+    inputs = _check_usage(args, parser)
+    if args.compare:
+        return _run_compare(args, inputs[0], parser)
+    return _run_batch(args, inputs)

@@ -1,3 +1,4 @@
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -19,14 +20,29 @@ def photo(tmp_path):
     return path, image
 
 
+def _colours(path):
+    image = iio.imread(path)
+    return len(np.unique(image.reshape(-1, image.shape[-1]), axis=0))
+
+
 def test_quantizes_to_k_colours(photo, tmp_path, capsys):
     path, image = photo
     out = tmp_path / "out.png"
     assert cli.main([str(path), "-k", "5", "-o", str(out), "--seed", "1"]) == 0
     result = iio.imread(out)
     assert result.shape == image.shape and result.dtype == np.uint8
-    assert len(np.unique(result.reshape(-1, 3), axis=0)) <= 5
+    assert _colours(out) == 5
     assert "PSNR" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags", [["--dither"], ["--space", "lab"], ["--attempts", "3"]])
+def test_options_are_applied(photo, tmp_path, flags):
+    path, _ = photo
+    plain, other = tmp_path / "plain.png", tmp_path / "other.png"
+    assert cli.main([str(path), "-k", "6", "-o", str(plain)]) == 0
+    assert cli.main([str(path), "-k", "6", "-o", str(other), *flags]) == 0
+    assert _colours(other) <= 6
+    assert not np.array_equal(iio.imread(plain), iio.imread(other)) or flags[0] == "--attempts"
 
 
 def test_example_runs_as_a_module(tmp_path):
@@ -37,6 +53,38 @@ def test_example_runs_as_a_module(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert iio.imread(out).shape == iio.imread(cli.example_path()).shape
+
+
+def test_batch_writes_each_file_and_reports_bad_ones(photo, tmp_path, capsys):
+    path, _ = photo
+    second = tmp_path / "second.png"
+    iio.imwrite(second, iio.imread(path)[::2, ::2])
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    outdir = tmp_path / "out"
+    status = cli.main([str(path), str(bad), str(second), "-k", "3", "-d", str(outdir)])
+    assert status == 1
+    assert sorted(p.name for p in outdir.iterdir()) == ["second-k3.png", "small-k3.png"]
+    err = capsys.readouterr().err
+    assert "bad.png" in err and "1 of 3 inputs failed" in err
+
+
+def test_progress_bar_only_on_a_terminal(photo, tmp_path, monkeypatch):
+    path, _ = photo
+    fake = io.StringIO()
+    fake.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", fake)
+    assert cli.main([str(path), str(path), "-k", "2", "-d", str(tmp_path / "o"), "--force"]) == 0
+    assert "2/2" in fake.getvalue() and "#" * 30 in fake.getvalue()
+
+
+def test_compare_sheet(photo, tmp_path, capsys):
+    path, image = photo
+    sheet = tmp_path / "sheet.png"
+    assert cli.main([str(path), "--compare", "2,8", "-o", str(sheet)]) == 0
+    result = iio.imread(sheet)
+    assert result.shape[1] > 3 * image.shape[1] and result.shape[0] > image.shape[0]
+    assert "K = 2, 8" in capsys.readouterr().out
 
 
 def test_existing_output_is_kept_without_force(photo, tmp_path, capsys):
@@ -65,22 +113,39 @@ def test_corrupt_input_is_one_line_error(tmp_path, content, capsys):
     assert cli.main([str(bad), "-k", "3", "-o", str(tmp_path / "o.png")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("fastquant: error:") and err.count("\n") == 1
-    assert not (tmp_path / "o.png").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["bad.png"]  # no temporary left behind
+    assert "Traceback" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.png"]  # no output, no temporary
 
 
-def test_missing_input_and_usage_errors(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-k", "3", "-o", "x.png"],  # no input
+        ["--example", "-k", "0", "-o", "x.png"],
+        ["--example", "-o", "x.png"],  # no K
+        ["--example", "-k", "3"],  # no output
+        ["--example", "-k", "3", "-o", "x.png", "-d", "out"],
+        ["a.png", "b.png", "-k", "3", "-o", "x.png"],
+        ["--example", "--compare", "2,x", "-o", "s.png"],
+        ["--example", "--compare", "2,8"],
+        ["--example", "-k", "3", "-o", "x.png", "--attempts", "0"],
+        ["--example", "-k", "3", "-o", "x.png", "--space", "hsv"],
+    ],
+)
+def test_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_input_fails_cleanly(tmp_path, capsys):
     assert cli.main([str(tmp_path / "none.png"), "-k", "3", "-o", str(tmp_path / "o.png")]) == 1
-    with pytest.raises(SystemExit) as info:
-        cli.main(["-k", "3", "-o", "x.png"])
-    assert info.value.code == 2
-    with pytest.raises(SystemExit) as info:
-        cli.main(["--example", "-k", "0", "-o", "x.png"])
-    assert info.value.code == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
-def test_k_larger_than_pixel_count_is_a_clean_error(tmp_path, capsys):
+def test_image_with_fewer_colours_than_k(tmp_path):
     tiny = tmp_path / "tiny.png"
-    iio.imwrite(tiny, np.zeros((2, 2, 3), np.uint8))
-    assert cli.main([str(tiny), "-k", "9", "-o", str(tmp_path / "o.png")]) == 1
-    assert "K must be between 1" in capsys.readouterr().err
+    iio.imwrite(tiny, np.array([[[0, 0, 0], [9, 9, 9]], [[9, 9, 9], [200, 1, 1]]], np.uint8))
+    assert cli.main([str(tiny), "-k", "9", "-o", str(tmp_path / "o.png")]) == 0
+    np.testing.assert_array_equal(iio.imread(tmp_path / "o.png"), iio.imread(tiny))

@@ -1,7 +1,20 @@
+"""Reading and writing image files: formats, indexed PNG and GIF, atomic writes.
+
+PIL is used here only to make and inspect files; fastquant reaches it through imageio.
+"""
+
+import binascii
+import os
+import stat
+import struct
+import zlib
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from PIL import Image, ImageOps
 
+from fastquant import _imagefile
 from fastquant._imagefile import read_image, write_image
 
 
@@ -36,3 +49,433 @@ def test_read_errors(tmp_path):
     (tmp_path / "x.jpg").write_bytes(b"garbage")
     with pytest.raises(ValueError, match="not a readable image"):
         read_image(tmp_path / "x.jpg")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def png_chunks(path):
+    """The (type, data) chunks of a PNG file, checking signature and CRCs."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, offset = [], 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset:offset + 4])
+        kind = data[offset + 4:offset + 8]
+        body = data[offset + 8:offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length:offset + 12 + length])
+        assert crc == binascii.crc32(kind + body) & 0xFFFFFFFF, kind
+        chunks.append((kind, body))
+        offset += 12 + length
+    assert chunks[0][0] == b"IHDR" and chunks[-1] == (b"IEND", b"")
+    return chunks
+
+
+def png_header(path):
+    """(width, height, bit depth, colour type) of a PNG file."""
+    width, height, depth, colour_type = struct.unpack(">IIBB", png_chunks(path)[0][1][:10])
+    return width, height, depth, colour_type
+
+
+def indexed(channels, entries=12, shape=(40, 56), seed=0):
+    """A palette of ``entries`` uint8 colours, labels into it and the image."""
+    rng = np.random.default_rng(seed)
+    if channels == 1:
+        palette = rng.choice(256, entries, replace=False).astype(np.uint8)
+    else:
+        palette = rng.integers(0, 256, (entries, channels), dtype=np.uint8)
+        palette[:, 0] = np.arange(entries) * 7  # distinct entries
+    rows = np.arange(shape[0])[:, None] // 5 + np.arange(shape[1])[None, :] // 7
+    labels = ((rows + rng.integers(0, 2, shape)) % entries).astype(np.uint8)
+    return palette, labels, palette[labels]
+
+
+def names(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ---------------------------------------------------------------- indexed PNG
+
+
+@pytest.mark.parametrize("channels, mode", [(3, "RGB"), (4, "RGBA"), (1, "L")])
+def test_indexed_png_round_trip(tmp_path, channels, mode):
+    palette, labels, image = indexed(channels)
+    if channels == 4:
+        palette[0, 3], palette[1, 3], palette[2, 3] = 0, 128, 255
+        image = palette[labels]
+    target = tmp_path / "q.png"
+    write_image(target, image, palette=palette, labels=labels)
+
+    back = read_image(target)
+    assert back.dtype == np.uint8 and back.shape == image.shape
+    np.testing.assert_array_equal(back, image)
+    np.testing.assert_array_equal(iio.imread(target, index=0, mode=mode), image)
+
+    chunks = dict(png_chunks(target))
+    assert png_header(target) == (56, 40, 8, 3)
+    rgb = np.repeat(palette[:, None], 3, axis=1) if channels == 1 else palette[:, :3]
+    assert chunks[b"PLTE"] == rgb.tobytes()
+    if channels == 4:
+        assert chunks[b"tRNS"] == palette[:, 3].tobytes()
+    else:
+        assert b"tRNS" not in chunks
+    idat = b"".join(body for kind, body in png_chunks(target) if kind == b"IDAT")
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(40, 57)
+    assert not rows[:, 0].any()  # filter type 0 on every row
+    np.testing.assert_array_equal(rows[:, 1:], labels)
+    with Image.open(target) as opened:
+        assert opened.mode == "P"
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_indexed_png_smaller_than_full_colour(tmp_path, channels):
+    palette, labels, image = indexed(channels, entries=16, shape=(96, 128))
+    write_image(tmp_path / "indexed.png", image, palette=palette, labels=labels)
+    write_image(tmp_path / "full.png", image)
+    assert png_header(tmp_path / "full.png")[3] in (2, 6)  # truecolour
+    assert png_header(tmp_path / "indexed.png")[3] == 3
+    indexed_size = (tmp_path / "indexed.png").stat().st_size
+    assert indexed_size < (tmp_path / "full.png").stat().st_size
+    np.testing.assert_array_equal(read_image(tmp_path / "full.png"), image)
+    np.testing.assert_array_equal(read_image(tmp_path / "indexed.png"), image)
+
+
+def test_indexed_png_full_palette_int_labels_and_upper_case(tmp_path):
+    ramp = np.arange(256)
+    palette = np.stack([ramp, 255 - ramp, ramp // 2], 1).astype(np.uint8)
+    labels = np.arange(16 * 16, dtype=np.int64).reshape(16, 16)
+    palette_2d = palette[:, :1]  # (n, 1) is a gray palette too
+    write_image(tmp_path / "a.PNG", palette[labels], palette=palette, labels=labels)
+    write_image(tmp_path / "g.png", palette_2d[labels][..., 0], palette=palette_2d, labels=labels)
+    assert png_header(tmp_path / "a.PNG")[3] == 3 and png_header(tmp_path / "g.png")[3] == 3
+    np.testing.assert_array_equal(read_image(tmp_path / "a.PNG"), palette[labels])
+    np.testing.assert_array_equal(read_image(tmp_path / "g.png"), palette[labels, 0])
+
+
+def test_indexed_png_in_several_idat_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(_imagefile, "_IDAT_CHUNK", 100)
+    palette, labels, image = indexed(3, entries=40, shape=(64, 80), seed=3)
+    write_image(tmp_path / "a.png", image, palette=palette, labels=labels)
+    kinds = [kind for kind, _ in png_chunks(tmp_path / "a.png")]
+    assert kinds[:3] == [b"IHDR", b"PLTE", b"IDAT"] and kinds[-1] == b"IEND"
+    assert kinds.count(b"IDAT") > 2
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), image)
+
+
+@pytest.mark.parametrize(
+    "palette",
+    [
+        np.zeros((257, 3), np.uint8),  # too many entries
+        np.zeros((4, 3), np.float32),  # not uint8
+        np.zeros((4, 2), np.uint8),  # gray + alpha: no indexed form here
+    ],
+    ids=["257-entries", "float", "two-channels"],
+)
+def test_palette_that_does_not_fit_writes_full_colour(tmp_path, palette):
+    labels = (np.arange(30).reshape(5, 6) % 4).astype(np.uint8)
+    palette = palette.copy()
+    palette[:4] = np.arange(4)[:, None] * 60
+    image = palette[labels].astype(np.uint8)
+    write_image(tmp_path / "a.png", image, palette=palette, labels=labels)
+    assert png_header(tmp_path / "a.png")[3] != 3
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), image)
+
+
+def test_other_extension_writes_full_colour(tmp_path):
+    palette, labels, image = indexed(3)
+    write_image(tmp_path / "a.bmp", image, palette=palette, labels=labels)
+    with Image.open(tmp_path / "a.bmp") as opened:
+        assert opened.mode == "RGB"
+    np.testing.assert_array_equal(read_image(tmp_path / "a.bmp"), image)
+
+
+def test_16_bit_image_written_in_full_colour(tmp_path):
+    palette = np.array([0, 1000, 40000, 65535], np.uint16)
+    labels = (np.arange(42).reshape(6, 7) % 4).astype(np.uint8)
+    image = palette[labels]
+    write_image(tmp_path / "a.png", image, palette=palette, labels=labels)
+    assert png_header(tmp_path / "a.png") == (7, 6, 16, 0)  # 16-bit gray, not indexed
+    back = read_image(tmp_path / "a.png")
+    assert back.dtype == np.uint16
+    np.testing.assert_array_equal(back, image)
+
+
+def test_indexed_arguments_checked_before_writing(tmp_path):
+    palette, labels, image = indexed(3)
+    target = tmp_path / "a.png"
+    with pytest.raises(ValueError, match="together"):
+        write_image(target, image, palette=palette)
+    with pytest.raises(ValueError, match="together"):
+        write_image(target, image, labels=labels)
+    with pytest.raises(ValueError, match="height and width"):
+        write_image(target, image, palette=palette, labels=labels.reshape(-1, 1))
+    with pytest.raises(ValueError, match=r"\[0, 11\]"):
+        write_image(target, image, palette=palette, labels=labels + 1)
+    with pytest.raises(ValueError, match="integers"):
+        write_image(target, image, palette=palette, labels=labels.astype(float))
+    with pytest.raises(ValueError, match="not palette\\[labels\\]"):
+        write_image(target, image[::-1], palette=palette, labels=labels)
+    assert names(tmp_path) == []
+
+
+# ---------------------------------------------------------------- indexed GIF
+
+
+@pytest.mark.parametrize("channels", [3, 4, 1])
+def test_indexed_gif_round_trip(tmp_path, channels):
+    palette, labels, image = indexed(channels, entries=6)
+    if channels == 4:
+        palette[:, 3] = 255
+        palette[4, 3] = 0  # one transparent entry: the GIF transparent index
+        image = palette[labels]
+    write_image(tmp_path / "a.gif", image, palette=palette, labels=labels)
+    with Image.open(tmp_path / "a.gif") as opened:
+        assert opened.mode in ("P", "L")
+        assert opened.info.get("transparency") == (4 if channels == 4 else None)
+    back = read_image(tmp_path / "a.gif")
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back, image)
+
+
+def test_gif_opaque_rgba_palette_written_without_transparency(tmp_path):
+    palette, labels, image = indexed(4, entries=5)
+    palette[:, 3] = 255
+    write_image(tmp_path / "a.gif", palette[labels], palette=palette, labels=labels)
+    with Image.open(tmp_path / "a.gif") as opened:
+        assert "transparency" not in opened.info
+    np.testing.assert_array_equal(read_image(tmp_path / "a.gif"), palette[labels, :3])
+
+
+@pytest.mark.parametrize("alpha", [[255, 128, 255, 255], [0, 0, 255, 255], [0, 10, 255, 255]])
+def test_gif_refuses_alpha_it_cannot_hold(tmp_path, alpha):
+    palette, labels, _ = indexed(4, entries=4)
+    palette[:, 3] = alpha
+    target = tmp_path / "a.gif"
+    target.write_bytes(b"old")
+    with pytest.raises(ValueError, match="GIF cannot hold"):
+        write_image(target, palette[labels], palette=palette, labels=labels, overwrite=True)
+    assert target.read_bytes() == b"old"
+    assert names(tmp_path) == ["a.gif"]
+    # the same palette is fine as a PNG, which has a full alpha channel
+    write_image(tmp_path / "a.png", palette[labels], palette=palette, labels=labels)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), palette[labels])
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_jpeg_exif_orientation_applied(tmp_path):
+    stored = np.full((16, 32, 3), 20, np.uint8)
+    stored[:, 16:] = 230  # dark left half, bright right half as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # display turned 90 degrees clockwise
+    Image.fromarray(stored).save(tmp_path / "a.jpg", exif=exif, quality=95)
+    back = read_image(tmp_path / "a.jpg")
+    assert back.shape == (32, 16, 3)
+    # turned clockwise, the stored left half becomes the top half
+    assert back[:16].mean() < 60 and back[16:].mean() > 190
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_png_exif_orientation_exact(tmp_path, orientation):
+    stored = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored).save(tmp_path / "a.png", exif=exif)
+    with Image.open(tmp_path / "a.png") as opened:
+        expected = np.asarray(ImageOps.exif_transpose(opened).convert("RGB"))
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), expected)
+    np.testing.assert_array_equal(_imagefile._apply_orientation(stored, orientation), expected)
+
+
+def test_first_frame_of_multi_frame_gif(tmp_path):
+    frames = np.zeros((3, 6, 8, 3), np.uint8)
+    frames[0, :, :4] = (255, 0, 0)
+    frames[1] = (0, 255, 0)
+    frames[2, 3:] = (0, 0, 255)
+    iio.imwrite(tmp_path / "a.gif", frames, plugin="pillow", loop=0)
+    assert iio.imread(tmp_path / "a.gif").shape[0] == 3  # really three frames
+    np.testing.assert_array_equal(read_image(tmp_path / "a.gif"), frames[0])
+
+
+def test_first_page_of_multi_page_tiff(tmp_path):
+    pages = [np.full((6, 8, 3), value, np.uint8) for value in (10, 20, 30)]
+    pages[0][2, 3] = (1, 2, 3)
+    first, *rest = [Image.fromarray(page) for page in pages]
+    first.save(tmp_path / "a.tif", save_all=True, append_images=rest)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.tif"), pages[0])
+
+
+def test_16_bit_rgb_tiff_read_exactly(tmp_path):
+    # pillow would keep 8 of the 16 bits; the other TIFF reader keeps them all
+    image = (np.arange(2 * 4 * 5 * 3).reshape(2, 4, 5, 3) * 700).astype(np.uint16)
+    iio.imwrite(tmp_path / "one.tif", image[0])
+    back = read_image(tmp_path / "one.tif")
+    assert back.dtype == np.uint16
+    np.testing.assert_array_equal(back, image[0])
+    iio.imwrite(tmp_path / "two.tif", image)  # two pages
+    np.testing.assert_array_equal(read_image(tmp_path / "two.tif"), image[0])
+
+
+def rgb16_tiff(image, orientation):
+    """A little-endian, uncompressed 16-bit RGB TIFF with an Orientation tag."""
+    height, width, _ = image.shape
+    pixels = image.astype("<u2").tobytes()
+    tags = [  # (tag, type, count, value); type 3 = SHORT, 4 = LONG
+        (256, 4, 1, width), (257, 4, 1, height), (258, 3, 3, None), (259, 3, 1, 1),
+        (262, 3, 1, 2), (273, 4, 1, None), (274, 3, 1, orientation), (277, 3, 1, 3),
+        (278, 4, 1, height), (279, 4, 1, len(pixels)), (284, 3, 1, 1),
+    ]
+    ifd_size = 2 + 12 * len(tags) + 4
+    bits_at = 8 + ifd_size
+    pixels_at = bits_at + 6
+    entries = b""
+    for tag, kind, count, value in tags:
+        value = {258: bits_at, 273: pixels_at}.get(tag, value)
+        packed = struct.pack("<HI", value, 0)[:4] if kind == 3 and count == 1 else struct.pack("<I", value)
+        entries += struct.pack("<HHI", tag, kind, count) + packed
+    ifd = struct.pack("<H", len(tags)) + entries + struct.pack("<I", 0)
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<3H", 16, 16, 16) + pixels
+
+
+def test_16_bit_tiff_orientation_applied_by_fastquant(tmp_path):
+    stored = (np.arange(4 * 5 * 3).reshape(4, 5, 3) * 900 + 7).astype(np.uint16)
+    (tmp_path / "a.tif").write_bytes(rgb16_tiff(stored, 6))
+    with Image.open(tmp_path / "a.tif") as opened:  # pillow sees the tag, keeps 8 bits
+        assert opened.getexif().get(0x0112) == 6 and opened.mode == "RGB"
+    back = read_image(tmp_path / "a.tif")
+    assert back.dtype == np.uint16
+    np.testing.assert_array_equal(back, np.rot90(stored, -1))
+
+
+@pytest.mark.parametrize("extension", [".png", ".gif", ".tif"])
+def test_palette_file_read_as_colours(tmp_path, extension):
+    palette = np.array([[200, 10, 10], [10, 200, 10], [10, 10, 200]], np.uint8)
+    labels = (np.arange(20).reshape(4, 5) % 3).astype(np.uint8)
+    made = Image.new("P", (5, 4))
+    made.putpalette(palette.ravel().tolist())
+    made.putdata(labels.ravel().tolist())
+    made.save(tmp_path / f"a{extension}")
+    with Image.open(tmp_path / f"a{extension}") as opened:
+        assert opened.mode == "P"
+    np.testing.assert_array_equal(read_image(tmp_path / f"a{extension}"), palette[labels])
+
+
+def test_palette_png_with_trns_made_elsewhere_read_as_rgba(tmp_path):
+    made = Image.new("P", (3, 1))
+    made.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255])
+    made.putdata([0, 1, 2])
+    made.save(tmp_path / "a.png", transparency=bytes([0, 128, 255]))
+    expected = np.array([[[255, 0, 0, 0], [0, 255, 0, 128], [0, 0, 255, 255]]], np.uint8)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), expected)
+
+
+def test_cmyk_read_as_rgb(tmp_path):
+    cmyk = np.dstack([np.full((4, 6), value, np.uint8) for value in (10, 100, 200, 30)])
+    Image.fromarray(cmyk, "CMYK").save(tmp_path / "a.jpg")
+    with Image.open(tmp_path / "a.jpg") as opened:
+        assert opened.mode == "CMYK"
+        expected = np.asarray(opened.convert("RGB"))
+    back = read_image(tmp_path / "a.jpg")
+    assert back.shape == (4, 6, 3)
+    np.testing.assert_array_equal(back, expected)
+
+
+def test_plugin_without_rotate_still_reads(tmp_path):
+    # .npz goes to imageio's legacy npz plugin, which takes no ``rotate``
+    array = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    np.savez(tmp_path / "a.npz", array)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.npz"), array)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # the decoders' own complaints
+@pytest.mark.parametrize("name, content", [
+    ("x.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
+    ("x.tif", b"II*\x00garbage"),
+    ("x.gif", b"GIF89a"),
+])
+def test_undecodable_files_give_one_line_value_error(tmp_path, name, content):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ValueError, match="not a readable image") as caught:
+        read_image(tmp_path / name)
+    assert "\n" not in str(caught.value)
+
+
+def test_directory_is_not_a_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a file"):
+        read_image(tmp_path)
+
+
+# ---------------------------------------------------------------- atomic writes
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif"])
+def test_indexed_write_failure_keeps_old_output(tmp_path, monkeypatch, suffix):
+    palette, labels, image = indexed(3, entries=5)
+    target = tmp_path / f"a{suffix}"
+    target.write_bytes(b"old")
+    seen = []
+
+    def failing_replace(source, destination):
+        seen.append(os.path.getsize(source))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_imagefile.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_image(target, image, palette=palette, labels=labels, overwrite=True)
+    assert seen and seen[0] > 0  # the temporary had been written in full
+    assert target.read_bytes() == b"old"
+    assert names(tmp_path) == [target.name]
+
+
+def test_interrupted_write_removes_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "a.png"
+    target.write_bytes(b"old")
+
+    def interrupted(name, *args, **kwargs):
+        with open(name, "wb") as stream:
+            stream.write(b"partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_imagefile.iio, "imwrite", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_image(target, np.zeros((2, 2, 3), np.uint8), overwrite=True)
+    assert target.read_bytes() == b"old"
+    assert names(tmp_path) == ["a.png"]
+
+
+def test_output_gets_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_image(tmp_path / "a.png", np.zeros((2, 2), np.uint8))
+        palette, labels, image = indexed(3)
+        write_image(tmp_path / "b.png", image, palette=palette, labels=labels)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.png").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "b.png").stat().st_mode) == 0o644
+
+
+def test_overwrite_and_protect_rules(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    source = folder / "in.png"
+    write_image(source, np.full((2, 3), 7, np.uint8))
+    palette, labels, image = indexed(3, shape=(2, 3))
+    # the input reached by another spelling of its path is still refused
+    other_spelling = folder / ".." / "d" / "in.png"
+    with pytest.raises(FileExistsError, match="input"):
+        write_image(other_spelling, image, overwrite=True, protect=[source])
+    with pytest.raises(FileExistsError, match="input"):
+        write_image(source, image, palette=palette, labels=labels, overwrite=True,
+                    protect=[tmp_path / "missing.png", str(other_spelling)])
+    np.testing.assert_array_equal(read_image(source), np.full((2, 3), 7, np.uint8))
+    # another output is written; protect entries that do not exist are ignored
+    output = folder / "out.png"
+    write_image(output, image, protect=[source, tmp_path / "missing.png"])
+    with pytest.raises(FileExistsError, match="already exists"):
+        write_image(output, image[::-1], protect=[source])
+    write_image(output, palette[labels[::-1]], overwrite=True, protect=[source],
+                palette=palette, labels=labels[::-1])
+    np.testing.assert_array_equal(read_image(output), image[::-1])
+    assert names(folder) == ["in.png", "out.png"]
