@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from . import _validation as check
-from ._lloyd import best_of_attempts
+from ._lloyd import best_attempt
 from ._rng import thread_state
 
 
@@ -80,18 +80,19 @@ def kmeans(
     start_labels = (
         check.initial_labels(bestLabels, n_samples, n_clusters) if use_initial_labels else None
     )
-    result = best_of_attempts(
+    best, rows = best_attempt(
         points, n_clusters, rules, n_attempts, use_kmeanspp, thread_state(), start_labels
     )
+    labels = best.sample_labels(rows)
 
     labels_out = check.labels_target(bestLabels, n_samples)
     if labels_out is None:
-        labels_out = result.labels.reshape(n_samples, 1)
+        labels_out = labels.reshape(n_samples, 1)
     else:
-        labels_out[...] = result.labels.reshape(labels_out.shape)
+        labels_out[...] = labels.reshape(labels_out.shape)
     centers_out = check.centers_target(centers, n_clusters, n_features)
     if centers_out is None:
-        centers_out = result.centers
+        centers_out = best.centers
     else:
-        centers_out[...] = result.centers
-    return result.compactness, labels_out, centers_out
+        centers_out[...] = best.centers
+    return best.compactness, labels_out, centers_out

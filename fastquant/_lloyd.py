@@ -13,14 +13,6 @@ from ._validation import Criteria, Points
 from .constants import KMEANSPP_TRIALS
 
 
-class Result(NamedTuple):
-    """Outcome of a k-means run."""
-
-    compactness: float
-    labels: np.ndarray  # int32 (n_samples,)
-    centers: np.ndarray  # float32 (n_clusters, n_features)
-
-
 class Workspace:
     """Buffers reused by every pass of every attempt on the same rows."""
 
@@ -245,19 +237,3 @@ def best_attempt(
         if best is None or result.compactness < best.compactness:
             best, best_rows = result, attempt_rows
     return best, best_rows
-
-
-def best_of_attempts(
-    points: Points,
-    n_clusters: int,
-    criteria: Criteria,
-    attempts: int,
-    use_kmeanspp: bool,
-    rng_state: np.ndarray,
-    start_labels: Optional[np.ndarray] = None,
-) -> Result:
-    """:func:`best_attempt` with the labels of every sample."""
-    best, rows = best_attempt(
-        points, n_clusters, criteria, attempts, use_kmeanspp, rng_state, start_labels
-    )
-    return Result(best.compactness, best.sample_labels(rows), best.centers)

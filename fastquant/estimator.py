@@ -8,7 +8,7 @@ import numpy as np
 from . import _validation as check
 from . import kernels
 from ._execution import launch
-from ._lloyd import best_of_attempts
+from ._lloyd import best_attempt
 from ._rng import new_state
 from ._validation import Criteria
 
@@ -85,13 +85,13 @@ class KMeans:
         if attempts < 1:
             raise ValueError(f"attempts must be at least 1, got {attempts}")
         seed = self.seed if self.seed is not None else int.from_bytes(os.urandom(8), "little")
-        result = best_of_attempts(
+        best, rows = best_attempt(
             points, n_clusters, self._criteria(), attempts,
             self.init == "k-means++", new_state(check.require_int(seed, "seed")),
         )
-        self.cluster_centers_ = result.centers
-        self.labels_ = result.labels
-        self.inertia_ = result.compactness
+        self.cluster_centers_ = best.centers
+        self.labels_ = best.sample_labels(rows)
+        self.inertia_ = best.compactness
         return self
 
     def predict(self, X) -> np.ndarray:

@@ -1,14 +1,18 @@
 """Deduplicated rows: the engine must give exactly the per-sample results."""
 
+from collections import namedtuple
+
 import numpy as np
 import pytest
 
 import fastquant as fq
 from fastquant._distinct import distinct_rows, plain_rows
-from fastquant._lloyd import Result, Workspace, lloyd
+from fastquant._lloyd import Workspace, lloyd
 from fastquant._validation import Criteria, as_points
 
 from . import naive
+
+Result = namedtuple("Result", "compactness labels centers")
 
 
 def _repetitive(n=8000, spread=2, seed=0):
