@@ -537,13 +537,18 @@ def random_centers(low, high, n_clusters, rng_state):
 
 
 @helper
-def _pick_weighted(dist, inverse, n_pixels, p):
-    """cv2's walk over the pixels: subtract each pixel's distance from p until p <= 0;
-    the row of the pixel reached."""
+def _pick_weighted(dist, weights, inverse, n_pixels, p):
+    """cv2's walk: subtract each sample's distance from p until p <= 0; the row of
+    the sample reached. Samples are walked in order through ``inverse``; without it
+    the rows are walked, each counting ``weight`` times its distance (for a weight of
+    1, exactly cv2's walk)."""
     last = n_pixels - 1
     i = 0
     while i < last:
-        p -= dist[_row_of(inverse, i)]
+        if inverse.shape[0] > 0:
+            p -= dist[inverse[i]]
+        else:
+            p -= weights[i] * np.float64(dist[i])
         if p <= 0.0:
             break
         i += 1
@@ -554,8 +559,9 @@ def _pick_weighted(dist, inverse, n_pixels, p):
 def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
     """k-means++ seeding with ``n_trials`` candidates per center, as cv2 does it.
 
-    The points may be given as distinct rows with multiplicities: the draws are then
-    made over the pixels they stand for, in pixel order, exactly as on the full data.
+    The points may be given as distinct rows with multiplicities. With ``inverse``,
+    the draws are made over the samples the rows stand for, in sample order, exactly
+    as on the full data; without it, over the rows, each weighted by its multiplicity.
 
     Parameters
     ----------
@@ -564,7 +570,7 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     weights : int32 (n_rows,)
         IN: multiplicity of each row.
     inverse : int32 (n_pixels,)
-        IN: row of each pixel, or an empty array when rows are the pixels.
+        IN: row of each pixel, or an empty array to walk the weighted rows.
     n_clusters : int
         Number of centers to pick.
     n_trials : int
@@ -600,7 +606,9 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
         best_sum = np.inf
         best_index = -1
         for _ in range(n_trials):
-            candidate = _pick_weighted(dist, inverse, n_pixels, rng_double(rng_state) * potential)
+            candidate = _pick_weighted(
+                dist, weights, inverse, n_pixels, rng_double(rng_state) * potential
+            )
             for chunk in prange(n_chunks):
                 start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
                 total = 0.0

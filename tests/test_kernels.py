@@ -321,3 +321,14 @@ def test_weighted_rows_give_the_same_sums_and_seeding_as_the_samples():
     total = kernels.label_distance_sum(rows, counts, centers, row_labels, workspace)
     per_sample = naive.sq_distances(points, centers)[np.arange(len(points)), labels]
     assert total == pytest.approx(float(np.sum(per_sample, dtype=np.float64)), rel=1e-12)
+
+
+def test_weighted_walk_over_rows_equals_walk_over_expanded_samples():
+    dist = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)
+    weights = np.array([2, 1, 1, 3], dtype=np.int32)
+    inverse = np.repeat(np.arange(4, dtype=np.int32), weights)  # samples row by row
+    total = float(np.sum(weights * dist))
+    for p in np.linspace(0.01, total, 60):
+        by_rows = kernels._pick_weighted(dist, weights, _NO_INVERSE, 4, p)
+        by_samples = kernels._pick_weighted(dist, weights, inverse, len(inverse), p)
+        assert by_rows == by_samples, p
