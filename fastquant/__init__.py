@@ -3,7 +3,7 @@
 from . import kernels
 from ._kmeans import kmeans
 from ._rng import setRNGSeed
-from .quantize import Quantized, quantize
+from ._quantize import Quantized, quantize
 from .estimator import KMeans
 from .constants import (
     KMEANS_PP_CENTERS,

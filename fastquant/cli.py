@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence
 
 from ._imagefile import read_image, write_image
 from ._sheet import comparison_sheet
-from .quantize import SPACES, Quantized, quantize
+from ._quantize import SPACES, Quantized, quantize
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
