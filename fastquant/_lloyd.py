@@ -83,16 +83,16 @@ def _fill_empty_clusters(rows: Rows, labels, moves: _Moves, sums, counts):
             rows.values, rows.weights, labels, rows.inverse, rows.last_sample, moves.count,
             moved_samples, moved_labels, largest, mean,
         )
-        if len(rows.inverse):
-            row = int(rows.inverse[sample])
+        if len(rows.inverse):  # one sample leaves its row
+            row, weight = int(rows.inverse[sample]), 1
             moves.move(sample, row, k)
-        else:
-            row = sample
+        else:  # the row moves, with its weight (1 for plain samples, as in cv2)
+            row, weight = sample, int(rows.weights[sample])
             labels[row] = k
-        counts[largest] -= 1
-        counts[k] += 1
-        sums[largest] -= rows.values[row]
-        sums[k] += rows.values[row]
+        counts[largest] -= weight
+        counts[k] += weight
+        sums[largest] -= weight * rows.values[row].astype(np.float64)
+        sums[k] += weight * rows.values[row].astype(np.float64)
 
 
 def _center_shift(centers_new, centers_old):

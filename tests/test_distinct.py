@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastquant as fq
-from fastquant._distinct import distinct_rows, plain_rows
+from fastquant._distinct import Rows, distinct_rows, plain_rows
 from fastquant._lloyd import Workspace, lloyd
 from fastquant._validation import Criteria, as_points
 
@@ -90,3 +90,19 @@ def test_repair_splits_a_colour_and_last_pass_keeps_the_split():
         assert result.compactness == pytest.approx(reference[0], abs=1e-9)
     assert len(distinct_rows(as_points(points)).values) == 2
     assert len(np.unique(result.labels)) == 3
+
+
+def test_weighted_rows_without_inverse_move_whole_rows_in_the_repair():
+    # Rows standing for several samples but given without their samples (as quantize
+    # does): a repair moves a whole row, and the centers stay the weighted means.
+    values = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [90, 90, 90]], dtype=np.float32)
+    weights = np.array([50, 3, 2, 1], dtype=np.int32)
+    rows = Rows(values, weights, np.empty(0, np.int32))
+    start = np.array([[0, 0, 0], [200, 200, 200], [250, 250, 250]], dtype=np.float32)
+    labels = np.empty(4, dtype=np.int32)
+    attempt = lloyd(rows, Criteria(2, 0.0), Workspace(4, 3, 3), labels, start)
+    assert len(np.unique(attempt.row_labels)) == 3
+    for c in range(3):
+        members = attempt.row_labels == c
+        mean = (values[members] * weights[members, None]).sum(0) / weights[members].sum()
+        np.testing.assert_allclose(attempt.centers[c], mean, rtol=1e-6)
