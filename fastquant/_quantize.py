@@ -10,12 +10,18 @@ from . import _validation as check
 from ._colorspace import srgb_to_lab
 from ._distinct import Rows, distinct_rows
 from ._execution import launch
-from ._lloyd import best_attempt
+from ._lloyd import Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria, Points
 
 #: Passes and center movement at which quantization stops (in the clustering space).
 CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
+#: With more distinct colours than this, k-means first runs on coarse colour groups...
+COARSE_MIN_ROWS = 16384
+#: ... of this many levels per channel ...
+COARSE_LEVELS = 32
+#: ... then refines on all the colours with these passes.
+REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
 SPACES = ("rgb", "lab")
 _PEAKS = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
@@ -101,16 +107,56 @@ def _round(palette: np.ndarray, dtype: np.dtype, peak: float) -> np.ndarray:
     return np.clip(np.rint(palette), 0, peak).astype(dtype)
 
 
+def _dense_ranks(keys: np.ndarray, key_space: int) -> np.ndarray:
+    """Rank of each key among the distinct keys, for keys in [0, key_space)."""
+    present = np.bincount(keys, minlength=key_space) > 0
+    ranks = np.cumsum(present) - 1
+    return ranks[keys]
+
+
+def _coarse_rows(rows: Rows) -> Rows:
+    """Colours grouped by their high bits: the weighted mean colour of each group."""
+    scale = max(float(rows.values.max()), 1.0) / (COARSE_LEVELS - 1)
+    digits = np.rint(rows.values / scale).astype(np.int64)
+    keys = np.zeros(len(digits), dtype=np.int64)
+    for channel in range(digits.shape[1]):
+        keys = keys * COARSE_LEVELS + digits[:, channel]
+    group = _dense_ranks(keys, COARSE_LEVELS ** digits.shape[1])
+    weights = rows.weights.astype(np.float64)
+    totals = np.bincount(group, weights=weights)
+    means = np.column_stack(
+        [np.bincount(group, weights=weights * rows.values[:, c]) for c in range(digits.shape[1])]
+    ) / totals[:, None]
+    return Rows(means.astype(np.float32), totals.astype(np.int32), np.empty(0, np.int32))
+
+
+def _coarse_to_fine(rows: Rows, space_rows: Rows, k, attempts, seed, space, peak):
+    """k-means on the colours; with many colours, first on coarse groups of them
+    (the costly seeding and most passes), then a few passes on all of them."""
+    if len(rows.values) <= COARSE_MIN_ROWS:
+        points = check.checked_points(space_rows.values, "image")
+        best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
+        return best
+    coarse = _coarse_rows(rows)
+    coarse_space = Rows(_to_space(coarse.values, space, peak), coarse.weights, coarse.inverse)
+    if len(coarse_space.values) > k:
+        points = check.checked_points(coarse_space.values, "image")
+        start, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=coarse_space)
+        centers = start.centers
+    else:
+        centers = coarse_space.values
+    labels = np.empty(len(space_rows.values), dtype=np.int32)
+    workspace = Workspace(len(space_rows.values), len(centers), centers.shape[1])
+    return lloyd(space_rows, REFINE_CRITERIA, workspace, labels, centers)
+
+
 def _cluster(values, k, attempts, seed, space, dtype, peak):
     """Labels (n,) and palette (m, c) of the colours ``values`` (n, c), m <= k."""
     points, rows = _weighted_rows(values)
     if len(rows.values) <= k:
         return rows.inverse, _round(rows.values, dtype, peak), 0.0
     space_rows = Rows(_to_space(rows.values, space, peak), rows.weights, np.empty(0, np.int32))
-    space_points = check.checked_points(space_rows.values, "image")
-    best, _ = best_attempt(
-        space_points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows
-    )
+    best = _coarse_to_fine(rows, space_rows, k, attempts, seed, space, peak)
     # The palette: the mean colour of each cluster, in the image's own units.
     labels = best.row_labels
     weights = rows.weights.astype(np.float64)
@@ -126,9 +172,10 @@ def _cluster(values, k, attempts, seed, space, dtype, peak):
         kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
         row_labels, np.empty(len(rows.values), dtype=np.float32),
     )
-    used, compact = np.unique(row_labels, return_inverse=True)
+    compact = _dense_ranks(row_labels, len(palette))
+    used = np.flatnonzero(np.bincount(row_labels, minlength=len(palette)))
     palette, merged = np.unique(palette[used], axis=0, return_inverse=True)
-    return merged.reshape(-1)[compact.reshape(-1)][rows.inverse], palette, best.compactness
+    return merged.reshape(-1)[compact][rows.inverse], palette, best.compactness
 
 
 def quantize(
@@ -224,6 +271,7 @@ def quantize(
     if array.ndim == 2:
         palette = palette.reshape(-1)
     quantized = palette[labels].reshape(array.shape)
-    mse = float(np.mean((quantized.astype(np.float64) - array) ** 2))
+    error = (quantized.astype(np.float64) - array).reshape(-1)
+    mse = float(np.dot(error, error)) / error.size
     psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
     return Quantized(quantized, palette, labels, float(compactness), mse, psnr)

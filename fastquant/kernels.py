@@ -632,7 +632,7 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
 
 #: Largest key space (product of the per-feature value spans) a distinct-row table covers.
 MAX_KEY_SPACE = 1 << 24
-_KEY_GROUPS = 4  # fixed, so that the table never depends on the number of threads
+_KEY_GROUPS = 2  # fixed, so that the table never depends on the number of threads
 _ONE64 = np.uint64(1)
 
 
