@@ -184,3 +184,16 @@ def test_bad_input(image, kwargs, error, word):
     kwargs = {"k": 3, **kwargs}
     with pytest.raises(error, match=word.replace("[", r"\[").replace("]", r"\]")):
         fq.quantize(image, **kwargs)
+
+
+def test_many_colours_go_through_coarse_groups_without_losing_quality(monkeypatch):
+    from fastquant import _quantize
+    from fastquant.cli import example_path
+
+    image = iio.imread(example_path())  # 69,991 distinct colours
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > _quantize.COARSE_MIN_ROWS
+    coarse = fq.quantize(image, 16)
+    _check(coarse, image, 16)
+    monkeypatch.setattr(_quantize, "COARSE_MIN_ROWS", 10**9)  # cluster every colour from the start
+    direct = fq.quantize(image, 16)
+    assert abs(coarse.psnr - direct.psnr) < 0.3
