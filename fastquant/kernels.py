@@ -632,7 +632,7 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
 
 #: Largest key space (product of the per-feature value spans) a distinct-row table covers.
 MAX_KEY_SPACE = 1 << 24
-_KEY_GROUPS = 2  # fixed, so that the table never depends on the number of threads
+_KEY_GROUPS = 4  # fixed, so that the table never depends on the number of threads
 _ONE64 = np.uint64(1)
 
 
@@ -730,10 +730,11 @@ def distinct_keys(keys, key_space):
     for word in prange(n_words):
         bits = merged[word]
         r = rank_base[word]
-        for bit in range(64):
-            if (bits >> np.uint64(bit)) & _ONE64:
-                unique[r] = word * 64 + bit
-                r += 1
+        while bits:  # the set bits, lowest first
+            lowest = bits & (~bits + _ONE64)
+            unique[r] = word * 64 + np.int64(_popcount(lowest - _ONE64))
+            r += 1
+            bits ^= lowest
     n_chunks = chunk_count(n_samples)
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
