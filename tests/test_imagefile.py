@@ -27,7 +27,7 @@ def test_round_trip_png(tmp_path):
 def test_failed_write_leaves_no_file_and_keeps_old_output(tmp_path):
     target = tmp_path / "a.unknownformat"
     target.write_bytes(b"old")
-    with pytest.raises(Exception):
+    with pytest.raises(OSError):
         write_image(target, np.zeros((2, 2, 3), np.uint8), overwrite=True)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.unknownformat"]
