@@ -38,8 +38,14 @@ def _after_fork_in_child():
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def launch(kernel, *args):
-    """Run a parallel ``kernel`` (or its serial twin where parallelism is unsafe).
+#: Below this many operations per parallel loop, waking the threads costs more than it
+#: saves: the serial twin runs instead.
+PARALLEL_MIN_WORK = 1 << 16
+
+
+def launch(kernel, *args, work=None):
+    """Run a parallel ``kernel``, or its serial twin where parallelism is unsafe or
+    does not pay.
 
     Parameters
     ----------
@@ -47,6 +53,9 @@ def launch(kernel, *args):
         A kernel created by ``fastquant._jit.kernel``.
     *args
         Its arguments.
+    work : int, optional
+        Operations in one parallel loop of the kernel; below PARALLEL_MIN_WORK the
+        serial twin runs (same results: the chunking does not depend on threads).
 
     Returns
     -------
@@ -54,7 +63,7 @@ def launch(kernel, *args):
         Whatever the kernel returns.
     """
     global _known_layer
-    if _serial_only:
+    if _serial_only or (work is not None and work < PARALLEL_MIN_WORK):
         return serial_twin(kernel)(*args)
     if _known_layer is None or _known_layer == "workqueue":
         with _launch_lock:

@@ -173,6 +173,7 @@ def lloyd(
         launch(
             kernels.assign_and_accumulate,
             rows.values, rows.weights, centers, labels, ws.partial_sums, ws.partial_counts,
+            work=rows.values.size * len(centers),
         )
         ws.reduce()
         moves.clear()
@@ -225,7 +226,7 @@ def best_attempt(
             if use_kmeanspp:
                 chosen = launch(
                     kernels.kmeanspp, rows.values, rows.weights, rows.inverse, n_clusters,
-                    KMEANSPP_TRIALS, rng_state, workspace.partial_dist,
+                    KMEANSPP_TRIALS, rng_state, workspace.partial_dist, work=rows.values.size,
                 )
                 initial_centers = rows.values[chosen]
             else:

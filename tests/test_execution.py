@@ -144,3 +144,25 @@ def test_import_and_use_leave_numba_configuration_alone():
     done = _run_script(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_small_work_runs_the_serial_twin_with_the_same_result(monkeypatch):
+    from fastquant import kernels
+    from fastquant._jit import serial_twin
+
+    points = _points(3000)
+    centers = points[:7].copy()
+    outputs, used = [], []
+
+    def spy(kernel):
+        used.append(kernel)
+        return serial_twin(kernel)
+
+    monkeypatch.setattr(_execution, "serial_twin", spy)
+    for work in (None, _execution.PARALLEL_MIN_WORK - 1):
+        labels = np.empty(len(points), dtype=np.int32)
+        distances = np.empty(len(points), dtype=np.float32)
+        _execution.launch(kernels.assign, points, centers, labels, distances, work=work)
+        outputs.append((labels.tobytes(), distances.tobytes()))
+    assert used == [kernels.assign]  # only the small call went serial
+    assert outputs[0] == outputs[1]
