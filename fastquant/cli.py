@@ -7,7 +7,8 @@ from importlib import resources
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from ._imagefile import read_image, write_image
+from ._imageread import read_image
+from ._imagewrite import write_image
 from ._sheet import comparison_sheet
 from ._quantize import SPACES, Quantized, quantize
 
