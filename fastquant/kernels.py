@@ -555,6 +555,48 @@ def _pick_weighted(dist, weights, inverse, n_pixels, p):
     return _row_of(inverse, i)
 
 
+@helper
+def _integer_distances(X, weights):
+    """True when every squared distance between rows of X is an integer exact in
+    float32 and every weighted sum of such distances an integer exact in float64."""
+    n_rows, n_features = X.shape
+    low = np.empty(n_features, dtype=np.float64)
+    high = np.empty(n_features, dtype=np.float64)
+    total_weight = 0.0
+    for i in range(n_rows):
+        total_weight += weights[i]
+        for j in range(n_features):
+            x = np.float64(X[i, j])
+            if x != np.floor(x):
+                return False
+            if i == 0 or x < low[j]:
+                low[j] = x
+            if i == 0 or x > high[j]:
+                high[j] = x
+    largest = 0.0
+    for j in range(n_features):
+        largest += (high[j] - low[j]) ** 2
+    return largest < 2.0**24 and largest * total_weight < 2.0**52
+
+
+@helper
+def _pick_by_prefix(dist, inverse, chunk_sums, p):
+    """cv2's walk when every step of it is exact (integer distances): the first
+    sample whose running sum of distances reaches p, found chunk by chunk."""
+    n_pixels = inverse.shape[0]
+    n_chunks = chunk_sums.shape[0]
+    reached = 0.0
+    for chunk in range(n_chunks):
+        if reached + chunk_sums[chunk] >= p:
+            start, stop = _chunk_bounds(chunk, n_chunks, n_pixels)
+            for i in range(start, stop):
+                reached += dist[inverse[i]]
+                if reached >= p:
+                    return inverse[i]
+        reached += chunk_sums[chunk]
+    return inverse[n_pixels - 1]
+
+
 @kernel
 def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
     """k-means++ seeding with ``n_trials`` candidates per center, as cv2 does it.
@@ -562,6 +604,12 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     The points may be given as distinct rows with multiplicities. With ``inverse``,
     the draws are made over the samples the rows stand for, in sample order, exactly
     as on the full data; without it, over the rows, each weighted by its multiplicity.
+
+    cv2 finds a candidate by subtracting distances from p = u * potential, sample by
+    sample. On integer-valued rows every distance is an integer and every such
+    subtraction exact, so the sample reached is the first whose prefix sum reaches
+    p: per-chunk sums, computed in parallel once per center, locate it without the
+    serial walk over all samples.
 
     Parameters
     ----------
@@ -592,6 +640,9 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     dist = np.empty(n_samples, dtype=np.float32)
     best_dist = np.empty(n_samples, dtype=np.float32)
     trial_dist = np.empty(n_samples, dtype=np.float32)
+    exact_walk = inverse.shape[0] > 0 and _integer_distances(X, weights)
+    sample_chunks = chunk_count(n_pixels) if exact_walk else 0
+    sample_sums = np.empty(sample_chunks, dtype=np.float64)
     chosen[0] = _row_of(inverse, rng_next(rng_state) % np.uint32(n_pixels))
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
@@ -603,12 +654,20 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     potential = _ordered_sum(partial_dist)
 
     for k in range(1, n_clusters):
+        for chunk in prange(sample_chunks):
+            start, stop = _chunk_bounds(chunk, sample_chunks, n_pixels)
+            total = 0.0
+            for i in range(start, stop):
+                total += dist[inverse[i]]
+            sample_sums[chunk] = total
         best_sum = np.inf
         best_index = -1
         for _ in range(n_trials):
-            candidate = _pick_weighted(
-                dist, weights, inverse, n_pixels, rng_double(rng_state) * potential
-            )
+            p = rng_double(rng_state) * potential
+            if exact_walk:
+                candidate = _pick_by_prefix(dist, inverse, sample_sums, p)
+            else:
+                candidate = _pick_weighted(dist, weights, inverse, n_pixels, p)
             for chunk in prange(n_chunks):
                 start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
                 total = 0.0

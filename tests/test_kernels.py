@@ -332,3 +332,27 @@ def test_weighted_walk_over_rows_equals_walk_over_expanded_samples():
         by_rows = kernels._pick_weighted(dist, weights, _NO_INVERSE, 4, p)
         by_samples = kernels._pick_weighted(dist, weights, inverse, len(inverse), p)
         assert by_rows == by_samples, p
+
+
+def test_prefix_walk_equals_cv2_walk_on_integer_distances():
+    rng = np.random.default_rng(15)
+    rows = rng.integers(0, 50, size=(40, 3)).astype(np.float32)
+    inverse = rng.integers(0, 40, size=5000).astype(np.int32)
+    weights = np.bincount(inverse, minlength=40).astype(np.int32)
+    assert kernels._integer_distances(rows, weights)
+    dist = ((rows - rows[7]) ** 2).sum(axis=1).astype(np.float32)
+    sample_dist = dist[inverse].astype(np.float64)
+    # chunk boundaries as the kernels cut them
+    size = -(-5000 // 10)
+    chunk_sums = np.array([sample_dist[c * size:(c + 1) * size].sum() for c in range(10)])
+    total = sample_dist.sum()
+    for p in np.concatenate([[0.0, total, total * 2], rng.uniform(0, total, 300), np.cumsum(sample_dist)[::97]]):
+        walked = kernels._pick_weighted(dist, weights, inverse, 5000, p)
+        assert kernels._pick_by_prefix(dist, inverse, chunk_sums, p) == walked, p
+
+
+def test_integer_distance_condition():
+    ones = np.ones(3, np.int32)
+    assert not kernels._integer_distances(np.array([[0.5], [1.0], [2.0]], np.float32), ones)
+    assert not kernels._integer_distances(np.array([[0.0], [5000.0], [1.0]], np.float32), ones)
+    assert kernels._integer_distances(np.array([[0.0], [4000.0], [1.0]], np.float32), ones)
