@@ -106,3 +106,22 @@ def test_weighted_rows_without_inverse_move_whole_rows_in_the_repair():
         members = attempt.row_labels == c
         mean = (values[members] * weights[members, None]).sum(0) / weights[members].sum()
         np.testing.assert_allclose(attempt.centers[c], mean, rtol=1e-6)
+
+
+@pytest.mark.parametrize("k, spread", [(6, 2), (40, 2), (12, 0)])
+def test_kmeanspp_runs_on_repetitive_data_match_the_reference(k, spread):
+    """Weighted rows, the prefix-sum seeding walk and (spread 0: 5 colours, 12
+    clusters) repairs that split colours, against the per-sample reference."""
+    data = _repetitive(n=3000, spread=spread, seed=k)
+    assert len(distinct_rows(as_points(data)).inverse) == len(data)  # weighted path
+    fq.setRNGSeed(k)
+    compactness, labels, centers = fq.kmeans(data, k, None, (3, 15, 0.0), 2, fq.KMEANS_PP_CENTERS)
+    rng = naive.MWC(k)
+    runs = [
+        naive.kmeans_attempt(data, k, 15, 0.0, centers=naive.kmeanspp(data, k, rng))
+        for _ in range(2)
+    ]
+    best = min(runs, key=lambda run: run[0])
+    np.testing.assert_array_equal(labels.ravel(), best[1])
+    np.testing.assert_array_equal(centers, best[2])
+    assert compactness == pytest.approx(best[0], rel=1e-12, abs=1e-9)
