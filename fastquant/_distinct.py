@@ -34,10 +34,6 @@ class Rows:
             return np.empty(0, dtype=np.int64)
         return kernels.last_samples(self.inverse, len(self.values))
 
-    @property
-    def n_samples(self) -> int:
-        return len(self.inverse) if len(self.inverse) else len(self.values)
-
     def sample_labels(self, row_labels: np.ndarray) -> np.ndarray:
         """Labels of the samples given the labels of the rows."""
         return row_labels[self.inverse] if len(self.inverse) else row_labels

@@ -12,7 +12,7 @@ from ._distinct import Rows, distinct_rows
 from ._execution import launch
 from ._lloyd import Workspace, best_attempt, lloyd
 from ._rng import new_state
-from ._validation import Criteria, Points
+from ._validation import Criteria
 
 #: Passes and center movement at which quantization stops (in the clustering space).
 CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
@@ -79,7 +79,7 @@ def _check_image(image) -> Tuple[np.ndarray, float]:
     return array, _PEAKS[array.dtype]
 
 
-def _weighted_rows(values: np.ndarray) -> Tuple[Points, Rows]:
+def _weighted_rows(values: np.ndarray) -> Rows:
     """The distinct colours with their counts (the parallel table for integer data,
     np.unique for the rest)."""
     points = check.checked_points(np.ascontiguousarray(values, dtype=np.float32), "image")
@@ -89,7 +89,7 @@ def _weighted_rows(values: np.ndarray) -> Tuple[Points, Rows]:
             points.values, axis=0, return_inverse=True, return_counts=True
         )
         rows = Rows(unique, counts.astype(np.int32), inverse.reshape(-1).astype(np.int32))
-    return points, rows
+    return rows
 
 
 def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:
@@ -114,6 +114,17 @@ def _dense_ranks(keys: np.ndarray, key_space: int) -> np.ndarray:
     return ranks[keys]
 
 
+def _group_means(group: np.ndarray, rows: Rows, n_groups: int):
+    """(total weight, weighted mean colour) of each group of rows, in float64."""
+    weights = rows.weights.astype(np.float64)
+    totals = np.bincount(group, weights=weights, minlength=n_groups)
+    sums = np.column_stack(
+        [np.bincount(group, weights=weights * rows.values[:, c], minlength=n_groups)
+         for c in range(rows.values.shape[1])]
+    )
+    return totals, sums / np.maximum(totals, 1)[:, None]
+
+
 def _coarse_rows(rows: Rows) -> Rows:
     """Colours grouped by their high bits: the weighted mean colour of each group."""
     scale = max(float(rows.values.max()), 1.0) / (COARSE_LEVELS - 1)
@@ -122,27 +133,26 @@ def _coarse_rows(rows: Rows) -> Rows:
     for channel in range(digits.shape[1]):
         keys = keys * COARSE_LEVELS + digits[:, channel]
     group = _dense_ranks(keys, COARSE_LEVELS ** digits.shape[1])
-    weights = rows.weights.astype(np.float64)
-    totals = np.bincount(group, weights=weights)
-    means = np.column_stack(
-        [np.bincount(group, weights=weights * rows.values[:, c]) for c in range(digits.shape[1])]
-    ) / totals[:, None]
+    totals, means = _group_means(group, rows, int(group.max()) + 1)
     return Rows(means.astype(np.float32), totals.astype(np.int32), np.empty(0, np.int32))
+
+
+def _seeded_kmeans(space_rows: Rows, k, attempts, seed):
+    """k-means++ and CRITERIA passes on weighted rows; the best attempt."""
+    points = check.checked_points(space_rows.values, "image")
+    best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
+    return best
 
 
 def _coarse_to_fine(rows: Rows, space_rows: Rows, k, attempts, seed, space, peak):
     """k-means on the colours; with many colours, first on coarse groups of them
     (the costly seeding and most passes), then a few passes on all of them."""
     if len(rows.values) <= COARSE_MIN_ROWS:
-        points = check.checked_points(space_rows.values, "image")
-        best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
-        return best
+        return _seeded_kmeans(space_rows, k, attempts, seed)
     coarse = _coarse_rows(rows)
     coarse_space = Rows(_to_space(coarse.values, space, peak), coarse.weights, coarse.inverse)
     if len(coarse_space.values) > k:
-        points = check.checked_points(coarse_space.values, "image")
-        start, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=coarse_space)
-        centers = start.centers
+        centers = _seeded_kmeans(coarse_space, k, attempts, seed).centers
     else:
         centers = coarse_space.values
     labels = np.empty(len(space_rows.values), dtype=np.int32)
@@ -152,20 +162,14 @@ def _coarse_to_fine(rows: Rows, space_rows: Rows, k, attempts, seed, space, peak
 
 def _cluster(values, k, attempts, seed, space, dtype, peak):
     """Labels (n,) and palette (m, c) of the colours ``values`` (n, c), m <= k."""
-    points, rows = _weighted_rows(values)
+    rows = _weighted_rows(values)
     if len(rows.values) <= k:
         return rows.inverse, _round(rows.values, dtype, peak), 0.0
     space_rows = Rows(_to_space(rows.values, space, peak), rows.weights, np.empty(0, np.int32))
     best = _coarse_to_fine(rows, space_rows, k, attempts, seed, space, peak)
     # The palette: the mean colour of each cluster, in the image's own units.
-    labels = best.row_labels
-    weights = rows.weights.astype(np.float64)
-    totals = np.bincount(labels, weights=weights, minlength=k)
-    sums = np.stack(
-        [np.bincount(labels, weights=weights * rows.values[:, c], minlength=k)
-         for c in range(rows.values.shape[1])], axis=1,
-    )
-    palette = _round(sums / np.maximum(totals, 1)[:, None], dtype, peak)
+    _, means = _group_means(best.row_labels, rows, k)
+    palette = _round(means, dtype, peak)
     # Each colour goes to its nearest palette entry (rounding moved the centers).
     row_labels = np.empty(len(rows.values), dtype=np.int32)
     launch(
