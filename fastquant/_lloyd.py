@@ -72,33 +72,62 @@ def _means(sums, counts):
     return sums.astype(np.float32) * scale[:, None]
 
 
-def _fill_empty_clusters(rows: Rows, labels, moves: _Moves, sums, counts):
+def fill_empty_clusters(passes, sums, counts):
     """cv2's repair: each empty cluster, in increasing order, takes the sample of the
-    largest cluster that lies farthest from that cluster's mean."""
+    largest cluster (lowest index among equals) that lies farthest from that
+    cluster's mean. ``sums`` and ``counts`` (INOUT) follow the moves."""
     for k in np.flatnonzero(counts == 0):
-        largest = int(np.argmax(counts))  # lowest index among equals
+        largest = int(np.argmax(counts))
         mean = _means(sums[largest : largest + 1], counts[largest : largest + 1])
-        moved_samples, moved_labels = moves.arrays()
-        sample = kernels.farthest_sample(
-            rows.values, rows.weights, labels, rows.inverse, rows.last_sample, moves.count,
-            moved_samples, moved_labels, largest, mean,
-        )
-        if len(rows.inverse):  # one sample leaves its row
-            row, weight = int(rows.inverse[sample]), 1
-            moves.move(sample, row, k)
-        else:  # the row moves, with its weight (1 for plain samples, as in cv2)
-            row, weight = sample, int(rows.weights[sample])
-            labels[row] = k
+        value, weight = passes.move_farthest(largest, mean, int(k))
         counts[largest] -= weight
         counts[k] += weight
-        sums[largest] -= weight * rows.values[row].astype(np.float64)
-        sums[k] += weight * rows.values[row].astype(np.float64)
+        sums[largest] -= weight * value
+        sums[k] += weight * value
 
 
 def _center_shift(centers_new, centers_old):
     """Largest squared movement of a center; differences taken in float32 as cv2 does."""
     step = (centers_new - centers_old).astype(np.float64)
     return float(np.max(np.sum(step * step, axis=1)))
+
+
+def lloyd(passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None):
+    """One attempt of cv2's loop, counted as cv2 counts its passes.
+
+    Parameters
+    ----------
+    passes
+        Where the data live: ``label_sums()`` gives the sums and counts of the
+        initial labels, ``assign(centers)`` runs an assignment pass and gives the new
+        sums and counts, ``move_farthest(cluster, mean, into)`` moves the farthest
+        sample of ``cluster`` into cluster ``into`` and gives its float64 value and
+        weight, and ``finish(centers)`` gives the result.
+    criteria : Criteria
+    initial_centers : float32 (n_clusters, n_features), optional
+        Starting centers; without them the centers start as the means of the
+        initial labels.
+
+    Returns
+    -------
+    Whatever ``passes.finish`` returns.
+    """
+    if initial_centers is None:
+        sums, counts = passes.label_sums()
+    centers = initial_centers
+    iteration = 0
+    while True:
+        if iteration == 0 and initial_centers is not None:
+            shift = np.inf
+        else:
+            fill_empty_clusters(passes, sums, counts)
+            centers_new = _means(sums, counts)
+            shift = np.inf if iteration == 0 else _center_shift(centers_new, centers)
+            centers = centers_new
+        iteration += 1
+        if iteration == criteria.max_iter or shift <= criteria.eps_sq:
+            return passes.finish(centers)
+        sums, counts = passes.assign(centers)
 
 
 class Attempt(NamedTuple):
@@ -116,67 +145,72 @@ class Attempt(NamedTuple):
         return labels
 
 
-def _finish(rows: Rows, centers, labels, moves: _Moves, workspace: Workspace) -> Attempt:
-    """The last pass: compactness without reassignment."""
-    weights = rows.weights - moves.count if moves.label else rows.weights
-    compactness = launch(
-        kernels.label_distance_sum, rows.values, weights, centers, labels, workspace.partial_dist
-    )
-    moved_samples, moved_labels = moves.arrays()
-    if moves.label:
-        moved_rows = np.ascontiguousarray(rows.values[rows.inverse[moved_samples]])
-        compactness += kernels.label_distance_sum(
-            moved_rows, np.ones(len(moved_samples), np.int32), centers, moved_labels,
-            np.empty(kernels.chunk_count(len(moved_samples))),
-        )
-    return Attempt(float(compactness), labels, centers, moved_samples, moved_labels)
-
-
-def lloyd(
-    rows: Rows,
-    criteria: Criteria,
-    workspace: Workspace,
-    labels: np.ndarray,
-    initial_centers: Optional[np.ndarray] = None,
-) -> Attempt:
-    """One attempt, counted as cv2 counts its passes.
+class RowPasses:
+    """The passes of :func:`lloyd` over rows held in memory.
 
     Parameters
     ----------
     rows : Rows
-    criteria : Criteria
     workspace : Workspace
     labels : int32 (n_rows,)
-        INOUT: the initial labels when ``initial_centers`` is None (rows must then be
-        the samples themselves), then the labels of the rows.
-    initial_centers : float32 (n_clusters, n_features), optional
-        Starting centers; without them the centers start as the means of ``labels``.
+        INOUT: the initial labels (rows must then be the samples themselves), then
+        the labels of the rows.
     """
-    ws = workspace
-    moves = _Moves(len(rows.values))
-    if initial_centers is None:
-        launch(kernels.accumulate, rows.values, rows.weights, labels, ws.partial_sums, ws.partial_counts)
+
+    def __init__(self, rows: Rows, workspace: Workspace, labels: np.ndarray):
+        self.rows = rows
+        self.workspace = workspace
+        self.labels = labels
+        self.moves = _Moves(len(rows.values))
+
+    def label_sums(self):
+        ws, rows = self.workspace, self.rows
+        launch(kernels.accumulate, rows.values, rows.weights, self.labels, ws.partial_sums, ws.partial_counts)
         ws.reduce()
-    centers = initial_centers
-    iteration = 0
-    while True:
-        if iteration == 0 and initial_centers is not None:
-            shift = np.inf
-        else:
-            _fill_empty_clusters(rows, labels, moves, ws.sums, ws.counts)
-            centers_new = _means(ws.sums, ws.counts)
-            shift = np.inf if iteration == 0 else _center_shift(centers_new, centers)
-            centers = centers_new
-        iteration += 1
-        if iteration == criteria.max_iter or shift <= criteria.eps_sq:
-            return _finish(rows, centers, labels, moves, ws)
+        return ws.sums, ws.counts
+
+    def assign(self, centers):
+        ws, rows = self.workspace, self.rows
         launch(
             kernels.assign_and_accumulate,
-            rows.values, rows.weights, centers, labels, ws.partial_sums, ws.partial_counts,
+            rows.values, rows.weights, centers, self.labels, ws.partial_sums, ws.partial_counts,
             work=rows.values.size * len(centers),
         )
         ws.reduce()
-        moves.clear()
+        self.moves.clear()
+        return ws.sums, ws.counts
+
+    def move_farthest(self, cluster: int, mean, into: int):
+        rows, moves, labels = self.rows, self.moves, self.labels
+        moved_samples, moved_labels = moves.arrays()
+        sample = kernels.farthest_sample(
+            rows.values, rows.weights, labels, rows.inverse, rows.last_sample, moves.count,
+            moved_samples, moved_labels, cluster, mean,
+        )
+        if len(rows.inverse):  # one sample leaves its row
+            row, weight = int(rows.inverse[sample]), 1
+            moves.move(sample, row, into)
+        else:  # the row moves, with its weight (1 for plain samples, as in cv2)
+            row, weight = sample, int(rows.weights[sample])
+            labels[row] = into
+        return rows.values[row].astype(np.float64), weight
+
+    def finish(self, centers) -> Attempt:
+        """The last pass: compactness without reassignment."""
+        rows, moves, labels = self.rows, self.moves, self.labels
+        weights = rows.weights - moves.count if moves.label else rows.weights
+        compactness = launch(
+            kernels.label_distance_sum, rows.values, weights, centers, labels,
+            self.workspace.partial_dist,
+        )
+        moved_samples, moved_labels = moves.arrays()
+        if moves.label:
+            moved_rows = np.ascontiguousarray(rows.values[rows.inverse[moved_samples]])
+            compactness += kernels.label_distance_sum(
+                moved_rows, np.ones(len(moved_samples), np.int32), centers, moved_labels,
+                np.empty(kernels.chunk_count(len(moved_samples))),
+            )
+        return Attempt(float(compactness), labels, centers, moved_samples, moved_labels)
 
 
 def best_attempt(
@@ -188,6 +222,7 @@ def best_attempt(
     rng_state: np.ndarray,
     start_labels: Optional[np.ndarray] = None,
     rows: Optional[Rows] = None,
+    start_centers: Optional[np.ndarray] = None,
 ) -> Tuple[Attempt, Rows]:
     """Run ``attempts`` attempts; the one of smallest compactness (first on ties) and
     the rows it ran on.
@@ -209,6 +244,8 @@ def best_attempt(
     rows : Rows, optional
         The rows to cluster, when the caller has built them (default: the distinct
         rows of ``points``).
+    start_centers : float32 (n_clusters, n_features), optional
+        Centers that replace the initialisation of the first attempt.
     """
     rows = distinct_rows(points) if rows is None else rows
     n_features = points.values.shape[1]
@@ -218,12 +255,12 @@ def best_attempt(
         attempt_rows = rows
         if attempt == 0 and start_labels is not None:
             attempt_rows = plain_rows(points.values)
-            result = lloyd(
-                attempt_rows, criteria, Workspace(len(start_labels), n_clusters, n_features),
-                start_labels.copy(),
-            )
+            workspace_0 = Workspace(len(start_labels), n_clusters, n_features)
+            result = lloyd(RowPasses(attempt_rows, workspace_0, start_labels.copy()), criteria)
         else:
-            if use_kmeanspp:
+            if attempt == 0 and start_centers is not None:
+                initial_centers = start_centers
+            elif use_kmeanspp:
                 chosen = launch(
                     kernels.kmeanspp, rows.values, rows.weights, rows.inverse, n_clusters,
                     KMEANSPP_TRIALS, rng_state, workspace.partial_dist, work=rows.values.size,
@@ -234,7 +271,7 @@ def best_attempt(
                     points.low, points.high, n_clusters, rng_state
                 )
             labels = np.empty(len(rows.values), dtype=np.int32)
-            result = lloyd(rows, criteria, workspace, labels, initial_centers)
+            result = lloyd(RowPasses(rows, workspace, labels), criteria, initial_centers)
         if best is None or result.compactness < best.compactness:
             best, best_rows = result, attempt_rows
     return best, best_rows

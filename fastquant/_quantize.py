@@ -10,7 +10,7 @@ from . import _validation as check
 from ._colorspace import srgb_to_lab
 from ._distinct import Rows, distinct_rows
 from ._execution import launch
-from ._lloyd import Workspace, best_attempt, lloyd
+from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
 
@@ -157,7 +157,7 @@ def _coarse_to_fine(rows: Rows, space_rows: Rows, k, attempts, seed, space, peak
         centers = coarse_space.values
     labels = np.empty(len(space_rows.values), dtype=np.int32)
     workspace = Workspace(len(space_rows.values), len(centers), centers.shape[1])
-    return lloyd(space_rows, REFINE_CRITERIA, workspace, labels, centers)
+    return lloyd(RowPasses(space_rows, workspace, labels), REFINE_CRITERIA, centers)
 
 
 def _cluster(values, k, attempts, seed, space, dtype, peak):

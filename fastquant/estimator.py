@@ -1,7 +1,7 @@
 """``KMeans``: fit once, assign many times (for code that is not replacing cv2)."""
 
 import os
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
@@ -29,8 +29,9 @@ class KMeans:
     ----------
     n_clusters : int
         Number of clusters.
-    init : {"k-means++", "random"}
-        Seeding: k-means++ with 3 trials per center, or uniform in the data's box.
+    init : {"k-means++", "random"} or array_like of shape (n_clusters, n_features)
+        Seeding: k-means++ with 3 trials per center, uniform in the data's box, or
+        these initial centers (then ``attempts`` must be 1).
     attempts : int
         Independent runs; the one of smallest inertia is kept.
     max_iter : int
@@ -54,7 +55,7 @@ class KMeans:
         self,
         n_clusters: int,
         *,
-        init: str = "k-means++",
+        init: Union[str, np.ndarray] = "k-means++",
         attempts: int = 1,
         max_iter: int = 100,
         tol: float = 1e-4,
@@ -75,19 +76,36 @@ class KMeans:
             raise ValueError(f"tol must be a finite number >= 0, got {self.tol}")
         return Criteria(max_iter=max_iter, eps_sq=float(self.tol) ** 2)
 
+    def _initial_centers(self, n_clusters: int, n_features: int, attempts: int):
+        """The ``init`` centers as float32 (n_clusters, n_features), or None."""
+        if isinstance(self.init, str):
+            if self.init not in _INITS:
+                raise ValueError(f"init must be one of {_INITS} or an array, got {self.init!r}")
+            return None
+        centers = _as_2d_points(self.init, "init").values
+        if centers.shape != (n_clusters, n_features):
+            raise ValueError(
+                f"init must have shape (n_clusters, n_features) = ({n_clusters}, "
+                f"{n_features}), got {centers.shape}"
+            )
+        if attempts != 1:
+            raise ValueError(f"init given as centers runs one attempt: attempts must be 1, got {attempts}")
+        return centers
+
     def fit(self, X) -> "KMeans":
         """Cluster ``X`` (n_samples, n_features); return self."""
-        if self.init not in _INITS:
-            raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
         points = _as_2d_points(X, "X")
-        n_clusters = check.parse_k(self.n_clusters, points.values.shape[0])
+        n_samples, n_features = points.values.shape
+        n_clusters = check.parse_k(self.n_clusters, n_samples)
         attempts = check.require_int(self.attempts, "attempts")
         if attempts < 1:
             raise ValueError(f"attempts must be at least 1, got {attempts}")
+        start_centers = self._initial_centers(n_clusters, n_features, attempts)
         seed = self.seed if self.seed is not None else int.from_bytes(os.urandom(8), "little")
         best, rows = best_attempt(
             points, n_clusters, self._criteria(), attempts,
-            self.init == "k-means++", new_state(check.require_int(seed, "seed")),
+            isinstance(self.init, str) and self.init == "k-means++", new_state(check.require_int(seed, "seed")),
+            start_centers=start_centers,
         )
         self.cluster_centers_ = best.centers
         self.labels_ = best.sample_labels(rows)

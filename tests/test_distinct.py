@@ -7,7 +7,7 @@ import pytest
 
 import fastquant as fq
 from fastquant._distinct import Rows, distinct_rows, plain_rows
-from fastquant._lloyd import Workspace, lloyd
+from fastquant._lloyd import RowPasses, Workspace, lloyd
 from fastquant._validation import Criteria, as_points
 
 from . import naive
@@ -52,7 +52,7 @@ def _run(rows, points, k, seed, criteria=Criteria(30, 0.0)):
     rng = np.array([naive.MWC(seed).state], dtype=np.uint64)
     centers = fq.kernels.random_centers(points.low, points.high, k, rng)
     labels = np.empty(len(rows.values), dtype=np.int32)
-    attempt = lloyd(rows, criteria, Workspace(len(rows.values), k, 3), labels, centers)
+    attempt = lloyd(RowPasses(rows, Workspace(len(rows.values), k, 3), labels), criteria, centers)
     return Result(attempt.compactness, attempt.sample_labels(rows), attempt.centers)
 
 
@@ -82,7 +82,7 @@ def test_repair_splits_a_colour_and_last_pass_keeps_the_split():
                                       np.array([7], dtype=np.uint64))
     for rows in (distinct_rows(as_points(points)), plain_rows(points)):
         labels = np.empty(len(rows.values), dtype=np.int32)
-        attempt = lloyd(rows, Criteria(2, 0.0), Workspace(len(rows.values), 3, 3), labels, start.copy())
+        attempt = lloyd(RowPasses(rows, Workspace(len(rows.values), 3, 3), labels), Criteria(2, 0.0), start.copy())
         result = Result(attempt.compactness, attempt.sample_labels(rows), attempt.centers)
         reference = naive.kmeans_attempt(points, 3, 2, 0.0, centers=start.copy())
         np.testing.assert_array_equal(result.labels, reference[1])
@@ -100,7 +100,7 @@ def test_weighted_rows_without_inverse_move_whole_rows_in_the_repair():
     rows = Rows(values, weights, np.empty(0, np.int32))
     start = np.array([[0, 0, 0], [200, 200, 200], [250, 250, 250]], dtype=np.float32)
     labels = np.empty(4, dtype=np.int32)
-    attempt = lloyd(rows, Criteria(2, 0.0), Workspace(4, 3, 3), labels, start)
+    attempt = lloyd(RowPasses(rows, Workspace(4, 3, 3), labels), Criteria(2, 0.0), start)
     assert len(np.unique(attempt.row_labels)) == 3
     for c in range(3):
         members = attempt.row_labels == c

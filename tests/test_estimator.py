@@ -26,6 +26,31 @@ def test_fit_matches_the_cv2_style_engine_with_the_same_seed():
     assert model.inertia_ == pytest.approx(best[0], rel=1e-12)
 
 
+def test_init_centers_start_the_single_attempt():
+    points = _points()
+    start = points[[3, 1000, 2000, 3000, 3999]]
+    model = fq.KMeans(5, init=start, max_iter=30, tol=0.01).fit(points)
+    compactness, labels, centers, _ = naive.kmeans_attempt(points, 5, 30, 0.01, centers=start.copy())
+    np.testing.assert_array_equal(model.labels_, labels)
+    np.testing.assert_array_equal(model.cluster_centers_, centers)
+    assert model.inertia_ == pytest.approx(compactness, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "init, attempts, message",
+    [
+        (np.zeros((4, 4)), 1, r"init must have shape \(n_clusters, n_features\) = \(5, 4\)"),
+        (np.zeros((5, 3)), 1, r"init must have shape"),
+        (np.zeros((5, 4)), 2, r"attempts must be 1"),
+        (np.full((5, 4), np.nan), 1, r"init.*NaN"),
+        ("kmeans++", 1, r"init must be one of"),
+    ],
+)
+def test_bad_init_is_refused(init, attempts, message):
+    with pytest.raises(ValueError, match=message):
+        fq.KMeans(5, init=init, attempts=attempts).fit(_points(100))
+
+
 def test_fit_does_not_touch_the_thread_generator():
     fq.setRNGSeed(5)
     fq.KMeans(3, seed=1).fit(_points(500))
