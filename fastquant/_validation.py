@@ -70,6 +70,29 @@ class Points(NamedTuple):
     high: np.ndarray  # float32 (n_features,)
 
 
+def non_finite_message(values: np.ndarray, name: str, row_offset: int = 0) -> str:
+    """Where the first NaN or infinite value of ``values`` is, for an error message
+    (row indices counted from ``row_offset``)."""
+    finite = np.isfinite(values)
+    where = np.unravel_index(int(np.argmin(finite.ravel())), values.shape)
+    value = values[where]
+    what = "NaN" if np.isnan(value) else f"{value} (infinite, or too large for float32)"
+    index = (int(where[0]) + row_offset,) + tuple(int(w) for w in where[1:])
+    return f"{name} contains {what} at index {index}"
+
+
+def check_span(low: np.ndarray, high: np.ndarray, name: str = "data") -> None:
+    """Refuse a bounding box whose squared distances overflow float32."""
+    # Random centers reach 1/n_features of the range beyond the box on each side.
+    reach = (1.0 + 2.0 / len(low)) * (high.astype(np.float64) - low)
+    largest = float(np.sum(reach * reach))
+    if not largest < FLT_MAX / 2:
+        raise ValueError(
+            f"{name} spans too wide a range: squared distances can reach {largest:.3g}, "
+            f"which overflows float32 (max {FLT_MAX:.3g}); rescale the data"
+        )
+
+
 def checked_points(values: np.ndarray, name: str = "data") -> Points:
     """Refuse NaN, infinities and ranges whose squared distances overflow float32.
 
@@ -80,19 +103,8 @@ def checked_points(values: np.ndarray, name: str = "data") -> Points:
     low = np.empty(n_features, dtype=np.float32)
     high = np.empty(n_features, dtype=np.float32)
     if launch(kernels.feature_bounds, values, low, high):
-        finite = np.isfinite(values)
-        where = np.unravel_index(int(np.argmin(finite.ravel())), values.shape)
-        value = values[where]
-        what = "NaN" if np.isnan(value) else f"{value} (infinite, or too large for float32)"
-        raise ValueError(f"{name} contains {what} at index {tuple(int(w) for w in where)}")
-    # Random centers reach 1/n_features of the range beyond the box on each side.
-    reach = (1.0 + 2.0 / n_features) * (high.astype(np.float64) - low)
-    largest = float(np.sum(reach * reach))
-    if not largest < FLT_MAX / 2:
-        raise ValueError(
-            f"{name} spans too wide a range: squared distances can reach {largest:.3g}, "
-            f"which overflows float32 (max {FLT_MAX:.3g}); rescale the data"
-        )
+        raise ValueError(non_finite_message(values, name))
+    check_span(low, high, name)
     return Points(values, low, high)
 
 

@@ -99,6 +99,37 @@ def rng_double(state):
     return np.float64((high << _SHIFT32) | low) * _DOUBLE_SCALE
 
 
+_GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_TOP53_SCALE = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@helper
+def counter_uniforms(seed, first_index, out):
+    """Uniform float64 in [0, 1) for each sample index, independent of any partition.
+
+    The value of sample ``i`` is the SplitMix64 output for ``seed + i * gamma``: a
+    pure function of ``(seed, i)``, so blocks of a distributed array draw the same
+    numbers however the array is chunked.
+
+    Parameters
+    ----------
+    seed : uint64
+        Stream seed.
+    first_index : int
+        Sample index of ``out[0]``.
+    out : float64 (n,)
+        OUT: the numbers of samples ``first_index`` to ``first_index + n - 1``.
+    """
+    for i in range(out.shape[0]):
+        z = np.uint64(seed) + np.uint64(first_index + i) * _GOLDEN_GAMMA
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
+        z = z ^ (z >> np.uint64(31))
+        out[i] = np.float64(z >> np.uint64(11)) * _TOP53_SCALE
+
+
 # ---------------------------------------------------------------------------
 # Serial building blocks
 

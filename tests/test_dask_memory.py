@@ -1,0 +1,67 @@
+"""fastquant.dask.kmeans on data larger than a worker's memory limit.
+
+The data are generated block by block on the workers, so no process ever holds them
+whole. Each worker's peak resident memory (VmHWM) stays below its limit, which is
+smaller than the data. The big version is ``benchmarks/test_dask.py``.
+"""
+
+import dask.array as da
+import numpy as np
+import pytest
+from distributed import Client, LocalCluster
+
+import fastquant as fq
+import fastquant.dask as fqd
+
+ROWS_PER_BLOCK = 1_000_000
+N_BLOCKS = 36  # 36M x 3 float32 = 412 MiB
+MEMORY_LIMIT = 320 * 2**20
+
+
+def peak_resident_memory() -> int:
+    """High-water mark of this process's resident memory, in bytes (Linux)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _block(block_id=None):
+    """One block of a blob: a random centre per block, integer offsets around it."""
+    rng = np.random.default_rng(block_id[0])
+    centre = rng.integers(20, 236, size=(1, 3)).astype(np.float32)
+    return centre + rng.integers(-20, 21, size=(ROWS_PER_BLOCK, 3), dtype=np.int8)
+
+
+def generated_data() -> da.Array:
+    return da.map_blocks(
+        _block, chunks=((ROWS_PER_BLOCK,) * N_BLOCKS, (3,)), dtype=np.float32,
+        meta=np.empty((0, 0), dtype=np.float32),
+    )
+
+
+def test_kmeans_completes_within_a_worker_memory_limit_smaller_than_the_data():
+    data = generated_data()
+    assert data.nbytes > MEMORY_LIMIT
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      memory_limit=MEMORY_LIMIT, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        workers = set(client.scheduler_info()["workers"])
+        fq.setRNGSeed(1)
+        compactness, labels, centers = fqd.kmeans(
+            data, 6, (fq.TERM_CRITERIA_COUNT, 4, 0.0), 1, fq.KMEANS_RANDOM_CENTERS
+        )
+        flat = labels.ravel()
+        counts, *sums = da.compute(
+            da.bincount(flat, minlength=6),
+            *(da.bincount(flat, weights=data[:, j], minlength=6) for j in range(3)),
+        )
+        peaks = client.run(peak_resident_memory)
+        assert set(client.scheduler_info()["workers"]) == workers  # none was restarted
+    assert max(peaks.values()) < MEMORY_LIMIT, peaks
+    assert counts.sum() == ROWS_PER_BLOCK * N_BLOCKS and np.all(counts > 0)
+    # The returned centers are the means of the returned labels (cv2's scaling).
+    means = np.stack(sums, axis=1).astype(np.float32) * (np.float32(1) / counts.astype(np.float32))[:, None]
+    np.testing.assert_array_equal(centers, means)
+    assert compactness > 0
