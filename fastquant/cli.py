@@ -2,15 +2,15 @@
 
 import argparse
 import sys
-import time
 from importlib import resources
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from ._files import FileResult, output_paths, quantize_file
 from ._imageread import read_image
 from ._imagewrite import write_image
-from ._sheet import comparison_sheet
 from ._quantize import SPACES, Quantized, quantize
+from ._sheet import comparison_sheet
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--space", choices=SPACES, default="rgb", help="clustering space")
     parser.add_argument("--compare", metavar="K1,K2,...", help="write a comparison sheet for these K")
     parser.add_argument("--force", action="store_true", help="replace existing outputs")
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="with -d: quantize the files on a dask cluster, at a scheduler ADDRESS "
+        "(tcp://host:8786) or 'local' for a local cluster (needs the dask extra)",
+    )
     return parser
 
 
@@ -67,17 +72,19 @@ def _check_usage(args, parser) -> List[Path]:
         parser.error("give either -o OUTPUT (one input) or -d OUTDIR")
     if args.output and len(inputs) != 1:
         parser.error("-o takes one input; use -d OUTDIR for several")
+    if args.scheduler and not args.outdir:
+        parser.error("--scheduler takes -d OUTDIR")
+    if args.outdir:
+        try:
+            output_paths(inputs, args.outdir, args.k, args.format)
+        except ValueError as exc:
+            parser.error(str(exc))
     return inputs
 
 
 def _quantize(args, image, k) -> Quantized:
     return quantize(image, k, attempts=args.attempts, seed=args.seed, dither=args.dither,
                     space=args.space)
-
-
-def _write(result: Quantized, path: Path, source: Path, force: bool):
-    write_image(path, result.image, overwrite=force, protect=[source],
-                palette=result.palette, labels=result.labels)
 
 
 class _Progress:
@@ -118,38 +125,63 @@ def _run_compare(args, source: Path, parser) -> int:
     return EXIT_OK
 
 
-def _run_batch(args, inputs: Sequence[Path]) -> int:
-    failed = 0
-    progress = _Progress(len(inputs))
-    for index, source in enumerate(inputs):
-        progress.update(index, source.name)
-        if args.output:
-            target = Path(args.output)
+class _BatchReport:
+    """Reports each finished file (in the order they finish) and counts failures."""
+
+    def __init__(self, args, n_inputs: int):
+        self.k = args.k
+        self.n_inputs = n_inputs
+        self.done = 0
+        self.failed = 0
+        self.progress = _Progress(n_inputs)
+
+    def __call__(self, result: FileResult):
+        self.done += 1
+        if result.ok:
+            if not self.progress.shown:
+                print(result.summary(self.k))
         else:
-            target = Path(args.outdir) / f"{source.stem}-k{args.k}.{args.format.lstrip('.')}"
-        try:
-            image = read_image(source)
-            start = time.perf_counter()
-            result = _quantize(args, image, args.k)
-            elapsed = time.perf_counter() - start
-            if args.outdir:
-                target.parent.mkdir(parents=True, exist_ok=True)
-            _write(result, target, source, args.force)
-        except (OSError, ValueError, TypeError) as exc:
-            progress.close()
-            _error(f"{source}: {exc}" if len(inputs) > 1 else str(exc))
-            failed += 1
-            continue
-        if not progress.shown:
-            print(
-                f"{source.name}: {image.shape[1]}x{image.shape[0]}, K={args.k}, "
-                f"{len(result.palette)} colours, PSNR {result.psnr:.2f} dB, {elapsed:.2f} s -> {target}"
-            )
-    progress.update(len(inputs), "done")
-    progress.close()
-    if failed and len(inputs) > 1:
-        _error(f"{failed} of {len(inputs)} inputs failed")
-    return EXIT_FAILED if failed else EXIT_OK
+            self.progress.close()
+            self.failed += 1
+            _error(f"{result.source}: {result.error}" if self.n_inputs > 1 else result.error)
+        self.progress.update(self.done, Path(result.source).name)
+
+    def exit_status(self) -> int:
+        self.progress.close()
+        if self.failed and self.n_inputs > 1:
+            _error(f"{self.failed} of {self.n_inputs} inputs failed")
+        return EXIT_FAILED if self.failed else EXIT_OK
+
+
+def _options(args) -> dict:
+    return dict(attempts=args.attempts, seed=args.seed, dither=args.dither, space=args.space,
+                force=args.force)
+
+
+def _run_batch(args, inputs: Sequence[Path]) -> int:
+    report = _BatchReport(args, len(inputs))
+    if args.output:
+        report(quantize_file(inputs[0], args.output, args.k, **_options(args)))
+        return report.exit_status()
+    for source, target in zip(inputs, output_paths(inputs, args.outdir, args.k, args.format)):
+        report(quantize_file(source, target, args.k, make_parents=True, **_options(args)))
+    return report.exit_status()
+
+
+def _run_on_dask(args, inputs: Sequence[Path], parser) -> int:
+    try:
+        from .dask import quantize_files, scheduler_client
+    except ImportError as exc:
+        parser.error(f"--scheduler needs the dask extra (pip install 'fastquant[dask]'): {exc}")
+    report = _BatchReport(args, len(inputs))
+    try:
+        with scheduler_client(args.scheduler) as client:
+            quantize_files(inputs, args.k, args.outdir, format=args.format, client=client,
+                           on_result=report, **_options(args))
+    except OSError as exc:  # the scheduler cannot be reached
+        _error(f"--scheduler {args.scheduler}: {exc}")
+        return EXIT_FAILED
+    return report.exit_status()
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -159,4 +191,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     inputs = _check_usage(args, parser)
     if args.compare:
         return _run_compare(args, inputs[0], parser)
+    if args.scheduler:
+        return _run_on_dask(args, inputs, parser)
     return _run_batch(args, inputs)

@@ -1,4 +1,5 @@
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,8 +75,22 @@ def test_progress_bar_only_on_a_terminal(photo, tmp_path, monkeypatch):
     fake = io.StringIO()
     fake.isatty = lambda: True
     monkeypatch.setattr(sys, "stderr", fake)
-    assert cli.main([str(path), str(path), "-k", "2", "-d", str(tmp_path / "o"), "--force"]) == 0
+    copy = tmp_path / "copy.png"
+    shutil.copyfile(path, copy)
+    assert cli.main([str(path), str(copy), "-k", "2", "-d", str(tmp_path / "o")]) == 0
     assert "2/2" in fake.getvalue() and "#" * 30 in fake.getvalue()
+
+
+def test_two_inputs_for_one_output_name_are_a_usage_error(photo, tmp_path, capsys):
+    path, _ = photo
+    other = tmp_path / "elsewhere" / path.name
+    other.parent.mkdir()
+    shutil.copyfile(path, other)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([str(path), str(other), "-k", "2", "-d", str(tmp_path / "o")])
+    assert exit_info.value.code == 2
+    assert "would both be written to" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_compare_sheet(photo, tmp_path, capsys):

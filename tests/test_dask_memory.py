@@ -7,7 +7,6 @@ smaller than the data. The big version is ``benchmarks/test_dask.py``.
 
 import dask.array as da
 import numpy as np
-import pytest
 from distributed import Client, LocalCluster
 
 import fastquant as fq

@@ -5,6 +5,7 @@ Needs the ``dask`` extra (``pip install "fastquant[dask]"``); ``import fastquant
 alone never imports dask.
 """
 
+from ._files import quantize_files, scheduler_client
 from ._kmeans import kmeans
 
-__all__ = ["kmeans"]
+__all__ = ["kmeans", "quantize_files", "scheduler_client"]

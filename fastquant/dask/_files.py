@@ -1,0 +1,100 @@
+"""``fastquant.dask.quantize_files``: a batch of images, one task per file on a cluster."""
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Sequence
+
+from distributed import Client, LocalCluster, as_completed, default_client
+
+from .._files import FileResult, PathLike, output_paths, quantize_file
+from .._validation import require_int
+
+
+@contextmanager
+def scheduler_client(address: str) -> Iterator[Client]:
+    """A client of the dask scheduler at ``address``, or of a new local cluster of
+    process workers for ``"local"``; closed (with the local cluster) on exit."""
+    if address == "local":
+        with LocalCluster(processes=True, dashboard_address=":0") as cluster, Client(cluster) as client:
+            yield client
+    else:
+        with Client(address) as client:
+            yield client
+
+
+def quantize_files(
+    paths: Sequence[PathLike],
+    k: int,
+    out_dir: PathLike,
+    *,
+    format: str = "png",
+    attempts: int = 1,
+    seed: Optional[int] = None,
+    dither: bool = False,
+    space: str = "rgb",
+    force: bool = False,
+    client: Optional[Client] = None,
+    on_result: Optional[Callable[[FileResult], None]] = None,
+) -> List[FileResult]:
+    """Quantize image files to ``k`` colours on a dask cluster, one task per file.
+
+    Each worker reads its file, quantizes it with :func:`fastquant.quantize` and
+    writes ``<out_dir>/<stem>-k<K>.<format>`` atomically (never over an input). The
+    workers must see the same file system as the client (paths are made absolute).
+
+    Parameters
+    ----------
+    paths : sequence of str or Path
+        The input images.
+    k : int
+        Number of colours.
+    out_dir : str or Path
+        Output folder, created when missing.
+    format : str
+        Output format (file suffix): png and gif are written indexed.
+    attempts, seed, dither, space
+        As for :func:`fastquant.quantize`.
+    force : bool
+        Replace existing outputs.
+    client : distributed.Client, optional
+        Default: the current client (``distributed.default_client()``).
+    on_result : callable, optional
+        Called on the client with each :class:`~fastquant._files.FileResult` as
+        its file finishes (for progress).
+
+    Returns
+    -------
+    list of FileResult
+        One per input, in input order; a file that failed carries its ``error``
+        (unreadable input, existing output, or a worker lost twice) and the others
+        are still done.
+
+    Raises
+    ------
+    ValueError
+        ``k`` below 1, no client, or two inputs that would write the same file.
+    """
+    n_colours = require_int(k, "k")
+    if n_colours < 1:
+        raise ValueError(f"k must be at least 1, got {n_colours}")
+    client = client if client is not None else default_client()
+    sources = [Path(path).absolute() for path in paths]
+    targets = output_paths(sources, Path(out_dir).absolute(), n_colours, format)
+    options = dict(attempts=attempts, seed=seed, dither=dither, space=space, force=force,
+                   make_parents=True)
+    futures = {
+        client.submit(quantize_file, source, target, n_colours, pure=False, **options): index
+        for index, (source, target) in enumerate(zip(sources, targets))
+    }
+    results: List[Optional[FileResult]] = [None] * len(sources)
+    for future in as_completed(futures):
+        index = futures[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # the task itself failed: a lost worker, a crash
+            result = FileResult(str(sources[index]), str(targets[index]),
+                                error=f"{type(exc).__name__}: {exc}")
+        results[index] = result
+        if on_result is not None:
+            on_result(result)
+    return results
