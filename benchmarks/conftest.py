@@ -222,6 +222,23 @@ def _memory_lines(rows) -> list:
     return lines
 
 
+def _dask_lines(rows) -> list:
+    """fastquant.dask against dask-ml: times, ratio and the workers' memory."""
+    mib = 1024.0 * 1024.0
+    lines = [f"{'case':<15}{'contender':<11}{'min':>9}{'median':>9}{'dask-ml/fq':>12}"
+             f"{'worker start':>14}{'worker peak':>13}{'input':>10}"]
+    for case, contenders in rows:
+        fq_min = contenders["fastquant"][0] if "fastquant" in contenders else None
+        for contender, (t_min, t_med, memory) in sorted(contenders.items()):
+            ratio = (_ratio(t_min, fq_min) if contender == "dask-ml" and fq_min else "")
+            lines.append(
+                f"{case:<15}{contender:<11}{t_min:8.2f}s{t_med:8.2f}s{ratio:>12}"
+                f"{memory['start'] / mib:11.0f}MiB{memory['peak'] / mib:10.0f}MiB"
+                f"{memory['input'] / mib:7.0f}MiB"
+            )
+    return lines
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter, config):
     """Print the ratios, start-up times and memory after pytest-benchmark's tables."""
@@ -236,6 +253,8 @@ def pytest_terminal_summary(terminalreporter, config):
         "startup": ("Whole-process start-up times (python -c / python -m fastquant)",
                     _startup_lines),
         "memory": ("Peak RSS of one fresh process per contender (VmHWM)", _memory_lines),
+        "dask": ("fastquant.dask against dask-ml on a 2-worker LocalCluster (10 passes)",
+                 _dask_lines),
     }
     for section, (title, format_rows) in sections.items():
         rows = [(case, contenders) for (sec, case), contenders in timings.items() if sec == section]

@@ -11,6 +11,7 @@ fastquant never changes that choice. It adapts to the layer instead:
 
 import os
 import threading
+from contextlib import contextmanager
 
 import numba
 
@@ -76,3 +77,20 @@ def launch(kernel, *args, work=None):
 def serial_only():
     """True in a forked child whose parent had started GNU OpenMP threads."""
     return _serial_only
+
+
+@contextmanager
+def one_thread_per_launch():
+    """Within the block, kernels launched by the calling thread run on one thread.
+
+    For callers that already run one task per core (dask workers): the parallel
+    kernels compile to faster loops than their serial twins, and with one thread
+    they do not compete with the other tasks. numba's thread count is a per-thread
+    setting, so other threads of the process are not affected.
+    """
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)

@@ -53,13 +53,16 @@ def _draw_uint64(rng_state: np.ndarray) -> int:
 
 
 def kmeans_parallel(
-    data: da.Array, n_clusters: int, rng_state: np.ndarray, oversampling: float, rounds: int
+    data: da.Array, bounds, n_clusters: int, rng_state: np.ndarray, oversampling: float,
+    rounds: int,
 ) -> np.ndarray:
     """k-means|| seeding: K float32 centers chosen among weighted candidates.
 
     Parameters
     ----------
     data : dask array (N, D)
+    bounds : (low, high)
+        Per-feature bounds of ``data`` (float32).
     n_clusters : int
     rng_state : uint64 (1,)
         INOUT: the generator (first center, one stream seed per round, then the
@@ -73,7 +76,7 @@ def kmeans_parallel(
     first = _draw_uint64(rng_state) % n_samples
     candidates = _blocks.as_points(data[first : first + 1].compute())
     for _ in range(rounds):
-        phi = tree_sum(data, _blocks.potential, 1, candidates)[0]
+        phi = tree_sum(data, _blocks.potential, 1, candidates, *bounds)[0]
         if phi == 0.0:  # every sample is a candidate already
             break
         seed = _draw_uint64(rng_state)
@@ -84,7 +87,7 @@ def kmeans_parallel(
             meta=np.empty((0, 0), dtype=np.float32),
         ).compute()
         candidates = np.concatenate((candidates, _blocks.as_points(added)))
-    counts = tree_sum(data, _blocks.nearest_counts, len(candidates), candidates)
+    counts = tree_sum(data, _blocks.nearest_counts, len(candidates), candidates, *bounds)
     weights = counts.astype(np.int32 if n_samples < 2**31 else np.int64)
     partial = np.empty(kernels.chunk_count(len(candidates)), dtype=np.float64)
     chosen = launch(

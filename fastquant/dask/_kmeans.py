@@ -137,10 +137,10 @@ def kmeans(
         if attempt == 0 and start is not None:
             centers = start
         elif use_kmeanspp:
-            centers = kmeans_parallel(points, n_clusters, rng_state, scale, n_rounds)
+            centers = kmeans_parallel(points, bounds, n_clusters, rng_state, scale, n_rounds)
         else:
             centers = random_centers(bounds, n_clusters, rng_state)
-        result = lloyd(BlockPasses(points), rules, centers)
+        result = lloyd(BlockPasses(points, *bounds), rules, centers)
         if best is None or result.compactness < best.compactness:
             best = result
     return best.compactness, best.labels(points), best.centers

@@ -47,11 +47,14 @@ class BlockAttempt(NamedTuple):
 
 class BlockPasses:
     """The passes of ``fastquant._lloyd.lloyd`` over a (N, D) dask array whose rows
-    are split into blocks (one block along the features). Attempts always start from
-    centers, so ``label_sums`` is not needed."""
+    are split into blocks (one block along the features), of per-feature bounds
+    ``low`` and ``high``. Attempts always start from centers, so ``label_sums`` is
+    not needed."""
 
-    def __init__(self, data: da.Array):
+    def __init__(self, data: da.Array, low: np.ndarray, high: np.ndarray):
         self.data = data
+        self.low = low
+        self.high = high
         self.assigned = None
         self.moved: Dict[int, int] = {}  # sample index -> label, since the last pass
 
@@ -63,7 +66,8 @@ class BlockPasses:
     def assign(self, centers: np.ndarray):
         n_clusters, n_features = centers.shape
         total = tree_sum(
-            self.data, _blocks.sums_and_counts, n_clusters * (n_features + 1), centers
+            self.data, _blocks.sums_and_counts, n_clusters * (n_features + 1), centers,
+            self.low, self.high,
         )
         self.assigned = centers
         self.moved = {}
@@ -84,6 +88,7 @@ class BlockPasses:
     def finish(self, centers: np.ndarray) -> BlockAttempt:
         samples, labels = self._moves()
         compactness = tree_sum(
-            self.data, _blocks.distance_sum, 1, self.assigned, samples, labels, centers
+            self.data, _blocks.distance_sum, 1, self.assigned, samples, labels, centers,
+            self.low, self.high,
         )
         return BlockAttempt(float(compactness[0]), centers, self.assigned, samples, labels)
