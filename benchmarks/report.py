@@ -44,8 +44,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from workloads import (CV2_SAMPLE_STEP, MEMORY_K, OPENBLAS_VARIABLES, PEERS,  # noqa: E402
-                       W2_KS, W3_K, cpu_model)
+from workloads import (CV2_SAMPLE_STEP, DASK_KS, MEMORY_K, OPENBLAS_VARIABLES,  # noqa: E402
+                       PEERS, W2_KS, W3_K, cpu_model)
 
 DOCS_DIR = REPO_ROOT / "docs"
 #: The cluster counts of W1 that have a target (those of test_w1_tutorial.py).
@@ -183,15 +183,19 @@ class Row(NamedTuple):
 
 
 def _speed_row(results, workload, case, rival: str, target: float) -> Row:
-    """``rival`` time / fastquant time; ``rival`` is "cv2" or "peer" (the faster peer)."""
+    """``rival`` time / fastquant time; ``rival`` is a contender ("cv2", "dask-ml") or
+    "peer" (the faster of scikit-learn and faiss)."""
     contenders = results.get((workload, case), {})
     fq = contenders.get("fastquant")
-    if rival == "cv2":
-        measure = "cv2 / fastquant"
-        other = contenders.get("cv2")
+    if rival != "peer":
+        measure = f"{rival} / fastquant"
+        other = contenders.get(rival)
         best_median = other.median if other else None
         note = (f"cv2 estimated from a 1/{CV2_SAMPLE_STEP} subsample"
                 if other and other.estimated else "")
+        if other and fq and "worker_peak_bytes" in other.info and "worker_peak_bytes" in fq.info:
+            note = (f"worker peak {other.info['worker_peak_bytes'] / 2**20:.0f} MiB "
+                    f"({rival}), {fq.info['worker_peak_bytes'] / 2**20:.0f} MiB (fastquant)")
     else:
         measure = "min(sklearn, faiss) / fastquant"
         ran = [peer for peer in PEERS if peer in contenders]
@@ -217,6 +221,8 @@ def target_rows(results) -> List[Row]:
         rows.append(_speed_row(results, "W2", f"K={k}", "peer", 10.0))
     rows.append(_speed_row(results, "W3", f"K={W3_K}", "cv2", 3.0))
     rows.append(_speed_row(results, "W3", f"K={W3_K}", "peer", 1.0))
+    for k in DASK_KS:
+        rows.append(_speed_row(results, "dask", f"W2 K={k}", "dask-ml", 5.0))
 
     for case, label, target in ((STARTUP_WARM, "warm", 1.0), (STARTUP_COLD, "cold", 20.0)):
         t = results.get(("startup", case), {}).get("fastquant")
@@ -423,7 +429,7 @@ def write_plot(path: Path, rows: List[Row], quick: bool) -> None:
 
     panels = [
         ("speed: competitor time / fastquant time (log scale)",
-         [r for r in rows if r.workload in ("W1", "W2", "W3")], True),
+         [r for r in rows if r.workload in ("W1", "W2", "W3", "dask")], True),
         ("start-up: seconds, median (log scale)",
          [r for r in rows if r.workload == "start-up"], True),
         ("memory: peak RSS / float32 input", [r for r in rows if r.workload == "memory"], False),

@@ -13,7 +13,8 @@ centers, for the same 10 assignment passes:
 Workloads: W2's points (messi.jpg upscaled 6x, 11,048,688 x 3 float32, blocks of
 1,000,000 rows) at K = 16 and 64, and the larger-than-memory run
 (``test_dask_beyond_memory``): 240M x 3 float32 points (2.7 GiB) generated block by
-block, on workers limited to 1 GiB each, fastquant only (random centers, 5 passes).
+block, on workers limited to 1 GiB each, fastquant only (random centers, 5 passes;
+not run with ``FASTQUANT_BENCH_QUICK=1``). ``FASTQUANT_BENCH_ROUNDS`` sets the rounds.
 
 Each contender gets a fresh cluster, so that one's leftovers do not count in the
 other's memory. Before each timed round every worker's peak resident memory is reset
@@ -26,7 +27,7 @@ dask-ml time / fastquant time and the memory.
 import numpy as np
 import pytest
 
-from workloads import SEED
+from workloads import DASK_KS, SEED, quick, rounds
 
 dask_array = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -87,7 +88,7 @@ RUNS = {"fastquant": run_fastquant, "dask-ml": run_dask_ml}
 
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("k", [16, 64])
+@pytest.mark.parametrize("k", DASK_KS)
 @pytest.mark.parametrize("contender", list(RUNS))
 def test_dask_w2(benchmark, w2_points, record_timing, contender, k):
     """Time ``contender`` on W2's points, persisted on a fresh 2-worker cluster."""
@@ -103,7 +104,7 @@ def test_dask_w2(benchmark, w2_points, record_timing, contender, k):
             starts.append(max(client.run(reset_worker, contender == "fastquant").values()))
 
         result = benchmark.pedantic(RUNS[contender], args=(data, k, centers), setup=setup,
-                                    rounds=ROUNDS[contender], iterations=1)
+                                    rounds=rounds(ROUNDS[contender]), iterations=1)
         peak = max(client.run(worker_peak).values())
     benchmark.extra_info.update(worker_peak_bytes=peak, worker_start_bytes=min(starts),
                                 objective=float(result))
@@ -124,6 +125,8 @@ def _generated_block(block_id=None):
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
 def test_dask_beyond_memory(benchmark, record_timing):
     """fastquant on 2.7 GiB generated per block, workers limited to 1 GiB each."""
+    if quick():
+        pytest.skip("FASTQUANT_BENCH_QUICK: the larger-than-memory run takes about a minute")
     import fastquant
     import fastquant.dask
 

@@ -56,6 +56,8 @@ THREADS = os.cpu_count() or 1
 W2_FACTOR = 6
 W2_KS = (16, 64, 256)
 W2_QUICK_KS = (16, 64)
+#: Cluster counts of the dask comparison (test_dask.py).
+DASK_KS = (16, 64)
 #: W3: points, dimensions, blob centers and clusters.
 W3_SHAPE = (1_000_000, 16)
 W3_BLOBS = 64

@@ -108,3 +108,13 @@ def kmeans_attempt(points, k, max_iter, eps, centers=None, labels=None):
             d = sq_distances(points, centers)[np.arange(len(points)), labels]
             return float(np.sum(d, dtype=np.float64)), labels, centers, it
         labels = np.argmin(sq_distances(points, centers), axis=1)
+
+
+def splitmix64_uniform(seed, index):
+    """The uniform number of sample ``index`` in stream ``seed`` (SplitMix64, top 53 bits)."""
+    mask = 2**64 - 1
+    z = (seed + index * 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    z ^= z >> 31
+    return (z >> 11) / 2.0**53

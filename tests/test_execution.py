@@ -166,3 +166,26 @@ def test_small_work_runs_the_serial_twin_with_the_same_result(monkeypatch):
         outputs.append((labels.tobytes(), distances.tobytes()))
     assert used == [kernels.assign]  # only the small call went serial
     assert outputs[0] == outputs[1]
+
+
+def test_one_thread_per_launch_is_per_thread_and_restored():
+    outer = numba.get_num_threads()
+    seen = {}
+
+    def other_thread():
+        seen["other"] = numba.get_num_threads()
+
+    with _execution.one_thread_per_launch():
+        seen["inside"] = numba.get_num_threads()
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        points = _points(200_000)
+        fq.setRNGSeed(0)
+        inside = fq.kmeans(points, 5, None, CRITERIA, 1, fq.KMEANS_RANDOM_CENTERS)
+    assert seen == {"inside": 1, "other": numba.config.NUMBA_NUM_THREADS}
+    assert numba.get_num_threads() == outer
+    # one thread gives the same result, bit for bit (the chunking ignores threads)
+    fq.setRNGSeed(0)
+    again = fq.kmeans(points, 5, None, CRITERIA, 1, fq.KMEANS_RANDOM_CENTERS)
+    assert _fingerprint(inside) == _fingerprint(again)

@@ -356,3 +356,15 @@ def test_integer_distance_condition():
     assert not kernels._integer_distances(np.array([[0.5], [1.0], [2.0]], np.float32), ones)
     assert not kernels._integer_distances(np.array([[0.0], [5000.0], [1.0]], np.float32), ones)
     assert kernels._integer_distances(np.array([[0.0], [4000.0], [1.0]], np.float32), ones)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**63 + 12345, 2**64 - 1])
+def test_counter_uniforms_match_splitmix64_and_ignore_the_partition(seed):
+    whole = np.empty(3000)
+    kernels.counter_uniforms(np.uint64(seed), 0, whole)
+    expected = [naive.splitmix64_uniform(seed, i) for i in range(3000)]
+    np.testing.assert_array_equal(whole, expected)
+    part = np.empty(1000)
+    kernels.counter_uniforms(np.uint64(seed), 1234, part)
+    np.testing.assert_array_equal(part, whole[1234:2234])
+    assert 0.0 <= whole.min() and whole.max() < 1.0
