@@ -31,8 +31,8 @@ from ._jit import helper, inline, kernel
 MIN_CHUNK_SIZE = 512
 #: Largest number of chunks a pass is split into.
 MAX_CHUNKS = 256
-#: From this many clusters on, distances are computed cluster-vectorised.
-VECTOR_MIN_CLUSTERS = 12
+#: Rows whose nearest centers are searched together, one SIMD lane each.
+ROW_BLOCK = 64
 
 _RNG_MULTIPLIER = np.uint64(4164903690)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -152,55 +152,50 @@ def _sq_dist(X, i, Y, r):
 
 
 @inline
-def _transpose(centers):
-    n_clusters, n_features = centers.shape
-    centers_t = np.empty((n_features, n_clusters), dtype=np.float32)
-    for k in range(n_clusters):
-        for j in range(n_features):
-            centers_t[j, k] = centers[k, j]
-    return centers_t
+def _row_block_buffers(n_features):
+    """Scratch of :func:`_nearest_rows`: the block's coordinates by feature, the running
+    distances, and the best distance and label of each row."""
+    block_x = np.empty((n_features, ROW_BLOCK), dtype=np.float32)
+    dist = np.empty(ROW_BLOCK, dtype=np.float32)
+    best_dist = np.empty(ROW_BLOCK, dtype=np.float32)
+    best_label = np.empty(ROW_BLOCK, dtype=np.int32)
+    return block_x, dist, best_dist, best_label
 
 
 @inline
-def _nearest(X, i, centers_t, dist_buf, dist_bits):
-    """Index of the center nearest to X[i] (lowest index on ties) and its distance.
+def _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label):
+    """Nearest center (lowest index on ties) and its squared distance for the rows
+    ``first`` to ``min(first + ROW_BLOCK, stop) - 1``, into ``best_label`` and
+    ``best_dist``; returns how many rows that is.
 
-    ``centers_t`` holds the centers as (n_features, n_clusters). Few clusters are
-    scanned one by one. Many are scanned feature by feature into ``dist_buf``
-    (scratch of n_clusters), a loop over contiguous clusters that vectorises, and
-    the minimum is taken on ``dist_bits``, the same buffer viewed as int32: squared
-    distances are finite and non-negative, so their bit patterns order like their
-    values, and an integer minimum vectorises where a float one does not. Both paths
-    sum the squared differences in the same (feature) order.
+    The rows are copied feature by feature into ``block_x`` and every loop runs over
+    the ROW_BLOCK rows, one SIMD lane per row, with a branch-free running minimum:
+    loops of a fixed length over contiguous rows vectorise, where a search over the
+    centers of one row does not. Each distance is summed over the features in order,
+    ``((0 + t0*t0) + t1*t1) + ...``, exactly as :func:`_sq_dist` does. Lanes past
+    the last row compute on zeros and are ignored.
     """
-    n_features, n_clusters = centers_t.shape
-    if n_clusters < VECTOR_MIN_CLUSTERS:
-        best = 0
-        best_dist = _F32_INF
-        for k in range(n_clusters):
-            d = _F32_ZERO
-            for j in range(n_features):
-                t = X[i, j] - centers_t[j, k]
-                d += t * t
-            if d < best_dist:
-                best_dist = d
-                best = k
-        return best, best_dist
-    for k in range(n_clusters):
-        dist_buf[k] = _F32_ZERO
+    n_features = X.shape[1]
+    count = min(ROW_BLOCK, stop - first)
     for j in range(n_features):
-        x = X[i, j]
-        for k in range(n_clusters):
-            t = x - centers_t[j, k]
-            dist_buf[k] += t * t
-    smallest = dist_bits[0]
-    for k in range(1, n_clusters):
-        bits = dist_bits[k]
-        smallest = bits if bits < smallest else smallest
-    best = 0
-    while dist_bits[best] != smallest:
-        best += 1
-    return best, dist_buf[best]
+        for r in range(ROW_BLOCK):
+            block_x[j, r] = X[first + r, j] if r < count else _F32_ZERO
+    for r in range(ROW_BLOCK):
+        best_dist[r] = _F32_INF
+        best_label[r] = 0
+    for k in range(centers.shape[0]):
+        for r in range(ROW_BLOCK):
+            dist[r] = _F32_ZERO
+        for j in range(n_features):
+            c = centers[k, j]
+            for r in range(ROW_BLOCK):
+                t = block_x[j, r] - c
+                dist[r] += t * t
+        for r in range(ROW_BLOCK):
+            closer = dist[r] < best_dist[r]
+            best_dist[r] = dist[r] if closer else best_dist[r]
+            best_label[r] = k if closer else best_label[r]
+    return count
 
 
 @inline
@@ -295,17 +290,16 @@ def assign(X, centers, labels, distances):
     distances : float32 (n_samples,)
         OUT: squared distance to that center.
     """
-    n_samples = X.shape[0]
+    n_samples, n_features = X.shape
     n_chunks = chunk_count(n_samples)
-    centers_t = _transpose(centers)
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
-        dist_buf = np.empty(centers.shape[0], dtype=np.float32)
-        dist_bits = dist_buf.view(np.int32)
-        for i in range(start, stop):
-            best, best_dist = _nearest(X, i, centers_t, dist_buf, dist_bits)
-            labels[i] = best
-            distances[i] = best_dist
+        block_x, dist, best_dist, best_label = _row_block_buffers(n_features)
+        for first in range(start, stop, ROW_BLOCK):
+            count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
+            for r in range(count):
+                labels[first + r] = best_label[r]
+                distances[first + r] = best_dist[r]
 
 
 @kernel
@@ -332,20 +326,20 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
     ``n_chunks`` is ``partial_sums.shape[0]``; use :func:`chunk_count` and combine
     the partials with :func:`reduce_partials`.
     """
-    n_samples = X.shape[0]
+    n_samples, n_features = X.shape
     n_chunks = partial_sums.shape[0]
-    centers_t = _transpose(centers)
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
         sums = partial_sums[chunk]
         counts = partial_counts[chunk]
         _clear_chunk(sums, counts)
-        dist_buf = np.empty(centers.shape[0], dtype=np.float32)
-        dist_bits = dist_buf.view(np.int32)
-        for i in range(start, stop):
-            best, _ = _nearest(X, i, centers_t, dist_buf, dist_bits)
-            labels[i] = best
-            _add_point(X, i, weights[i], best, sums, counts)
+        block_x, dist, best_dist, best_label = _row_block_buffers(n_features)
+        for first in range(start, stop, ROW_BLOCK):
+            count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
+            for r in range(count):
+                i = first + r
+                labels[i] = best_label[r]
+                _add_point(X, i, weights[i], best_label[r], sums, counts)
 
 
 @kernel
