@@ -83,7 +83,7 @@ def kmeans(
     best, rows = best_attempt(
         points, n_clusters, rules, n_attempts, use_kmeanspp, thread_state(), start_labels
     )
-    labels = best.sample_labels(rows)
+    labels = best.take_sample_labels(rows)
 
     labels_out = check.labels_target(bestLabels, n_samples)
     if labels_out is None:

@@ -108,7 +108,7 @@ class KMeans:
             start_centers=start_centers,
         )
         self.cluster_centers_ = best.centers
-        self.labels_ = best.sample_labels(rows)
+        self.labels_ = best.take_sample_labels(rows)
         self.inertia_ = best.compactness
         return self
 

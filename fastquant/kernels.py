@@ -512,6 +512,27 @@ def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved
     return best
 
 
+@kernel
+def gather_labels(row_labels, inverse, labels):
+    """Label of each sample from the label of its row.
+
+    Parameters
+    ----------
+    row_labels : int32 (n_rows,)
+        IN: label of each distinct row.
+    inverse : int32 (n_samples,)
+        IN: row of each sample.
+    labels : int32 (n_samples,)
+        OUT: ``row_labels[inverse]``; may be ``inverse`` itself.
+    """
+    n_samples = inverse.shape[0]
+    n_chunks = chunk_count(n_samples)
+    for chunk in prange(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            labels[i] = row_labels[inverse[i]]
+
+
 @helper
 def last_samples(inverse, n_rows):
     """Highest sample index of each row.
