@@ -33,6 +33,10 @@ MIN_CHUNK_SIZE = 512
 MAX_CHUNKS = 256
 #: Rows whose nearest centers are searched together, one SIMD lane each.
 ROW_BLOCK = 64
+#: k-means++ with more clusters than this updates its per-chunk sums of sample
+#: distances row by row (after building a row-to-chunks table) instead of
+#: recomputing them over all samples for every center.
+INCREMENTAL_MIN_CLUSTERS = 16
 
 _RNG_MULTIPLIER = np.uint64(4164903690)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -643,6 +647,52 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
     return inverse[n_pixels - 1]
 
 
+@helper
+def _chunks_of_rows(inverse, n_rows, n_chunks):
+    """For each row, the sample chunks holding its samples and how many there: a
+    table in CSR form, ``entry_chunk[offsets[r]:offsets[r + 1]]`` and ``entry_count``
+    likewise (two serial passes over the samples, which are walked chunk by chunk)."""
+    n_samples = inverse.shape[0]
+    last_chunk = np.full(n_rows, -1, dtype=np.int32)
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    for chunk in range(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            row = inverse[i]
+            if last_chunk[row] != chunk:
+                last_chunk[row] = chunk
+                offsets[row + 1] += 1
+    for row in range(n_rows):
+        offsets[row + 1] += offsets[row]
+    entry_chunk = np.empty(offsets[n_rows], dtype=np.int32)
+    entry_count = np.zeros(offsets[n_rows], dtype=np.int32)
+    filled = offsets[:n_rows].copy()
+    last_chunk[:] = -1
+    for chunk in range(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            row = inverse[i]
+            if last_chunk[row] != chunk:
+                last_chunk[row] = chunk
+                entry_chunk[filled[row]] = chunk
+                filled[row] += 1
+            entry_count[filled[row] - 1] += 1
+    return offsets, entry_chunk, entry_count
+
+
+@helper
+def _update_chunk_sums(new_dist, old_dist, offsets, entry_chunk, entry_count, chunk_sums):
+    """Bring per-chunk sums of sample distances from ``old_dist`` to ``new_dist`` by
+    visiting only the rows whose distance changed. Exact when every distance and sum
+    is an integer below 2**53 (the exact walk's condition): the order of the
+    additions then does not matter."""
+    for row in range(new_dist.shape[0]):
+        if new_dist[row] != old_dist[row]:
+            delta = np.float64(new_dist[row]) - np.float64(old_dist[row])
+            for entry in range(offsets[row], offsets[row + 1]):
+                chunk_sums[entry_chunk[entry]] += entry_count[entry] * delta
+
+
 @kernel
 def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
     """k-means++ seeding with ``n_trials`` candidates per center, as cv2 does it.
@@ -699,13 +749,21 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
         partial_dist[chunk] = total
     potential = _ordered_sum(partial_dist)
 
+    incremental = exact_walk and n_clusters > INCREMENTAL_MIN_CLUSTERS
+    offsets, entry_chunk, entry_count = _chunks_of_rows(
+        inverse if incremental else inverse[:0], n_samples, sample_chunks
+    )
+
     for k in range(1, n_clusters):
-        for chunk in prange(sample_chunks):
-            start, stop = _chunk_bounds(chunk, sample_chunks, n_pixels)
-            total = 0.0
-            for i in range(start, stop):
-                total += dist[inverse[i]]
-            sample_sums[chunk] = total
+        if incremental and k > 1:
+            _update_chunk_sums(dist, best_dist, offsets, entry_chunk, entry_count, sample_sums)
+        else:
+            for chunk in prange(sample_chunks):
+                start, stop = _chunk_bounds(chunk, sample_chunks, n_pixels)
+                total = 0.0
+                for i in range(start, stop):
+                    total += dist[inverse[i]]
+                sample_sums[chunk] = total
         best_sum = np.inf
         best_index = -1
         for _ in range(n_trials):
