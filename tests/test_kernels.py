@@ -368,3 +368,34 @@ def test_counter_uniforms_match_splitmix64_and_ignore_the_partition(seed):
     kernels.counter_uniforms(np.uint64(seed), 1234, part)
     np.testing.assert_array_equal(part, whole[1234:2234])
     assert 0.0 <= whole.min() and whole.max() < 1.0
+
+
+def test_row_to_chunks_table_and_incremental_chunk_sums_are_exact():
+    rng = np.random.default_rng(5)
+    n_rows, n_chunks = 300, 7
+    inverse = rng.integers(0, n_rows, 5000).astype(np.int32)
+    offsets, entry_chunk, entry_count = kernels._chunks_of_rows(inverse, n_rows, n_chunks)
+    bounds = [(c * 715, min(c * 715 + 715, 5000)) for c in range(n_chunks)]  # ceil(5000/7)
+    for row in (0, 17, 299):
+        expected = {c: int(np.sum(inverse[a:b] == row)) for c, (a, b) in enumerate(bounds)}
+        got = dict(zip(entry_chunk[offsets[row]:offsets[row + 1]],
+                       entry_count[offsets[row]:offsets[row + 1]]))
+        assert got == {c: n for c, n in expected.items() if n}
+    old = rng.integers(0, 10**6, n_rows).astype(np.float32)
+    new = np.where(rng.random(n_rows) < 0.3, old - rng.integers(1, 1000, n_rows), old).astype(np.float32)
+    sums = np.array([old[inverse[a:b]].sum(dtype=np.float64) for a, b in bounds])
+    kernels._update_chunk_sums(new, old, offsets, entry_chunk, entry_count, sums)
+    np.testing.assert_array_equal(sums, [new[inverse[a:b]].sum(dtype=np.float64) for a, b in bounds])
+
+
+@pytest.mark.parametrize("k", [kernels.INCREMENTAL_MIN_CLUSTERS, kernels.INCREMENTAL_MIN_CLUSTERS + 1, 40])
+def test_kmeanspp_on_weighted_rows_equals_the_reference_on_samples_with_many_centers(k):
+    # Beyond INCREMENTAL_MIN_CLUSTERS the per-chunk sums are updated row by row.
+    points = np.clip(np.rint(_blobs(30_000, 3, 9, seed=3, integer=True) / 8), 0, 31).astype(np.float32)
+    _, counts, inverse, _ = _distinct(points)
+    rows = points[np.unique(inverse, return_index=True)[1]]
+    reference = naive.MWC(8)
+    state = np.array([reference.state], dtype=np.uint64)
+    chosen = kernels.kmeanspp(rows, counts, inverse, k, 3, state,
+                              np.empty(kernels.chunk_count(len(rows))))
+    np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, k, reference))
