@@ -647,6 +647,59 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
     return inverse[n_pixels - 1]
 
 
+@inline
+def _by_feature(X):
+    """X as (n_features, n_samples): a pass over the samples then reads contiguous
+    memory, one SIMD lane per sample."""
+    n_samples, n_features = X.shape
+    features = np.empty((n_features, n_samples), dtype=np.float32)
+    n_chunks = chunk_count(n_samples)
+    for chunk in prange(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            for j in range(n_features):
+                features[j, i] = X[i, j]
+    return features
+
+
+@inline
+def _distances_to_row(features, first, row, out):
+    """``out[i]``: squared distance from sample ``first + i`` (``features[:, first +
+    i]``) to ``row``, summed over the features in :func:`_sq_dist`'s order. The loops
+    run over contiguous views from index 0, which numba's negative-index handling
+    needs in order to let LLVM vectorise them."""
+    for i in range(out.shape[0]):
+        out[i] = _F32_ZERO
+    for j in range(features.shape[0]):
+        c = row[j]
+        feature = features[j, first : first + out.shape[0]]
+        for i in range(out.shape[0]):
+            t = feature[i] - c
+            out[i] += t * t
+
+
+@inline
+def _weighted_sum(values, weights):
+    """Sum of ``weights[i] * values[i]`` in float64, as four interleaved partial sums
+    added in a fixed order: four independent chains of additions, not one."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    n = values.shape[0]
+    i = 0
+    while i + 4 <= n:
+        s0 += weights[i] * np.float64(values[i])
+        s1 += weights[i + 1] * np.float64(values[i + 1])
+        s2 += weights[i + 2] * np.float64(values[i + 2])
+        s3 += weights[i + 3] * np.float64(values[i + 3])
+        i += 4
+    while i < n:
+        s0 += weights[i] * np.float64(values[i])
+        i += 1
+    return (s0 + s1) + (s2 + s3)
+
+
 @helper
 def _chunks_of_rows(inverse, n_rows, n_chunks):
     """For each row, the sample chunks holding its samples and how many there: a
@@ -739,14 +792,13 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     exact_walk = inverse.shape[0] > 0 and _integer_distances(X, weights)
     sample_chunks = chunk_count(n_pixels) if exact_walk else 0
     sample_sums = np.empty(sample_chunks, dtype=np.float64)
+    features = _by_feature(X)
     chosen[0] = _row_of(inverse, rng_next(rng_state) % np.uint32(n_pixels))
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
-        total = 0.0
-        for i in range(start, stop):
-            dist[i] = _sq_dist(X, i, X, chosen[0])
-            total += weights[i] * np.float64(dist[i])
-        partial_dist[chunk] = total
+        chunk_dist = dist[start:stop]
+        _distances_to_row(features, start, X[chosen[0]], chunk_dist)
+        partial_dist[chunk] = _weighted_sum(chunk_dist, weights[start:stop])
     potential = _ordered_sum(partial_dist)
 
     incremental = exact_walk and n_clusters > INCREMENTAL_MIN_CLUSTERS
@@ -774,11 +826,12 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
                 candidate = _pick_weighted(dist, weights, inverse, n_pixels, p)
             for chunk in prange(n_chunks):
                 start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
-                total = 0.0
-                for i in range(start, stop):
-                    trial_dist[i] = min(dist[i], _sq_dist(X, i, X, candidate))
-                    total += weights[i] * np.float64(trial_dist[i])
-                partial_dist[chunk] = total
+                chunk_trial = trial_dist[start:stop]
+                chunk_dist = dist[start:stop]
+                _distances_to_row(features, start, X[candidate], chunk_trial)
+                for r in range(stop - start):
+                    chunk_trial[r] = min(chunk_dist[r], chunk_trial[r])
+                partial_dist[chunk] = _weighted_sum(chunk_trial, weights[start:stop])
             trial_sum = _ordered_sum(partial_dist)
             if trial_sum < best_sum:
                 best_sum = trial_sum
