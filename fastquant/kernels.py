@@ -177,13 +177,18 @@ def _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
     loops of a fixed length over contiguous rows vectorise, where a search over the
     centers of one row does not. Each distance is summed over the features in order,
     ``((0 + t0*t0) + t1*t1) + ...``, exactly as :func:`_sq_dist` does. Lanes past
-    the last row compute on zeros and are ignored.
+    the last row compute on zeros and are ignored. Loops index views from 0: numba's
+    handling of negative indices keeps LLVM from vectorising ``X[first + r]``.
     """
     n_features = X.shape[1]
     count = min(ROW_BLOCK, stop - first)
+    rows = X[first : first + count]
     for j in range(n_features):
-        for r in range(ROW_BLOCK):
-            block_x[j, r] = X[first + r, j] if r < count else _F32_ZERO
+        column = block_x[j]
+        for r in range(count):
+            column[r] = rows[r, j]
+        for r in range(count, ROW_BLOCK):
+            column[r] = _F32_ZERO
     for r in range(ROW_BLOCK):
         best_dist[r] = _F32_INF
         best_label[r] = 0
@@ -192,8 +197,9 @@ def _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
             dist[r] = _F32_ZERO
         for j in range(n_features):
             c = centers[k, j]
+            column = block_x[j]
             for r in range(ROW_BLOCK):
-                t = block_x[j, r] - c
+                t = column[r] - c
                 dist[r] += t * t
         for r in range(ROW_BLOCK):
             closer = dist[r] < best_dist[r]
@@ -301,9 +307,11 @@ def assign(X, centers, labels, distances):
         block_x, dist, best_dist, best_label = _row_block_buffers(n_features)
         for first in range(start, stop, ROW_BLOCK):
             count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
+            block_labels = labels[first : first + count]
+            block_distances = distances[first : first + count]
             for r in range(count):
-                labels[first + r] = best_label[r]
-                distances[first + r] = best_dist[r]
+                block_labels[r] = best_label[r]
+                block_distances[r] = best_dist[r]
 
 
 @kernel
@@ -340,10 +348,12 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
         block_x, dist, best_dist, best_label = _row_block_buffers(n_features)
         for first in range(start, stop, ROW_BLOCK):
             count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
+            rows = X[first : first + count]
+            block_weights = weights[first : first + count]
+            block_labels = labels[first : first + count]
             for r in range(count):
-                i = first + r
-                labels[i] = best_label[r]
-                _add_point(X, i, weights[i], best_label[r], sums, counts)
+                block_labels[r] = best_label[r]
+                _add_point(rows, r, block_weights[r], best_label[r], sums, counts)
 
 
 @kernel
