@@ -456,6 +456,19 @@ def _is_moved(sample, moved_samples):
     return False
 
 
+@inline
+def _highest_unmoved_sample(row, floor, inverse, last_sample, n_moved, moved_samples):
+    """The larger of ``floor`` and the highest sample of ``row`` still in it."""
+    if inverse.shape[0] == 0:
+        return max(floor, row)
+    if n_moved == 0:
+        return max(floor, last_sample[row])
+    for sample in range(last_sample[row], floor, -1):
+        if inverse[sample] == row and not _is_moved(sample, moved_samples):
+            return sample
+    return floor
+
+
 @helper
 def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved_samples,
                     moved_labels, cluster, center):
@@ -494,34 +507,27 @@ def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved
         The sample index.
     """
     n_rows = X.shape[0]
-    distances = np.empty(n_rows, dtype=np.float32)
     farthest = -_F32_ONE
-    for r in range(n_rows):
-        distances[r] = -_F32_ONE
-        moved = moved_count[r] if moved_count.shape[0] > 0 else 0
-        if labels[r] == cluster and weights[r] > moved:
-            distances[r] = _sq_dist(X, r, center, 0)
-            farthest = max(farthest, distances[r])
-    moved_distances = np.empty(moved_samples.shape[0], dtype=np.float32)
-    for m in range(moved_samples.shape[0]):
-        moved_distances[m] = _sq_dist(X, _row_of(inverse, moved_samples[m]), center, 0)
-        if moved_labels[m] == cluster:
-            farthest = max(farthest, moved_distances[m])
     best = -1
     for r in range(n_rows):
-        if distances[r] != farthest:
+        moved = moved_count[r] if moved_count.shape[0] > 0 else 0
+        if labels[r] != cluster or weights[r] <= moved:
             continue
-        if inverse.shape[0] == 0:
-            best = max(best, r)
-        elif moved_count.shape[0] == 0 or moved_count[r] == 0:
-            best = max(best, last_sample[r])
-        else:  # the row's highest sample that has not moved away
-            for sample in range(last_sample[r], best, -1):
-                if inverse[sample] == r and not _is_moved(sample, moved_samples):
-                    best = sample
-                    break
+        d = _sq_dist(X, r, center, 0)
+        if d < farthest:
+            continue
+        if d > farthest:
+            farthest = d
+            best = -1
+        best = _highest_unmoved_sample(r, best, inverse, last_sample, moved, moved_samples)
     for m in range(moved_samples.shape[0]):
-        if moved_labels[m] == cluster and moved_distances[m] == farthest:
+        if moved_labels[m] != cluster:
+            continue
+        d = _sq_dist(X, _row_of(inverse, moved_samples[m]), center, 0)
+        if d > farthest:
+            farthest = d
+            best = moved_samples[m]
+        elif d == farthest:
             best = max(best, moved_samples[m])
     return best
 
