@@ -722,8 +722,8 @@ def _chunks_of_rows(inverse, n_rows, n_chunks):
     table in CSR form, ``entry_chunk[offsets[r]:offsets[r + 1]]`` and ``entry_count``
     likewise (two serial passes over the samples, which are walked chunk by chunk)."""
     n_samples = inverse.shape[0]
-    last_chunk = np.full(n_rows, -1, dtype=np.int32)
-    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    last_chunk = np.full(n_rows, -1, dtype=np.int16)  # chunk indices are below MAX_CHUNKS
+    offsets = np.zeros(n_rows + 1, dtype=np.int32)  # entries <= samples < 2**31
     for chunk in range(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
         for i in range(start, stop):
@@ -733,7 +733,7 @@ def _chunks_of_rows(inverse, n_rows, n_chunks):
                 offsets[row + 1] += 1
     for row in range(n_rows):
         offsets[row + 1] += offsets[row]
-    entry_chunk = np.empty(offsets[n_rows], dtype=np.int32)
+    entry_chunk = np.empty(offsets[n_rows], dtype=np.uint8)
     entry_count = np.zeros(offsets[n_rows], dtype=np.int32)
     filled = offsets[:n_rows].copy()
     last_chunk[:] = -1
