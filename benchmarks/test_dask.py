@@ -26,7 +26,6 @@ dask-ml time / fastquant time and the memory.
 
 import numpy as np
 import pytest
-
 from workloads import DASK_KS, SEED, quick, rounds
 
 dask_array = pytest.importorskip("dask.array")

@@ -5,8 +5,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from . import kernels
 from . import _validation as check
+from . import kernels
 from ._colorspace import srgb_to_lab
 from ._distinct import Rows, distinct_rows
 from ._execution import launch
