@@ -28,6 +28,13 @@ class Workspace:
         kernels.reduce_partials(self.partial_sums, self.partial_counts, self.sums, self.counts)
 
 
+def moved_arrays(moved: Dict[int, int]):
+    """``(samples, labels)``: int64 and int32 arrays of a sample -> label mapping."""
+    samples = np.fromiter(moved.keys(), dtype=np.int64, count=len(moved))
+    labels = np.fromiter(moved.values(), dtype=np.int32, count=len(moved))
+    return samples, labels
+
+
 class _Moves:
     """Samples the empty-cluster repair took out of their row's cluster.
 
@@ -52,9 +59,7 @@ class _Moves:
 
     def arrays(self):
         """(moved samples, their labels) as arrays."""
-        samples = np.fromiter(self.label.keys(), dtype=np.int64, count=len(self.label))
-        labels = np.fromiter(self.label.values(), dtype=np.int32, count=len(self.label))
-        return samples, labels
+        return moved_arrays(self.label)
 
     def clear(self):
         if self.label:

@@ -108,6 +108,19 @@ def checked_points(values: np.ndarray, name: str = "data") -> Points:
     return Points(values, low, high)
 
 
+def starting_centers(centers, n_clusters: int, n_features: int, name: str,
+                     shape_names: str) -> np.ndarray:
+    """``centers`` as finite float32 of shape (n_clusters, n_features); the message of
+    a wrong shape names it ``shape_names``."""
+    values = as_float32(centers, name)
+    if values.shape != (n_clusters, n_features):
+        raise ValueError(
+            f"{name} must have shape {shape_names} = ({n_clusters}, {n_features}), "
+            f"got {values.shape}"
+        )
+    return checked_points(values, name).values
+
+
 def as_points(data) -> Points:
     """Read ``data`` as cv2 does: (n_samples, n_features) float32 points.
 

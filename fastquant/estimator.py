@@ -82,12 +82,8 @@ class KMeans:
             if self.init not in _INITS:
                 raise ValueError(f"init must be one of {_INITS} or an array, got {self.init!r}")
             return None
-        centers = _as_2d_points(self.init, "init").values
-        if centers.shape != (n_clusters, n_features):
-            raise ValueError(
-                f"init must have shape (n_clusters, n_features) = ({n_clusters}, "
-                f"{n_features}), got {centers.shape}"
-            )
+        centers = check.starting_centers(self.init, n_clusters, n_features, "init",
+                                         "(n_clusters, n_features)")
         if attempts != 1:
             raise ValueError(f"init given as centers runs one attempt: attempts must be 1, got {attempts}")
         return centers

@@ -818,8 +818,8 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     potential = _ordered_sum(partial_dist)
 
     incremental = exact_walk and n_clusters > INCREMENTAL_MIN_CLUSTERS
-    offsets, entry_chunk, entry_count = _chunks_of_rows(
-        inverse if incremental else inverse[:0], n_samples, sample_chunks
+    offsets, entry_chunk, entry_count = _chunks_of_rows(  # empty when not incremental
+        inverse if incremental else inverse[:0], n_samples if incremental else 0, sample_chunks
     )
 
     for k in range(1, n_clusters):

@@ -18,12 +18,12 @@ def _bounds(block):
 def test_integer_block_becomes_weighted_distinct_rows_kept_while_it_lives():
     _block_rows.clear()
     block = _block()
-    rows = _block_rows.block_rows(block, block, *_bounds(block))
+    rows = _block_rows.block_rows(block, *_bounds(block))
     unique, counts = np.unique(block, axis=0, return_counts=True)
     np.testing.assert_array_equal(rows.values, unique)
     np.testing.assert_array_equal(rows.weights, counts)
     assert len(rows.inverse) == 0
-    assert _block_rows.block_rows(block, block, *_bounds(block)) is rows  # kept
+    assert _block_rows.block_rows(block, *_bounds(block)) is rows  # kept
     assert _block_rows.cached_blocks() == 1
     del block
     gc.collect()
@@ -33,9 +33,9 @@ def test_integer_block_becomes_weighted_distinct_rows_kept_while_it_lives():
 def test_an_equal_but_distinct_block_is_not_taken_for_a_cached_one():
     _block_rows.clear()
     first = _block(1)
-    _block_rows.block_rows(first, first, *_bounds(first))
+    _block_rows.block_rows(first, *_bounds(first))
     other = _block(2)
-    rows = _block_rows.block_rows(other, other, *_bounds(other))
+    rows = _block_rows.block_rows(other, *_bounds(other))
     assert rows.weights.sum() == len(other)
     np.testing.assert_array_equal(rows.values, np.unique(other, axis=0))
 
@@ -44,7 +44,7 @@ def test_a_block_that_does_not_repeat_is_clustered_as_it_is():
     _block_rows.clear()
     block = np.random.default_rng(3).normal(size=(20_000, 3)).astype(np.float32)
     for _ in range(2):  # the decision is kept, the block itself is not
-        rows = _block_rows.block_rows(block, block, *_bounds(block))
+        rows = _block_rows.block_rows(block, *_bounds(block))
         assert rows.values is block and np.all(rows.weights == 1)
     assert _block_rows.cached_blocks() == 1
     del block, rows

@@ -25,16 +25,21 @@ def _forget(key: int) -> None:
         _cache.pop(key, None)
 
 
-def block_rows(block, points: np.ndarray, low: np.ndarray, high: np.ndarray) -> Rows:
+def as_points(block) -> np.ndarray:
+    """The block as C-contiguous, writeable float32 (the type the kernels compile for)."""
+    points = np.asarray(block, dtype=np.float32, order="C")
+    return points if points.flags.writeable else points.copy()
+
+
+def block_rows(block, low: np.ndarray, high: np.ndarray) -> Rows:
     """The rows to cluster for ``block``: its distinct rows with their counts when
-    that pays (see ``fastquant._distinct``), else ``points`` themselves.
+    that pays (see ``fastquant._distinct``), else the block's points themselves.
+    The block is converted to float32 only when its distinct rows are not kept.
 
     Parameters
     ----------
     block : ndarray
         The block as dask handed it (its identity keys the cache).
-    points : float32 (n, D)
-        The block as kernels take it.
     low, high : float32 (D,)
         Bounds of the whole array (they size the key table).
 
@@ -48,8 +53,8 @@ def block_rows(block, points: np.ndarray, low: np.ndarray, high: np.ndarray) -> 
         entry = _cache.get(key)
     if entry is not None and entry[0]() is block:
         distinct = entry[1]
-        return plain_rows(points) if distinct is None else distinct
-    rows = distinct_rows(Points(points, low, high))
+        return plain_rows(as_points(block)) if distinct is None else distinct
+    rows = distinct_rows(Points(as_points(block), low, high))
     distinct = Rows(rows.values, rows.weights, np.empty(0, dtype=np.int32)) if len(rows.inverse) else None
     try:
         reference = weakref.ref(block, lambda _, key=key: _forget(key))

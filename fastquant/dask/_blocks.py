@@ -15,7 +15,7 @@ from .. import kernels
 from .._distinct import plain_rows
 from .._execution import launch, one_thread_per_launch
 from .._lloyd import RowPasses, Workspace
-from ._block_rows import block_rows
+from ._block_rows import as_points, block_rows
 
 _NO_MOVES = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
 
@@ -27,12 +27,6 @@ def _one_thread(func):
             return func(*args, **kwargs)
 
     return on_one_thread
-
-
-def as_points(block) -> np.ndarray:
-    """The block as C-contiguous, writeable float32 (the type the kernels compile for)."""
-    points = np.asarray(block, dtype=np.float32, order="C")
-    return points if points.flags.writeable else points.copy()
 
 
 def first_row(block_info) -> int:
@@ -72,7 +66,7 @@ def sums_and_counts(block, centers, low, high, block_info=None) -> np.ndarray:
     counts (``low`` and ``high``, the data's bounds, size the key table): the same
     sums, exactly, for a fraction of the work on photographs.
     """
-    rows = block_rows(block, as_points(block), low, high)
+    rows = block_rows(block, low, high)
     n_clusters, n_features = centers.shape
     workspace = Workspace(len(rows.values), n_clusters, n_features)
     labels = np.empty(len(rows.values), dtype=np.int32)
@@ -114,13 +108,13 @@ def distance_sum(block, assigned, moved_samples, moved_labels, centers, low, hig
                  block_info=None):
     """(1, 1) float64: the block's share of the compactness, each sample labelled by
     ``assigned`` (and the moves) and measured to ``centers``."""
-    points = as_points(block)
     first = first_row(block_info)
-    if np.any((moved_samples >= first) & (moved_samples < first + len(points))):
+    if np.any((moved_samples >= first) & (moved_samples < first + len(block))):
+        points = as_points(block)
         rows = plain_rows(points)
         labels, _ = _labels(points, first, assigned, moved_samples, moved_labels)
     else:  # each distinct row once, weighted
-        rows = block_rows(block, points, low, high)
+        rows = block_rows(block, low, high)
         labels, _ = _labels(rows.values, 0, assigned, *_NO_MOVES)
     partial = np.empty(kernels.chunk_count(len(rows.values)), dtype=np.float64)
     total = launch(kernels.label_distance_sum, rows.values, rows.weights, centers, labels, partial)
@@ -131,7 +125,7 @@ def distance_sum(block, assigned, moved_samples, moved_labels, centers, low, hig
 def potential(block, candidates, low, high, block_info=None) -> np.ndarray:
     """(1, 1) float64: the sum over the block of the squared distance to the nearest
     candidate."""
-    rows = block_rows(block, as_points(block), low, high)
+    rows = block_rows(block, low, high)
     _, distances = _labels(rows.values, 0, candidates, *_NO_MOVES)
     return np.array([[np.dot(rows.weights.astype(np.float64), distances.astype(np.float64))]])
 
@@ -151,7 +145,7 @@ def oversample(block, candidates, seed, scale, block_info=None) -> np.ndarray:
 @_one_thread
 def nearest_counts(block, candidates, low, high, block_info=None) -> np.ndarray:
     """(1, C) float64: how many samples of the block each candidate is nearest to."""
-    rows = block_rows(block, as_points(block), low, high)
+    rows = block_rows(block, low, high)
     found, _ = _labels(rows.values, 0, candidates, *_NO_MOVES)
     counts = np.bincount(found, weights=rows.weights, minlength=len(candidates))
     return counts.reshape(1, -1)

@@ -22,6 +22,7 @@ from .._execution import launch
 from .._validation import check_span, non_finite_message
 from ..constants import KMEANSPP_TRIALS
 from . import _blocks
+from ._block_rows import as_points
 from ._passes import per_block, tree_sum
 
 
@@ -34,18 +35,12 @@ def checked_bounds(data: da.Array, name: str = "data"):
     if len(bad_blocks):
         block = bad_blocks[0]
         first = int(sum(data.chunks[0][:block]))
-        values = _blocks.as_points(data.blocks[block].compute())
+        values = as_points(data.blocks[block].compute())
         raise ValueError(non_finite_message(values, name, first))
     low = rows[:, 1 : 1 + n_features].min(axis=0).astype(np.float32)
     high = rows[:, 1 + n_features :].max(axis=0).astype(np.float32)
     check_span(low, high, name)
     return low, high
-
-
-def random_centers(bounds, n_clusters: int, rng_state: np.ndarray) -> np.ndarray:
-    """cv2's random centers in the bounding box (as ``fastquant.kmeans`` draws them)."""
-    low, high = bounds
-    return kernels.random_centers(low, high, n_clusters, rng_state)
 
 
 def _draw_uint64(rng_state: np.ndarray) -> int:
@@ -74,7 +69,7 @@ def kmeans_parallel(
     """
     n_samples = data.shape[0]
     first = _draw_uint64(rng_state) % n_samples
-    candidates = _blocks.as_points(data[first : first + 1].compute())
+    candidates = as_points(data[first : first + 1].compute())
     for _ in range(rounds):
         phi = tree_sum(data, _blocks.potential, 1, candidates, *bounds)[0]
         if phi == 0.0:  # every sample is a candidate already
@@ -86,7 +81,7 @@ def kmeans_parallel(
             chunks=((np.nan,) * data.numblocks[0], (data.shape[1],)),
             meta=np.empty((0, 0), dtype=np.float32),
         ).compute()
-        candidates = np.concatenate((candidates, _blocks.as_points(added)))
+        candidates = np.concatenate((candidates, as_points(added)))
     counts = tree_sum(data, _blocks.nearest_counts, len(candidates), candidates, *bounds)
     weights = counts.astype(np.int32 if n_samples < 2**31 else np.int64)
     partial = np.empty(kernels.chunk_count(len(candidates)), dtype=np.float64)

@@ -7,10 +7,11 @@ import dask.array as da
 import numpy as np
 
 from .. import _validation as check
+from .. import kernels
 from .._lloyd import lloyd
 from .._rng import thread_state
 from ..constants import KMEANS_PP_CENTERS
-from ._init import checked_bounds, kmeans_parallel, random_centers
+from ._init import checked_bounds, kmeans_parallel
 from ._passes import BlockAttempt, BlockPasses
 
 
@@ -28,16 +29,6 @@ def _as_dask_points(data) -> da.Array:
     if array.size == 0:
         raise ValueError(f"data is empty (shape {array.shape})")
     return array.rechunk({1: -1}) if array.numblocks[1] > 1 else array
-
-
-def _initial_centers(centers, n_clusters: int, n_features: int) -> np.ndarray:
-    values = check.as_float32(centers, "initial_centers")
-    if values.shape != (n_clusters, n_features):
-        raise ValueError(
-            f"initial_centers must have shape (K, D) = ({n_clusters}, {n_features}), "
-            f"got {values.shape}"
-        )
-    return check.checked_points(values, "initial_centers").values
 
 
 def _positive(value, name: str) -> float:
@@ -124,7 +115,9 @@ def kmeans(
             "flags: KMEANS_USE_INITIAL_LABELS is not supported on dask arrays; pass "
             "initial_centers instead"
         )
-    start = None if initial_centers is None else _initial_centers(initial_centers, n_clusters, n_features)
+    start = None if initial_centers is None else check.starting_centers(
+        initial_centers, n_clusters, n_features, "initial_centers", "(K, D)"
+    )
     scale = _positive(oversampling, "oversampling")
     n_rounds = check.require_int(rounds, "rounds")
     if n_rounds < 1:
@@ -139,7 +132,7 @@ def kmeans(
         elif use_kmeanspp:
             centers = kmeans_parallel(points, bounds, n_clusters, rng_state, scale, n_rounds)
         else:
-            centers = random_centers(bounds, n_clusters, rng_state)
+            centers = kernels.random_centers(*bounds, n_clusters, rng_state)
         result = lloyd(BlockPasses(points, *bounds), rules, centers)
         if best is None or result.compactness < best.compactness:
             best = result

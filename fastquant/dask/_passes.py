@@ -12,6 +12,7 @@ from typing import Dict, NamedTuple
 import dask.array as da
 import numpy as np
 
+from .._lloyd import moved_arrays
 from . import _blocks
 
 
@@ -58,11 +59,6 @@ class BlockPasses:
         self.assigned = None
         self.moved: Dict[int, int] = {}  # sample index -> label, since the last pass
 
-    def _moves(self):
-        samples = np.fromiter(self.moved.keys(), dtype=np.int64, count=len(self.moved))
-        labels = np.fromiter(self.moved.values(), dtype=np.int32, count=len(self.moved))
-        return samples, labels
-
     def assign(self, centers: np.ndarray):
         n_clusters, n_features = centers.shape
         total = tree_sum(
@@ -78,7 +74,7 @@ class BlockPasses:
     def move_farthest(self, cluster: int, mean: np.ndarray, into: int):
         width = 2 + mean.shape[1]
         rows = per_block(
-            self.data, _blocks.farthest, width, self.assigned, *self._moves(), cluster, mean
+            self.data, _blocks.farthest, width, self.assigned, *moved_arrays(self.moved), cluster, mean
         ).compute()
         farthest = rows[rows[:, 0] == rows[:, 0].max()]
         chosen = farthest[np.argmax(farthest[:, 1])]  # the highest index on ties, as cv2
@@ -86,7 +82,7 @@ class BlockPasses:
         return chosen[2:].copy(), 1
 
     def finish(self, centers: np.ndarray) -> BlockAttempt:
-        samples, labels = self._moves()
+        samples, labels = moved_arrays(self.moved)
         compactness = tree_sum(
             self.data, _blocks.distance_sum, 1, self.assigned, samples, labels, centers,
             self.low, self.high,
