@@ -802,9 +802,13 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     n_pixels = inverse.shape[0] if inverse.shape[0] > 0 else n_samples
     n_chunks = partial_dist.shape[0]
     chosen = np.empty(n_clusters, dtype=np.int64)
-    dist = np.empty(n_samples, dtype=np.float32)
-    best_dist = np.empty(n_samples, dtype=np.float32)
-    trial_dist = np.empty(n_samples, dtype=np.float32)
+    # Slot `current` holds each row's distance to its nearest center so far; the
+    # other slots receive the trials' distances, and the winner's slot becomes current.
+    slots = np.empty((n_trials + 1, n_samples), dtype=np.float32)
+    current = 0
+    trial_slots = np.empty(n_trials, dtype=np.int64)
+    candidates = np.empty(n_trials, dtype=np.int64)
+    trial_partials = np.empty((n_trials, n_chunks), dtype=np.float64)
     exact_walk = inverse.shape[0] > 0 and _integer_distances(X, weights)
     sample_chunks = chunk_count(n_pixels) if exact_walk else 0
     sample_sums = np.empty(sample_chunks, dtype=np.float64)
@@ -812,7 +816,7 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     chosen[0] = _row_of(inverse, rng_next(rng_state) % np.uint32(n_pixels))
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
-        chunk_dist = dist[start:stop]
+        chunk_dist = slots[current, start:stop]
         _distances_to_row(features, start, X[chosen[0]], chunk_dist)
         partial_dist[chunk] = _weighted_sum(chunk_dist, weights[start:stop])
     potential = _ordered_sum(partial_dist)
@@ -822,9 +826,11 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
         inverse if incremental else inverse[:0], n_samples if incremental else 0, sample_chunks
     )
 
+    previous = current
     for k in range(1, n_clusters):
+        dist = slots[current]
         if incremental and k > 1:
-            _update_chunk_sums(dist, best_dist, offsets, entry_chunk, entry_count, sample_sums)
+            _update_chunk_sums(dist, slots[previous], offsets, entry_chunk, entry_count, sample_sums)
         else:
             for chunk in prange(sample_chunks):
                 start, stop = _chunk_bounds(chunk, sample_chunks, n_pixels)
@@ -832,30 +838,36 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
                 for i in range(start, stop):
                     total += dist[inverse[i]]
                 sample_sums[chunk] = total
-        best_sum = np.inf
-        best_index = -1
-        for _ in range(n_trials):
+        # Every candidate is drawn from the same distances, so all are drawn first
+        # and their distances computed in one pass: each chunk of the data is read
+        # once, from cache for all but the first trial.
+        for t in range(n_trials):
             p = rng_double(rng_state) * potential
             if exact_walk:
-                candidate = _pick_by_prefix(dist, inverse, sample_sums, p)
+                candidates[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
             else:
-                candidate = _pick_weighted(dist, weights, inverse, n_pixels, p)
-            for chunk in prange(n_chunks):
-                start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
-                chunk_trial = trial_dist[start:stop]
-                chunk_dist = dist[start:stop]
-                _distances_to_row(features, start, X[candidate], chunk_trial)
+                candidates[t] = _pick_weighted(dist, weights, inverse, n_pixels, p)
+            trial_slots[t] = t if t < current else t + 1
+        for chunk in prange(n_chunks):
+            start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+            chunk_dist = dist[start:stop]
+            for t in range(n_trials):
+                chunk_trial = slots[trial_slots[t], start:stop]
+                _distances_to_row(features, start, X[candidates[t]], chunk_trial)
                 for r in range(stop - start):
                     chunk_trial[r] = min(chunk_dist[r], chunk_trial[r])
-                partial_dist[chunk] = _weighted_sum(chunk_trial, weights[start:stop])
-            trial_sum = _ordered_sum(partial_dist)
+                trial_partials[t, chunk] = _weighted_sum(chunk_trial, weights[start:stop])
+        best_sum = np.inf
+        best_trial = 0
+        for t in range(n_trials):
+            trial_sum = _ordered_sum(trial_partials[t])
             if trial_sum < best_sum:
                 best_sum = trial_sum
-                best_index = candidate
-                best_dist, trial_dist = trial_dist, best_dist
-        chosen[k] = best_index
+                best_trial = t
+        chosen[k] = candidates[best_trial]
         potential = best_sum
-        dist, best_dist = best_dist, dist
+        previous = current
+        current = trial_slots[best_trial]
     return chosen
 
 
