@@ -26,6 +26,9 @@ class Rows:
     values: np.ndarray  # float32 (n_rows, n_features)
     weights: np.ndarray  # int32 (n_rows,): how many samples each row stands for
     inverse: np.ndarray  # int32 (n_samples,): row of each sample; empty when rows are samples
+    #: Every weighted coordinate sum is an integer below 2**53 in magnitude, so float64
+    #: sums are exact in any order (and can be updated by the changes of labels).
+    exact_sums: bool = False
 
     @cached_property
     def last_sample(self) -> np.ndarray:
@@ -79,4 +82,5 @@ def distinct_rows(points: Points) -> Rows:
     for j in range(len(spans) - 1, -1, -1):
         rest, digit = np.divmod(rest, spans[j])
         digits[:, j] = digit
-    return Rows(digits + points.low, counts, keys)
+    largest = max(float(np.max(np.abs(points.low))), float(np.max(np.abs(points.high))))
+    return Rows(digits + points.low, counts, keys, len(values) * largest < 2.0**53)

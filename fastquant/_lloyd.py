@@ -168,6 +168,9 @@ class RowPasses:
         self.workspace = workspace
         self.labels = labels
         self.moves = _Moves(len(rows.values))
+        # Sums and counts of the rows' current labels, when they are exact and so can
+        # be brought up to date by the changes of labels alone.
+        self.label_totals = None
 
     def label_sums(self):
         ws, rows = self.workspace, self.rows
@@ -177,14 +180,24 @@ class RowPasses:
 
     def assign(self, centers):
         ws, rows = self.workspace, self.rows
+        update = self.label_totals is not None
         launch(
-            kernels.assign_and_accumulate,
+            kernels.assign_and_update if update else kernels.assign_and_accumulate,
             rows.values, rows.weights, centers, self.labels, ws.partial_sums, ws.partial_counts,
             work=rows.values.size * len(centers),
         )
         ws.reduce()
         self.moves.clear()
-        return ws.sums, ws.counts
+        if update:
+            sums, counts = self.label_totals
+            sums += ws.sums
+            counts += ws.counts
+        elif rows.exact_sums:
+            self.label_totals = ws.sums.copy(), ws.counts.copy()
+        else:
+            return ws.sums, ws.counts
+        sums, counts = self.label_totals
+        return sums.copy(), counts.copy()  # the empty-cluster repair changes them
 
     def move_farthest(self, cluster: int, mean, into: int):
         rows, moves, labels = self.rows, self.moves, self.labels
@@ -199,6 +212,7 @@ class RowPasses:
         else:  # the row moves, with its weight (1 for plain samples, as in cv2)
             row, weight = sample, int(rows.weights[sample])
             labels[row] = into
+            self.label_totals = None
         return rows.values[row].astype(np.float64), weight
 
     def finish(self, centers) -> Attempt:

@@ -314,6 +314,31 @@ def assign(X, centers, labels, distances):
                 block_distances[r] = best_dist[r]
 
 
+@inline
+def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
+    """Nearest centers of rows ``start`` to ``stop - 1`` into ``labels``, and their
+    weighted sums into ``sums`` and ``counts`` (cleared first): of every row, or with
+    ``changes_only`` of the rows whose label changed, added to the new cluster and
+    subtracted from the old one."""
+    _clear_chunk(sums, counts)
+    block_x, dist, best_dist, best_label = _row_block_buffers(X.shape[1])
+    for first in range(start, stop, ROW_BLOCK):
+        count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
+        rows = X[first : first + count]
+        block_weights = weights[first : first + count]
+        block_labels = labels[first : first + count]
+        for r in range(count):
+            new = best_label[r]
+            if changes_only:
+                old = block_labels[r]
+                if new != old:
+                    _add_point(rows, r, block_weights[r], new, sums, counts)
+                    _add_point(rows, r, -block_weights[r], old, sums, counts)
+            else:
+                _add_point(rows, r, block_weights[r], new, sums, counts)
+            block_labels[r] = new
+
+
 @kernel
 def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_counts):
     """One Lloyd pass: nearest-center assignment fused with per-chunk weighted sums.
@@ -338,22 +363,51 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
     ``n_chunks`` is ``partial_sums.shape[0]``; use :func:`chunk_count` and combine
     the partials with :func:`reduce_partials`.
     """
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
     n_chunks = partial_sums.shape[0]
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
-        sums = partial_sums[chunk]
-        counts = partial_counts[chunk]
-        _clear_chunk(sums, counts)
-        block_x, dist, best_dist, best_label = _row_block_buffers(n_features)
-        for first in range(start, stop, ROW_BLOCK):
-            count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
-            rows = X[first : first + count]
-            block_weights = weights[first : first + count]
-            block_labels = labels[first : first + count]
-            for r in range(count):
-                block_labels[r] = best_label[r]
-                _add_point(rows, r, block_weights[r], best_label[r], sums, counts)
+        _assign_chunk(
+            X, weights, centers, labels, start, stop, False,
+            partial_sums[chunk], partial_counts[chunk],
+        )
+
+
+@kernel
+def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts):
+    """One Lloyd pass that accumulates only the change of the cluster sums.
+
+    Added to the sums and counts of the previous labels, the result gives those of
+    the new labels. After the first passes few points change cluster, so this pass
+    costs little more than the assignment. The sums it gives are exact, and equal to
+    :func:`assign_and_accumulate`'s, when the points are integers and every weighted
+    coordinate sum stays below 2**53 in magnitude; otherwise they can differ in the
+    last bits.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
+    centers : float32 (n_clusters, n_features)
+        IN: the centers.
+    labels : int32 (n_samples,)
+        INOUT: the previous labels in, the nearest centers out (lowest index on ties).
+    partial_sums : float64 (n_chunks, n_clusters, n_features)
+        OUT: per chunk, weighted coordinate sums of the points that joined each
+        cluster minus those of the points that left it.
+    partial_counts : int64 (n_chunks, n_clusters)
+        OUT: per chunk, the weight that joined each cluster minus the weight that left.
+    """
+    n_samples = X.shape[0]
+    n_chunks = partial_sums.shape[0]
+    for chunk in prange(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        _assign_chunk(
+            X, weights, centers, labels, start, stop, True,
+            partial_sums[chunk], partial_counts[chunk],
+        )
 
 
 @kernel

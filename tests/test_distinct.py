@@ -92,20 +92,31 @@ def test_repair_splits_a_colour_and_last_pass_keeps_the_split():
     assert len(np.unique(result.labels)) == 3
 
 
-def test_weighted_rows_without_inverse_move_whole_rows_in_the_repair():
+def test_sums_are_marked_exact_only_below_2_to_the_53():
+    assert distinct_rows(as_points(_repetitive())).exact_sums
+    assert not plain_rows(_repetitive()).exact_sums
+    # Integers near 2**40 (float32 steps of 2**17 there): two values, 10,000 samples.
+    big = np.float32(2.0**40) + np.float32(2.0**17) * (np.arange(10_000) % 2)
+    rows = distinct_rows(as_points(big.reshape(-1, 1).astype(np.float32)))
+    assert len(rows.inverse) == 10_000 and not rows.exact_sums
+
+
+@pytest.mark.parametrize("max_iter", [2, 6])
+def test_weighted_rows_without_inverse_move_whole_rows_in_the_repair(max_iter):
     # Rows standing for several samples but given without their samples (as quantize
     # does): a repair moves a whole row, and the centers stay the weighted means.
     values = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [90, 90, 90]], dtype=np.float32)
     weights = np.array([50, 3, 2, 1], dtype=np.int32)
-    rows = Rows(values, weights, np.empty(0, np.int32))
     start = np.array([[0, 0, 0], [200, 200, 200], [250, 250, 250]], dtype=np.float32)
-    labels = np.empty(4, dtype=np.int32)
-    attempt = lloyd(RowPasses(rows, Workspace(4, 3, 3), labels), Criteria(2, 0.0), start)
-    assert len(np.unique(attempt.row_labels)) == 3
-    for c in range(3):
-        members = attempt.row_labels == c
-        mean = (values[members] * weights[members, None]).sum(0) / weights[members].sum()
-        np.testing.assert_allclose(attempt.centers[c], mean, rtol=1e-6)
+    for exact_sums in (False, True):  # True: sums updated by label changes, then recomputed
+        rows = Rows(values, weights, np.empty(0, np.int32), exact_sums)
+        labels = np.empty(4, dtype=np.int32)
+        attempt = lloyd(RowPasses(rows, Workspace(4, 3, 3), labels), Criteria(max_iter, 0.0), start)
+        assert len(np.unique(attempt.row_labels)) == 3
+        for c in range(3):
+            members = attempt.row_labels == c
+            mean = (values[members] * weights[members, None]).sum(0) / weights[members].sum()
+            np.testing.assert_allclose(attempt.centers[c], mean, rtol=1e-6)
 
 
 @pytest.mark.parametrize("k, spread", [(6, 2), (40, 2), (12, 0)])

@@ -93,6 +93,31 @@ def test_assign_and_accumulate_gives_exact_sums_on_integer_data():
     np.testing.assert_array_equal(counts, np.bincount(labels, minlength=9))
 
 
+def test_assign_and_update_gives_the_change_of_exact_sums():
+    rng = np.random.default_rng(5)
+    points = _blobs(40_000, 3, 9, seed=5, integer=True)
+    weights = rng.integers(1, 1000, len(points)).astype(np.int32)
+    labels = np.empty(len(points), dtype=np.int32)
+    partial_sums, partial_counts = _partials(len(points), 9, 3)
+    kernels.assign_and_accumulate(points, weights, points[:9].copy(), labels, partial_sums, partial_counts)
+    sums, counts = _reduced(partial_sums, partial_counts)
+
+    moved_centers = points[:9] + np.float32(7.0)
+    kernels.assign_and_update(points, weights, moved_centers, labels, partial_sums, partial_counts)
+    delta_sums, delta_counts = _reduced(partial_sums, partial_counts)
+    expected_labels = np.argmin(naive.sq_distances(points, moved_centers), axis=1)
+    np.testing.assert_array_equal(labels, expected_labels)
+    expected = np.zeros((9, 3))
+    np.add.at(expected, labels, points * weights[:, None].astype(np.float64))
+    np.testing.assert_array_equal(sums + delta_sums, expected)  # integers below 2**53: exact
+    np.testing.assert_array_equal(counts + delta_counts, np.bincount(labels, weights, 9))
+    assert 0 < (delta_counts != 0).sum()
+
+    kernels.assign_and_update(points, weights, moved_centers, labels, partial_sums, partial_counts)
+    np.testing.assert_array_equal(labels, expected_labels)  # no label changes: no change
+    assert not partial_sums.any() and not partial_counts.any()
+
+
 def test_accumulate_uses_given_labels():
     points = _blobs(3000, 4, 5, seed=4)
     labels = (np.arange(3000) % 5).astype(np.int32)
