@@ -13,6 +13,14 @@ from ._validation import Criteria, Points
 from .constants import KMEANSPP_TRIALS
 
 
+#: Distance bounds (Hamerly's) are kept from this many features and clusters on. Below,
+#: the search over all centers costs less than keeping the bounds (measured on 1M-point
+#: blobs: bounds win at D = 16 with K = 32 and 64, lose at K = 8 and 16, and lose on the
+#: 8-bit photos, D = 3, up to K = 256).
+BOUNDS_MIN_FEATURES = 8
+BOUNDS_MIN_CLUSTERS = 32
+
+
 class Workspace:
     """Buffers reused by every pass of every attempt on the same rows."""
 
@@ -23,6 +31,12 @@ class Workspace:
         self.partial_dist = np.empty(n_chunks, dtype=np.float64)
         self.sums = np.empty((n_clusters, n_features), dtype=np.float64)
         self.counts = np.empty(n_clusters, dtype=np.int64)
+        self.bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
+        if self.bounded:
+            self.upper = np.empty(n_rows, dtype=np.float32)
+            self.lower = np.empty(n_rows, dtype=np.float32)
+            self.moves = np.empty(n_clusters, dtype=np.float64)
+            self.half_gaps = np.empty(n_clusters, dtype=np.float64)
 
     def reduce(self):
         kernels.reduce_partials(self.partial_sums, self.partial_counts, self.sums, self.counts)
@@ -171,6 +185,8 @@ class RowPasses:
         # Sums and counts of the rows' current labels, when they are exact and so can
         # be brought up to date by the changes of labels alone.
         self.label_totals = None
+        # Centers the distance bounds refer to (None: no bounds yet).
+        self.bounds_centers = None
 
     def label_sums(self):
         ws, rows = self.workspace, self.rows
@@ -181,11 +197,27 @@ class RowPasses:
     def assign(self, centers):
         ws, rows = self.workspace, self.rows
         update = self.label_totals is not None
-        launch(
-            kernels.assign_and_update if update else kernels.assign_and_accumulate,
-            rows.values, rows.weights, centers, self.labels, ws.partial_sums, ws.partial_counts,
-            work=rows.values.size * len(centers),
-        )
+        work = rows.values.size * len(centers)
+        if ws.bounded:
+            previous = self.bounds_centers
+            if previous is None:  # no bounds yet: every row is searched
+                ws.upper.fill(np.inf)
+                ws.lower.fill(0.0)
+                self.labels.fill(0)
+                previous = centers
+            kernels.center_moves_and_gaps(centers, previous, ws.moves, ws.half_gaps)
+            launch(
+                kernels.assign_bounded, rows.values, rows.weights, centers, ws.moves,
+                ws.half_gaps, update, self.labels, ws.upper, ws.lower, ws.partial_sums,
+                ws.partial_counts, work=work,
+            )
+            self.bounds_centers = centers
+        else:
+            launch(
+                kernels.assign_and_update if update else kernels.assign_and_accumulate,
+                rows.values, rows.weights, centers, self.labels, ws.partial_sums,
+                ws.partial_counts, work=work,
+            )
         ws.reduce()
         self.moves.clear()
         if update:
@@ -213,6 +245,8 @@ class RowPasses:
             row, weight = sample, int(rows.weights[sample])
             labels[row] = into
             self.label_totals = None
+            if self.workspace.bounded:
+                self.workspace.upper[row] = np.inf
         return rows.values[row].astype(np.float64), weight
 
     def finish(self, centers) -> Attempt:

@@ -47,6 +47,9 @@ _F32_ZERO = np.float32(0.0)
 _F32_ONE = np.float32(1.0)
 _F32_TWO = np.float32(2.0)
 _F32_INF = np.float32(np.inf)
+_F32_ROUNDING = 2.0**-22  # relative widening that survives rounding a float64 to float32
+_F64_SLACK = 1e-12  # relative widening that covers float64 rounding of short sums
+_TINY_DISTANCE = 1e-18  # absolute slack: float32 squares of differences below 1e-19 underflow
 
 
 @helper
@@ -157,45 +160,61 @@ def _sq_dist(X, i, Y, r):
 
 @inline
 def _row_block_buffers(n_features):
-    """Scratch of :func:`_nearest_rows`: the block's coordinates by feature, the running
-    distances, and the best distance and label of each row."""
+    """Scratch of the row-block search: the block's coordinates by feature, the
+    running distances, and each row's best distance, second-best distance and label."""
     block_x = np.empty((n_features, ROW_BLOCK), dtype=np.float32)
     dist = np.empty(ROW_BLOCK, dtype=np.float32)
     best_dist = np.empty(ROW_BLOCK, dtype=np.float32)
+    second_dist = np.empty(ROW_BLOCK, dtype=np.float32)
     best_label = np.empty(ROW_BLOCK, dtype=np.int32)
-    return block_x, dist, best_dist, best_label
+    return block_x, dist, best_dist, second_dist, best_label
 
 
 @inline
-def _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label):
-    """Nearest center (lowest index on ties) and its squared distance for the rows
-    ``first`` to ``min(first + ROW_BLOCK, stop) - 1``, into ``best_label`` and
-    ``best_dist``; returns how many rows that is.
-
-    The rows are copied feature by feature into ``block_x`` and every loop runs over
-    the ROW_BLOCK rows, one SIMD lane per row, with a branch-free running minimum:
-    loops of a fixed length over contiguous rows vectorise, where a search over the
-    centers of one row does not. Each distance is summed over the features in order,
-    ``((0 + t0*t0) + t1*t1) + ...``, exactly as :func:`_sq_dist` does. Lanes past
-    the last row compute on zeros and are ignored. Loops index views from 0: numba's
-    handling of negative indices keeps LLVM from vectorising ``X[first + r]``.
-    """
-    n_features = X.shape[1]
-    count = min(ROW_BLOCK, stop - first)
+def _load_rows(X, first, count, block_x):
+    """Rows ``first`` to ``first + count - 1`` into ``block_x``, feature by feature,
+    zeros past them. Loops index views from 0: numba's handling of negative indices
+    keeps LLVM from vectorising ``X[first + r]``."""
     rows = X[first : first + count]
-    for j in range(n_features):
+    for j in range(X.shape[1]):
         column = block_x[j]
         for r in range(count):
             column[r] = rows[r, j]
         for r in range(count, ROW_BLOCK):
             column[r] = _F32_ZERO
+
+
+@inline
+def _gather_rows(X, index, count, block_x):
+    """Rows ``index[0]`` to ``index[count - 1]`` into ``block_x``, as :func:`_load_rows`."""
+    for j in range(X.shape[1]):
+        column = block_x[j]
+        for r in range(count):
+            column[r] = X[index[r], j]
+        for r in range(count, ROW_BLOCK):
+            column[r] = _F32_ZERO
+
+
+@inline
+def _block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, track_second):
+    """Nearest center (lowest index on ties) and its squared distance for each row of
+    ``block_x``, into ``best_label`` and ``best_dist``; with ``track_second``, the
+    second-smallest distance into ``second_dist`` (equal to the smallest on a tie).
+
+    Every loop runs over the ROW_BLOCK rows, one SIMD lane per row, with a
+    branch-free running minimum: loops of a fixed length over contiguous rows
+    vectorise, where a search over the centers of one row does not. Each distance is
+    summed over the features in order, ``((0 + t0*t0) + t1*t1) + ...``, exactly as
+    :func:`_sq_dist` does.
+    """
     for r in range(ROW_BLOCK):
         best_dist[r] = _F32_INF
         best_label[r] = 0
+        second_dist[r] = _F32_INF
     for k in range(centers.shape[0]):
         for r in range(ROW_BLOCK):
             dist[r] = _F32_ZERO
-        for j in range(n_features):
+        for j in range(block_x.shape[0]):
             c = centers[k, j]
             column = block_x[j]
             for r in range(ROW_BLOCK):
@@ -203,9 +222,10 @@ def _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
                 dist[r] += t * t
         for r in range(ROW_BLOCK):
             closer = dist[r] < best_dist[r]
+            if track_second:
+                second_dist[r] = best_dist[r] if closer else min(second_dist[r], dist[r])
             best_dist[r] = dist[r] if closer else best_dist[r]
             best_label[r] = k if closer else best_label[r]
-    return count
 
 
 @inline
@@ -230,6 +250,17 @@ def _add_point(X, i, weight, label, sums, counts):
     counts[label] += weight
     for j in range(X.shape[1]):
         sums[label, j] += weight * np.float64(X[i, j])
+
+
+@inline
+def _add_labelled_point(X, i, weight, label, old_label, changes_only, sums, counts):
+    """Add point i to cluster ``label``; with ``changes_only``, only if it left
+    ``old_label``, from which it is then subtracted."""
+    if not changes_only:
+        _add_point(X, i, weight, label, sums, counts)
+    elif label != old_label:
+        _add_point(X, i, weight, label, sums, counts)
+        _add_point(X, i, -weight, old_label, sums, counts)
 
 
 # ---------------------------------------------------------------------------
@@ -304,9 +335,11 @@ def assign(X, centers, labels, distances):
     n_chunks = chunk_count(n_samples)
     for chunk in prange(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
-        block_x, dist, best_dist, best_label = _row_block_buffers(n_features)
+        block_x, dist, best_dist, second_dist, best_label = _row_block_buffers(n_features)
         for first in range(start, stop, ROW_BLOCK):
-            count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
+            count = min(ROW_BLOCK, stop - first)
+            _load_rows(X, first, count, block_x)
+            _block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
             block_labels = labels[first : first + count]
             block_distances = distances[first : first + count]
             for r in range(count):
@@ -321,22 +354,18 @@ def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, 
     ``changes_only`` of the rows whose label changed, added to the new cluster and
     subtracted from the old one."""
     _clear_chunk(sums, counts)
-    block_x, dist, best_dist, best_label = _row_block_buffers(X.shape[1])
+    block_x, dist, best_dist, second_dist, best_label = _row_block_buffers(X.shape[1])
     for first in range(start, stop, ROW_BLOCK):
-        count = _nearest_rows(X, first, stop, centers, block_x, dist, best_dist, best_label)
+        count = min(ROW_BLOCK, stop - first)
+        _load_rows(X, first, count, block_x)
+        _block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
         rows = X[first : first + count]
         block_weights = weights[first : first + count]
         block_labels = labels[first : first + count]
         for r in range(count):
-            new = best_label[r]
-            if changes_only:
-                old = block_labels[r]
-                if new != old:
-                    _add_point(rows, r, block_weights[r], new, sums, counts)
-                    _add_point(rows, r, -block_weights[r], old, sums, counts)
-            else:
-                _add_point(rows, r, block_weights[r], new, sums, counts)
-            block_labels[r] = new
+            _add_labelled_point(rows, r, block_weights[r], best_label[r], block_labels[r],
+                                changes_only, sums, counts)
+            block_labels[r] = best_label[r]
 
 
 @kernel
@@ -408,6 +437,155 @@ def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts)
             X, weights, centers, labels, start, stop, True,
             partial_sums[chunk], partial_counts[chunk],
         )
+
+
+@inline
+def _bound_margin(n_features):
+    """Relative slack of the distance bounds: a float32 squared distance over D
+    features is within (D + 1) * 2**-24 of the exact one, relatively; the margin is
+    four times that in distance (square-root) terms, plus float32 rounding."""
+    return (n_features + 2) * 2.0**-22
+
+
+@inline
+def _settle_rows(X, centers, pending, count, labels, upper, lower,
+                 block_x, dist, best_dist, second_dist, best_label):
+    """Nearest centers of the rows ``pending[:count]`` into ``labels``, with fresh
+    bounds."""
+    margin = _bound_margin(X.shape[1])
+    _gather_rows(X, pending, count, block_x)
+    _block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, True)
+    for r in range(count):
+        i = pending[r]
+        labels[i] = best_label[r]
+        upper[i] = np.float32(np.sqrt(np.float64(best_dist[r])) * (1.0 + margin) + _TINY_DISTANCE)
+        lower[i] = np.float32(max(np.sqrt(np.float64(second_dist[r])) * (1.0 - margin) - _TINY_DISTANCE, 0.0))
+
+
+@kernel
+def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, upper, lower,
+                   partial_sums, partial_counts):
+    """A Lloyd pass that skips the rows whose nearest center cannot have changed
+    (Hamerly's bounds), with the labels and sums of :func:`assign_and_accumulate`.
+
+    Each row keeps an upper bound on its distance to the center of its label and a
+    lower bound on its distance to every other center. When the centers move, the
+    bounds widen by the moves; a row is skipped when its upper bound (tightened to
+    the exact distance if needed) is below both its lower bound and half the
+    distance from its center to the nearest other center. The bounds carry a
+    relative margin larger than the rounding of float32 squared distances, so a
+    skipped row is one whose float32 distances would have picked the same center,
+    ties included: the labels are exactly those of the full search. The sums are
+    then accumulated in row order, as :func:`assign_and_accumulate` does.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
+    centers : float32 (n_clusters, n_features)
+        IN: the centers.
+    moves : float64 (n_clusters,)
+        IN: how far each center moved since the bounds were set (not less than the
+        exact Euclidean distance).
+    half_gaps : float64 (n_clusters,)
+        IN: half the distance from each center to the nearest other one (not more
+        than the exact value; infinity for a single center).
+    changes_only : bool
+        Accumulate only the label changes, as :func:`assign_and_update` does
+        (``labels`` must then hold the previous labels), instead of every point.
+    labels : int32 (n_samples,)
+        INOUT: the labels of the bounds in, the nearest centers out. Must be valid
+        cluster indices even where the bounds are unset.
+    upper : float32 (n_samples,)
+        INOUT: bound on each row's distance to its center; infinity where unset.
+    lower : float32 (n_samples,)
+        INOUT: bound on each row's distance to every other center.
+    partial_sums : float64 (n_chunks, n_clusters, n_features)
+        OUT: as in :func:`assign_and_accumulate` or, with ``changes_only``,
+        :func:`assign_and_update`.
+    partial_counts : int64 (n_chunks, n_clusters)
+        OUT: likewise.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = partial_sums.shape[0]
+    margin = _bound_margin(n_features)
+    max_move = 0.0  # the largest move, and the largest of the others' (for its center)
+    second_move = 0.0
+    for k in range(moves.shape[0]):
+        if moves[k] > max_move:
+            second_move = max_move
+            max_move = moves[k]
+        else:
+            second_move = max(second_move, moves[k])
+    for chunk in prange(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
+        previous = labels[start:stop].copy() if changes_only else labels[:0]
+        block_x, dist, best_dist, second_dist, best_label = _row_block_buffers(n_features)
+        pending = np.empty(ROW_BLOCK, dtype=np.int64)
+        n_pending = 0
+        for i in range(start, stop):
+            label = labels[i]
+            high = np.float64(upper[i]) + moves[label]
+            low = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
+            bound = max(low, half_gaps[label])
+            if high * (1.0 + margin) >= bound and high < np.inf:  # tighten the upper bound
+                high = np.sqrt(np.float64(_sq_dist(X, i, centers, label))) * (1.0 + margin) + _TINY_DISTANCE
+            if high * (1.0 + margin) < bound:
+                upper[i] = np.float32(high * (1.0 + _F32_ROUNDING))
+                lower[i] = np.float32(max(low * (1.0 - _F32_ROUNDING), 0.0))
+            else:
+                pending[n_pending] = i
+                n_pending += 1
+                if n_pending == ROW_BLOCK:
+                    _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
+                                 block_x, dist, best_dist, second_dist, best_label)
+                    n_pending = 0
+        _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
+                     block_x, dist, best_dist, second_dist, best_label)
+        sums = partial_sums[chunk]
+        counts = partial_counts[chunk]
+        _clear_chunk(sums, counts)
+        for i in range(start, stop):
+            old = previous[i - start] if changes_only else labels[i]
+            _add_labelled_point(X, i, weights[i], labels[i], old, changes_only, sums, counts)
+
+
+@helper
+def center_moves_and_gaps(centers, previous, moves, half_gaps):
+    """Inputs of :func:`assign_bounded`: how far each center moved from
+    ``previous``, rounded up, and half the distance to its nearest other center,
+    rounded down (float64 arithmetic on float32 coordinates).
+
+    Parameters
+    ----------
+    centers : float32 (n_clusters, n_features)
+        IN: the new centers.
+    previous : float32 (n_clusters, n_features)
+        IN: the centers the bounds were set or last widened with.
+    moves : float64 (n_clusters,)
+        OUT.
+    half_gaps : float64 (n_clusters,)
+        OUT.
+    """
+    n_clusters, n_features = centers.shape
+    for k in range(n_clusters):
+        total = 0.0
+        for j in range(n_features):
+            t = np.float64(centers[k, j]) - np.float64(previous[k, j])
+            total += t * t
+        moves[k] = np.sqrt(total) * (1.0 + _F64_SLACK)
+        half_gaps[k] = np.inf
+    for k in range(n_clusters):
+        for m in range(k + 1, n_clusters):
+            total = 0.0
+            for j in range(n_features):
+                t = np.float64(centers[k, j]) - np.float64(centers[m, j])
+                total += t * t
+            gap = 0.5 * np.sqrt(total) * (1.0 - _F64_SLACK)
+            half_gaps[k] = min(half_gaps[k], gap)
+            half_gaps[m] = min(half_gaps[m], gap)
 
 
 @kernel

@@ -56,6 +56,32 @@ def test_whole_runs_match_reference(flags, k):
     _assert_same(result, _reference(points, k, max_iter, 1.0, 1 if k == 1 else 2, flags == 2))
 
 
+@pytest.mark.parametrize("flags", [fq.KMEANS_RANDOM_CENTERS, fq.KMEANS_PP_CENTERS])
+def test_runs_with_distance_bounds_match_reference(flags):
+    # 8 features and 40 clusters: the passes keep distance bounds. Integer values in
+    # 0..3 also make distinct rows with exact sums (changes-only accumulation), and
+    # random centers leave clusters empty (repairs).
+    rng = np.random.default_rng(8)
+    noise = rng.integers(-1, 2, size=(5000, 8)) * (rng.random((5000, 8)) < 0.15)
+    points = np.clip(rng.integers(0, 4, size=(8, 8))[rng.integers(0, 8, 5000)] + noise, 0, 3)
+    points = points.astype(np.float32)  # 526 distinct rows
+    result = _run(points, 40, (EPS_COUNT, 12, 0.01), 2, flags)
+    _assert_same(result, _reference(points, 40, 12, 0.01, 2, flags == fq.KMEANS_PP_CENTERS))
+
+
+@pytest.mark.parametrize("k", [32, 70])
+def test_distance_bounds_do_not_change_results_on_float_data(k, monkeypatch):
+    rng = np.random.default_rng(k)
+    points = (rng.normal(size=(12, 10)) * 5)[rng.integers(0, 12, 20_000)]
+    points = (points + rng.normal(size=points.shape)).astype(np.float32)
+    bounded = _run(points, k, (EPS_COUNT, 15, 1e-4), 2, fq.KMEANS_PP_CENTERS)
+    monkeypatch.setattr(fq._lloyd, "BOUNDS_MIN_CLUSTERS", 10**9)
+    plain = _run(points, k, (EPS_COUNT, 15, 1e-4), 2, fq.KMEANS_PP_CENTERS)
+    np.testing.assert_array_equal(bounded[1], plain[1])
+    np.testing.assert_array_equal(bounded[2], plain[2])
+    assert bounded[0] == plain[0]
+
+
 @pytest.mark.parametrize(
     "criteria, max_iter, eps",
     [
