@@ -77,10 +77,7 @@ def distinct_rows(points: Points) -> Rows:
     unique, counts = launch(kernels.distinct_keys, keys, int(np.prod(spans)))
     if len(unique) * MIN_SAMPLES_PER_ROW > len(values):
         return plain_rows(values)
-    digits = np.empty((len(unique), len(spans)), dtype=np.float32)
-    rest = unique
-    for j in range(len(spans) - 1, -1, -1):
-        rest, digit = np.divmod(rest, spans[j])
-        digits[:, j] = digit
+    rows = np.empty((len(unique), len(spans)), dtype=np.float32)
+    launch(kernels.key_rows, unique, points.low, spans, rows, work=rows.size)
     largest = max(float(np.max(np.abs(points.low))), float(np.max(np.abs(points.high))))
-    return Rows(digits + points.low, counts, keys, len(values) * largest < 2.0**53)
+    return Rows(rows, counts, keys, len(values) * largest < 2.0**53)

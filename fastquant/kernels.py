@@ -948,11 +948,18 @@ def _weighted_sum(values, weights):
     return (s0 + s1) + (s2 + s3)
 
 
+#: An entry of the row-to-chunks table: the chunk index in the high 8 bits (chunks are
+#: below MAX_CHUNKS = 256), the row's sample count in that chunk in the low 24 bits
+#: (a chunk of fewer than 2**31 samples split 256 ways holds fewer than 2**24).
+_ENTRY_COUNT_BITS = np.uint32(24)
+_ENTRY_COUNT_MASK = np.uint32((1 << 24) - 1)
+
+
 @helper
 def _chunks_of_rows(inverse, n_rows, n_chunks):
     """For each row, the sample chunks holding its samples and how many there: a
-    table in CSR form, ``entry_chunk[offsets[r]:offsets[r + 1]]`` and ``entry_count``
-    likewise (two serial passes over the samples, which are walked chunk by chunk)."""
+    table in CSR form, ``entries[offsets[r]:offsets[r + 1]]`` (see _ENTRY_COUNT_BITS),
+    built by two serial passes over the samples, which are walked chunk by chunk."""
     n_samples = inverse.shape[0]
     last_chunk = np.full(n_rows, -1, dtype=np.int16)  # chunk indices are below MAX_CHUNKS
     offsets = np.zeros(n_rows + 1, dtype=np.int32)  # entries <= samples < 2**31
@@ -965,9 +972,8 @@ def _chunks_of_rows(inverse, n_rows, n_chunks):
                 offsets[row + 1] += 1
     for row in range(n_rows):
         offsets[row + 1] += offsets[row]
-    entry_chunk = np.empty(offsets[n_rows], dtype=np.uint8)
-    entry_count = np.zeros(offsets[n_rows], dtype=np.int32)
-    filled = offsets[:n_rows].copy()
+    entries = np.empty(offsets[n_rows], dtype=np.uint32)
+    # offsets[row] serves as the row's fill cursor, then is restored from its neighbour.
     last_chunk[:] = -1
     for chunk in range(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
@@ -975,14 +981,17 @@ def _chunks_of_rows(inverse, n_rows, n_chunks):
             row = inverse[i]
             if last_chunk[row] != chunk:
                 last_chunk[row] = chunk
-                entry_chunk[filled[row]] = chunk
-                filled[row] += 1
-            entry_count[filled[row] - 1] += 1
-    return offsets, entry_chunk, entry_count
+                entries[offsets[row]] = np.uint32(chunk) << _ENTRY_COUNT_BITS
+                offsets[row] += 1
+            entries[offsets[row] - 1] += np.uint32(1)
+    for row in range(n_rows - 1, 0, -1):
+        offsets[row] = offsets[row - 1]
+    offsets[0] = 0
+    return offsets, entries
 
 
 @helper
-def _update_chunk_sums(new_dist, old_dist, offsets, entry_chunk, entry_count, chunk_sums):
+def _update_chunk_sums(new_dist, old_dist, offsets, entries, chunk_sums):
     """Bring per-chunk sums of sample distances from ``old_dist`` to ``new_dist`` by
     visiting only the rows whose distance changed. Exact when every distance and sum
     is an integer below 2**53 (the exact walk's condition): the order of the
@@ -991,7 +1000,8 @@ def _update_chunk_sums(new_dist, old_dist, offsets, entry_chunk, entry_count, ch
         if new_dist[row] != old_dist[row]:
             delta = np.float64(new_dist[row]) - np.float64(old_dist[row])
             for entry in range(offsets[row], offsets[row + 1]):
-                chunk_sums[entry_chunk[entry]] += entry_count[entry] * delta
+                packed = entries[entry]
+                chunk_sums[packed >> _ENTRY_COUNT_BITS] += (packed & _ENTRY_COUNT_MASK) * delta
 
 
 @kernel
@@ -1054,7 +1064,7 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     potential = _ordered_sum(partial_dist)
 
     incremental = exact_walk and n_clusters > INCREMENTAL_MIN_CLUSTERS
-    offsets, entry_chunk, entry_count = _chunks_of_rows(  # empty when not incremental
+    offsets, entries = _chunks_of_rows(  # empty when not incremental
         inverse if incremental else inverse[:0], n_samples if incremental else 0, sample_chunks
     )
 
@@ -1062,7 +1072,7 @@ def kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
     for k in range(1, n_clusters):
         dist = slots[current]
         if incremental and k > 1:
-            _update_chunk_sums(dist, slots[previous], offsets, entry_chunk, entry_count, sample_sums)
+            _update_chunk_sums(dist, slots[previous], offsets, entries, sample_sums)
         else:
             for chunk in prange(sample_chunks):
                 start, stop = _chunk_bounds(chunk, sample_chunks, n_pixels)
@@ -1230,6 +1240,32 @@ def distinct_keys(keys, key_space):
             total += group_counts[group, r]
         counts[r] = total
     return unique, counts
+
+
+@kernel
+def key_rows(unique, low, spans, values):
+    """The rows of mixed-radix keys (the inverse of :func:`row_keys`).
+
+    Parameters
+    ----------
+    unique : int64 (n_rows,)
+        IN: keys.
+    low : float32 (n_features,)
+        IN: per-feature minimum.
+    spans : int64 (n_features,)
+        IN: per-feature ``max - min + 1``.
+    values : float32 (n_rows, n_features)
+        OUT: ``low[j] + digit j`` of each key, in float32.
+    """
+    n_rows, n_features = values.shape
+    n_chunks = chunk_count(n_rows)
+    for chunk in prange(n_chunks):
+        start, stop = _chunk_bounds(chunk, n_chunks, n_rows)
+        for r in range(start, stop):
+            rest = unique[r]
+            for j in range(n_features - 1, -1, -1):
+                values[r, j] = np.float32(rest % spans[j]) + low[j]
+                rest //= spans[j]
 
 
 # ---------------------------------------------------------------------------

@@ -490,8 +490,10 @@ def test_row_to_chunks_table_and_incremental_chunk_sums_are_exact():
     rng = np.random.default_rng(5)
     n_rows, n_chunks = 300, 7
     inverse = rng.integers(0, n_rows, 5000).astype(np.int32)
-    offsets, entry_chunk, entry_count = kernels._chunks_of_rows(inverse, n_rows, n_chunks)
+    offsets, entries = kernels._chunks_of_rows(inverse, n_rows, n_chunks)
+    entry_chunk, entry_count = entries >> 24, entries & (2**24 - 1)
     bounds = [(c * 715, min(c * 715 + 715, 5000)) for c in range(n_chunks)]  # ceil(5000/7)
+    assert offsets[0] == 0 and offsets[-1] == len(entries)
     for row in (0, 17, 299):
         expected = {c: int(np.sum(inverse[a:b] == row)) for c, (a, b) in enumerate(bounds)}
         got = dict(zip(entry_chunk[offsets[row]:offsets[row + 1]],
@@ -500,7 +502,7 @@ def test_row_to_chunks_table_and_incremental_chunk_sums_are_exact():
     old = rng.integers(0, 10**6, n_rows).astype(np.float32)
     new = np.where(rng.random(n_rows) < 0.3, old - rng.integers(1, 1000, n_rows), old).astype(np.float32)
     sums = np.array([old[inverse[a:b]].sum(dtype=np.float64) for a, b in bounds])
-    kernels._update_chunk_sums(new, old, offsets, entry_chunk, entry_count, sums)
+    kernels._update_chunk_sums(new, old, offsets, entries, sums)
     np.testing.assert_array_equal(sums, [new[inverse[a:b]].sum(dtype=np.float64) for a, b in bounds])
 
 
