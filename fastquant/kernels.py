@@ -948,11 +948,12 @@ def _weighted_sum(values, weights):
     return (s0 + s1) + (s2 + s3)
 
 
-#: An entry of the row-to-chunks table: the chunk index in the high 8 bits (chunks are
-#: below MAX_CHUNKS = 256), the row's sample count in that chunk in the low 24 bits
-#: (a chunk of fewer than 2**31 samples split 256 ways holds fewer than 2**24).
-_ENTRY_COUNT_BITS = np.uint32(24)
-_ENTRY_COUNT_MASK = np.uint32((1 << 24) - 1)
+#: An entry of the row-to-chunks table: a chunk index in the high 8 bits (chunks are
+#: below MAX_CHUNKS = 256) and, in the low 8 bits, a count of the row's samples in that
+#: chunk, 1 to 255; a row with more samples in a chunk has several entries for it.
+_ENTRY_COUNT_BITS = np.uint16(8)
+_ENTRY_COUNT_MASK = np.uint16(255)
+_ENTRY_ONE = np.uint16(1)
 
 
 @helper
@@ -962,28 +963,31 @@ def _chunks_of_rows(inverse, n_rows, n_chunks):
     built by two serial passes over the samples, which are walked chunk by chunk."""
     n_samples = inverse.shape[0]
     last_chunk = np.full(n_rows, -1, dtype=np.int16)  # chunk indices are below MAX_CHUNKS
+    run = np.zeros(n_rows, dtype=np.uint8)  # count in the row's last entry
     offsets = np.zeros(n_rows + 1, dtype=np.int32)  # entries <= samples < 2**31
     for chunk in range(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
         for i in range(start, stop):
             row = inverse[i]
-            if last_chunk[row] != chunk:
+            if last_chunk[row] != chunk or run[row] == _ENTRY_COUNT_MASK:
                 last_chunk[row] = chunk
+                run[row] = 0
                 offsets[row + 1] += 1
+            run[row] += 1
     for row in range(n_rows):
         offsets[row + 1] += offsets[row]
-    entries = np.empty(offsets[n_rows], dtype=np.uint32)
+    entries = np.empty(offsets[n_rows], dtype=np.uint16)
     # offsets[row] serves as the row's fill cursor, then is restored from its neighbour.
     last_chunk[:] = -1
     for chunk in range(n_chunks):
         start, stop = _chunk_bounds(chunk, n_chunks, n_samples)
         for i in range(start, stop):
             row = inverse[i]
-            if last_chunk[row] != chunk:
+            if last_chunk[row] != chunk or entries[offsets[row] - 1] & _ENTRY_COUNT_MASK == _ENTRY_COUNT_MASK:
                 last_chunk[row] = chunk
-                entries[offsets[row]] = np.uint32(chunk) << _ENTRY_COUNT_BITS
+                entries[offsets[row]] = np.uint16(chunk) << _ENTRY_COUNT_BITS
                 offsets[row] += 1
-            entries[offsets[row] - 1] += np.uint32(1)
+            entries[offsets[row] - 1] += _ENTRY_ONE
     for row in range(n_rows - 1, 0, -1):
         offsets[row] = offsets[row - 1]
     offsets[0] = 0
