@@ -7,7 +7,10 @@ and both generators are seeded with the same value before every round, so both
 libraries start every round from the same centers.
 
 cv2 takes about 0.25, 0.66, 1.7 and 6.5 s per call at K = 2, 8, 25 and 100, hence the
-pedantic mode with a few rounds (``FASTQUANT_BENCH_ROUNDS`` overrides them all).
+pedantic mode with a few rounds (``FASTQUANT_BENCH_ROUNDS`` overrides them all), each
+contender's after one untimed call: on 2 cores, the thread pool of the library that ran
+just before (OpenCV's or numba's, still spinning) slowed the first calls of the other
+by up to 1.7x here.
 """
 
 import os
@@ -45,6 +48,7 @@ def test_w1_tutorial(benchmark, messi_points, warm_libraries, record_timing, k, 
         setup=lambda: library.setRNGSeed(SEED),
         rounds=_rounds(k),
         iterations=1,
+        warmup_rounds=1,  # the other library's worker threads wind down meanwhile
     )
 
     assert centers.shape == (k, 3) and labels.shape == (len(messi_points), 1)
