@@ -81,14 +81,13 @@ class _Moves:
             self.count[:] = 0
 
 
-def _means(sums, counts):
-    """Centers from float64 sums, scaled as cv2 scales them: float32(sum) * float32(1/count).
-
-    The sums are exact where cv2's float32 running sums are not; the scaling follows
-    cv2 so that centers agree bit for bit whenever cv2's sums are exact.
-    """
-    scale = np.float32(1.0) / counts.astype(np.float32)
-    return sums.astype(np.float32) * scale[:, None]
+def _means(sums, counts, previous=None):
+    """Centers of clusters (see kernels.cluster_means) and their largest squared move
+    from ``previous`` (infinity without it)."""
+    centers = np.empty(sums.shape, dtype=np.float32)
+    if previous is None:
+        previous = centers[:0]
+    return centers, kernels.cluster_means(sums, counts, previous, centers)
 
 
 def fill_empty_clusters(passes, sums, counts):
@@ -97,18 +96,12 @@ def fill_empty_clusters(passes, sums, counts):
     cluster's mean. ``sums`` and ``counts`` (INOUT) follow the moves."""
     for k in np.flatnonzero(counts == 0):
         largest = int(np.argmax(counts))
-        mean = _means(sums[largest : largest + 1], counts[largest : largest + 1])
+        mean, _ = _means(sums[largest : largest + 1], counts[largest : largest + 1])
         value, weight = passes.move_farthest(largest, mean, int(k))
         counts[largest] -= weight
         counts[k] += weight
         sums[largest] -= weight * value
         sums[k] += weight * value
-
-
-def _center_shift(centers_new, centers_old):
-    """Largest squared movement of a center; differences taken in float32 as cv2 does."""
-    step = (centers_new - centers_old).astype(np.float64)
-    return float(np.max(np.sum(step * step, axis=1)))
 
 
 def lloyd(passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None):
@@ -140,9 +133,7 @@ def lloyd(passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = No
             shift = np.inf
         else:
             fill_empty_clusters(passes, sums, counts)
-            centers_new = _means(sums, counts)
-            shift = np.inf if iteration == 0 else _center_shift(centers_new, centers)
-            centers = centers_new
+            centers, shift = _means(sums, counts, None if iteration == 0 else centers)
         iteration += 1
         if iteration == criteria.max_iter or shift <= criteria.eps_sq:
             return passes.finish(centers)

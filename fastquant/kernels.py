@@ -639,6 +639,44 @@ def reduce_partials(partial_sums, partial_counts, sums, counts):
                 sums[k, j] += partial_sums[chunk, k, j]
 
 
+@helper
+def cluster_means(sums, counts, previous, centers):
+    """Centers from float64 sums, scaled as cv2 scales them, and how far they moved.
+
+    Parameters
+    ----------
+    sums : float64 (n_clusters, n_features)
+        IN: coordinate sums of the clusters.
+    counts : int64 (n_clusters,)
+        IN: their weights, all positive.
+    previous : float32 (n_clusters, n_features)
+        IN: the centers before, or an empty (0, n_features) array.
+    centers : float32 (n_clusters, n_features)
+        OUT: ``float32(sum) * float32(1 / count)``. The sums are exact where cv2's
+        float32 running sums are not; the scaling follows cv2, so that centers agree
+        bit for bit whenever cv2's sums are exact.
+
+    Returns
+    -------
+    float
+        The largest squared move of a center, as cv2 measures it (float32
+        differences squared and summed in float64, in feature order); infinity
+        without ``previous``.
+    """
+    n_clusters, n_features = sums.shape
+    shift = 0.0 if previous.shape[0] > 0 else np.inf
+    for k in range(n_clusters):
+        scale = _F32_ONE / np.float32(counts[k])
+        move = 0.0
+        for j in range(n_features):
+            centers[k, j] = np.float32(sums[k, j]) * scale
+            if previous.shape[0] > 0:
+                step = np.float64(centers[k, j] - previous[k, j])
+                move += step * step
+        shift = max(shift, move)
+    return shift
+
+
 @kernel
 def label_distance_sum(X, weights, centers, labels, partial_dist):
     """Weighted sum of squared distances from each point to the center of its label.

@@ -209,6 +209,21 @@ def test_assign_bounded_accumulates_changes_only_on_integer_data():
         np.testing.assert_array_equal(counts, np.bincount(bounded.labels, weights, 36))
 
 
+def test_cluster_means_scale_as_cv2_and_measure_the_largest_move():
+    rng = np.random.default_rng(9)
+    sums = rng.uniform(-1e6, 1e6, size=(7, 5))
+    counts = rng.integers(1, 10**6, 7)
+    previous = rng.uniform(-5, 5, size=(7, 5)).astype(np.float32)
+    centers = np.empty((7, 5), dtype=np.float32)
+    shift = kernels.cluster_means(sums, counts, previous, centers)
+    expected = sums.astype(np.float32) * (np.float32(1) / counts.astype(np.float32))[:, None]
+    np.testing.assert_array_equal(centers, expected)
+    steps = (expected - previous).astype(np.float64)
+    moves = [sum(steps[k, j] * steps[k, j] for j in range(5)) for k in range(7)]  # in order
+    assert shift == max(moves)
+    assert kernels.cluster_means(sums, counts, previous[:0], centers) == np.inf
+
+
 def test_accumulate_uses_given_labels():
     points = _blobs(3000, 4, 5, seed=4)
     labels = (np.arange(3000) % 5).astype(np.int32)
