@@ -196,6 +196,22 @@ def _gather_rows(X, index, count, block_x):
 
 
 @inline
+def _distances_to_row(features, first, row, out):
+    """``out[i]``: squared distance from sample ``first + i`` (``features[:, first +
+    i]``) to ``row``, summed over the features in :func:`_sq_dist`'s order. The loops
+    run over contiguous views from index 0, which numba's negative-index handling
+    needs in order to let LLVM vectorise them."""
+    for i in range(out.shape[0]):
+        out[i] = _F32_ZERO
+    for j in range(features.shape[0]):
+        c = row[j]
+        feature = features[j, first : first + out.shape[0]]
+        for i in range(out.shape[0]):
+            t = feature[i] - c
+            out[i] += t * t
+
+
+@inline
 def _block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, track_second):
     """Nearest center (lowest index on ties) and its squared distance for each row of
     ``block_x``, into ``best_label`` and ``best_dist``; with ``track_second``, the
@@ -204,22 +220,14 @@ def _block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, t
     Every loop runs over the ROW_BLOCK rows, one SIMD lane per row, with a
     branch-free running minimum: loops of a fixed length over contiguous rows
     vectorise, where a search over the centers of one row does not. Each distance is
-    summed over the features in order, ``((0 + t0*t0) + t1*t1) + ...``, exactly as
-    :func:`_sq_dist` does.
+    summed over the features in order (:func:`_distances_to_row`).
     """
     for r in range(ROW_BLOCK):
         best_dist[r] = _F32_INF
         best_label[r] = 0
         second_dist[r] = _F32_INF
     for k in range(centers.shape[0]):
-        for r in range(ROW_BLOCK):
-            dist[r] = _F32_ZERO
-        for j in range(block_x.shape[0]):
-            c = centers[k, j]
-            column = block_x[j]
-            for r in range(ROW_BLOCK):
-                t = column[r] - c
-                dist[r] += t * t
+        _distances_to_row(block_x, 0, centers[k], dist)
         for r in range(ROW_BLOCK):
             closer = dist[r] < best_dist[r]
             if track_second:
@@ -442,8 +450,8 @@ def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts)
 @inline
 def _bound_margin(n_features):
     """Relative slack of the distance bounds: a float32 squared distance over D
-    features is within (D + 1) * 2**-24 of the exact one, relatively; the margin is
-    four times that in distance (square-root) terms, plus float32 rounding."""
+    features is within (D + 1) * 2**-24 of the exact one, relatively, so its square
+    root within (D + 1) * 2**-25; the margin is more than eight times that."""
     return (n_features + 2) * 2.0**-22
 
 
@@ -946,22 +954,6 @@ def _by_feature(X):
             for j in range(n_features):
                 features[j, i] = X[i, j]
     return features
-
-
-@inline
-def _distances_to_row(features, first, row, out):
-    """``out[i]``: squared distance from sample ``first + i`` (``features[:, first +
-    i]``) to ``row``, summed over the features in :func:`_sq_dist`'s order. The loops
-    run over contiguous views from index 0, which numba's negative-index handling
-    needs in order to let LLVM vectorise them."""
-    for i in range(out.shape[0]):
-        out[i] = _F32_ZERO
-    for j in range(features.shape[0]):
-        c = row[j]
-        feature = features[j, first : first + out.shape[0]]
-        for i in range(out.shape[0]):
-            t = feature[i] - c
-            out[i] += t * t
 
 
 @inline
