@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _validation as check
 from . import kernels
+from .kernels import _dither
 from ._colorspace import srgb_to_lab
 from ._distinct import Rows, distinct_rows
 from ._execution import launch
@@ -266,7 +267,7 @@ def quantize(
             active = ~transparent.reshape(height, width)
             colours = colours[:-1]
         dithered = labels.astype(np.int32)
-        kernels.floyd_steinberg(
+        _dither.floyd_steinberg(
             np.ascontiguousarray(array.reshape(height, width, channels), dtype=np.float32),
             np.ascontiguousarray(colours, dtype=np.float32), active, dithered,
         )
