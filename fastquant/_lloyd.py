@@ -252,9 +252,10 @@ class RowPasses:
         moved_samples, moved_labels = moves.arrays()
         if moves.label:
             moved_rows = np.ascontiguousarray(rows.values[rows.inverse[moved_samples]])
-            compactness += _passes.label_distance_sum(
-                moved_rows, np.ones(len(moved_samples), np.int32), centers, moved_labels,
-                np.empty(kernels.chunk_count(len(moved_samples))),
+            compactness += launch(
+                _passes.label_distance_sum, moved_rows, np.ones(len(moved_samples), np.int32),
+                centers, moved_labels, np.empty(kernels.chunk_count(len(moved_samples))),
+                work=moved_rows.size,
             )
         return Attempt(float(compactness), labels, centers, moved_samples, moved_labels)
 
