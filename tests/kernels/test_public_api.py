@@ -66,13 +66,27 @@ def test_kernels_are_callable_from_a_users_njit_function():
     np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 4, naive.MWC(99)))
 
 
-def test_public_kmeanspp_walks_weighted_points_as_their_copies():
+def test_public_kmeanspp_is_cv2s_on_unit_weights():
     points = blobs(3000, 3, 6, seed=7, integer=True)
-    weights = np.random.default_rng(7).integers(1, 4, len(points)).astype(np.int32)
-    state = np.array([naive.MWC(5).state], dtype=np.uint64)
-    chosen = kernels.kmeanspp(points, weights, 10, 3, state)
-    expanded = np.repeat(points, weights, axis=0)
-    np.testing.assert_array_equal(points[chosen], naive.kmeanspp(expanded, 10, naive.MWC(5)))
+    reference = naive.MWC(5)
+    state = np.array([reference.state], dtype=np.uint64)
+    chosen = kernels.kmeanspp(points, np.ones(len(points), np.int32), 10, 3, state)
+    np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 10, reference))
+    assert int(state[0]) == reference.state
+
+
+def test_public_kmeanspp_draws_in_proportion_to_the_weights():
+    # Two far groups: weight 1 at 0, weight 9 at 100; the first center falls in the
+    # heavy group about 9 times in 10, and points of weight 0 are never drawn.
+    points = np.array([[0.0]] * 5 + [[100.0]] * 5 + [[50.0]] * 5, dtype=np.float32)
+    weights = np.array([1] * 5 + [9] * 5 + [0] * 5, dtype=np.int32)
+    state = np.array([12345], dtype=np.uint64)
+    firsts = [int(kernels.kmeanspp(points, weights, 2, 3, state)[0]) for _ in range(2000)]
+    heavy = np.mean([5 <= f < 10 for f in firsts])
+    assert 0.87 < heavy < 0.93  # 0.9 within 5 binomial standard deviations
+    assert max(firsts) < 10
+    pairs = [set(kernels.kmeanspp(points, weights, 2, 3, state).tolist()) for _ in range(200)]
+    assert all(pair.isdisjoint(range(10, 15)) for pair in pairs)
 
 
 def test_the_documented_python_example_runs(tmp_path):
