@@ -2,7 +2,7 @@
 of several attempts. Works on validated float32 points, deduplicated into weighted
 rows where that pays (see ``_distinct``); results are those of the plain algorithm."""
 
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Protocol, Tuple
 
 import numpy as np
 
@@ -22,6 +22,48 @@ BOUNDS_MIN_FEATURES = 8
 BOUNDS_MIN_CLUSTERS = 32
 
 
+class DistanceBounds:
+    """Hamerly's bounds of every row (see kernels/_bounds.py): an upper bound on its
+    distance to the center of its label, a lower bound on its distance to every
+    other center, and the centers they refer to.
+
+    A row whose upper bound is infinite has no bounds: the next pass searches all
+    centers for it.
+    """
+
+    def __init__(self, n_rows: int, n_clusters: int):
+        self.upper = np.empty(n_rows, dtype=np.float32)
+        self.lower = np.empty(n_rows, dtype=np.float32)
+        self.moves = np.empty(n_clusters, dtype=np.float64)
+        self.half_gaps = np.empty(n_clusters, dtype=np.float64)
+        self.centers = None  # the centers of the bounds; None: no bounds yet
+
+    def reset(self):
+        """Forget every bound (at the start of an attempt)."""
+        self.centers = None
+
+    def invalidate(self, row: int):
+        """Forget the bounds of one row (its label was changed by hand)."""
+        self.upper[row] = np.inf
+
+    def assign(self, rows: Rows, centers, changes_only: bool, labels, partial_sums,
+               partial_counts):
+        """A Lloyd pass that skips the rows whose bounds hold, then moves the bounds
+        to ``centers``. ``labels`` are the rows' labels (INOUT)."""
+        if self.centers is None:  # every row is searched
+            self.upper.fill(np.inf)
+            self.lower.fill(0.0)
+            labels.fill(0)
+            self.centers = centers
+        _bounds.center_moves_and_gaps(centers, self.centers, self.moves, self.half_gaps)
+        launch(
+            _bounds.assign_bounded, rows.values, rows.weights, centers, self.moves,
+            self.half_gaps, changes_only, labels, self.upper, self.lower, partial_sums,
+            partial_counts, work=rows.values.size * len(centers),
+        )
+        self.centers = centers
+
+
 class Workspace:
     """Buffers reused by every pass of every attempt on the same rows."""
 
@@ -32,12 +74,8 @@ class Workspace:
         self.partial_dist = np.empty(n_chunks, dtype=np.float64)
         self.sums = np.empty((n_clusters, n_features), dtype=np.float64)
         self.counts = np.empty(n_clusters, dtype=np.int64)
-        self.bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
-        if self.bounded:
-            self.upper = np.empty(n_rows, dtype=np.float32)
-            self.lower = np.empty(n_rows, dtype=np.float32)
-            self.moves = np.empty(n_clusters, dtype=np.float64)
-            self.half_gaps = np.empty(n_clusters, dtype=np.float64)
+        bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
+        self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
     def reduce(self):
         kernels.reduce_partials(self.partial_sums, self.partial_counts, self.sums, self.counts)
@@ -105,17 +143,36 @@ def fill_empty_clusters(passes, sums, counts):
         sums[k] += weight * value
 
 
-def lloyd(passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None):
+class Passes(Protocol):
+    """Where the data of an attempt live: rows in memory (:class:`RowPasses`) or the
+    blocks of a dask array (``fastquant.dask._passes.BlockPasses``). :func:`lloyd`
+    drives any of them."""
+
+    def label_sums(self) -> Tuple[np.ndarray, np.ndarray]:
+        """float64 (K, D) sums and int64 (K,) counts of the initial labels (only
+        needed by attempts that start from labels)."""
+
+    def assign(self, centers: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """An assignment pass to ``centers``: the new labels' sums and counts, arrays
+        the caller may change."""
+
+    def move_farthest(self, cluster: int, mean: np.ndarray, into: int) -> Tuple[np.ndarray, int]:
+        """Move the sample of ``cluster`` farthest from ``mean`` (float32 (1, D)) into
+        cluster ``into`` (cv2's empty-cluster repair); its float64 (D,) value and its
+        weight."""
+
+    def finish(self, centers: np.ndarray):
+        """The attempt's result: the compactness of the current labels to ``centers``,
+        without reassignment (cv2's last pass)."""
+
+
+def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None):
     """One attempt of cv2's loop, counted as cv2 counts its passes.
 
     Parameters
     ----------
-    passes
-        Where the data live: ``label_sums()`` gives the sums and counts of the
-        initial labels, ``assign(centers)`` runs an assignment pass and gives the new
-        sums and counts, ``move_farthest(cluster, mean, into)`` moves the farthest
-        sample of ``cluster`` into cluster ``into`` and gives its float64 value and
-        weight, and ``finish(centers)`` gives the result.
+    passes : Passes
+        Where the data live.
     criteria : Criteria
     initial_centers : float32 (n_clusters, n_features), optional
         Starting centers; without them the centers start as the means of the
@@ -177,8 +234,8 @@ class RowPasses:
         # Sums and counts of the rows' current labels, when they are exact and so can
         # be brought up to date by the changes of labels alone.
         self.label_totals = None
-        # Centers the distance bounds refer to (None: no bounds yet).
-        self.bounds_centers = None
+        if workspace.bounds is not None:
+            workspace.bounds.reset()
 
     def label_sums(self):
         ws, rows = self.workspace, self.rows
@@ -189,26 +246,13 @@ class RowPasses:
     def assign(self, centers):
         ws, rows = self.workspace, self.rows
         update = self.label_totals is not None
-        work = rows.values.size * len(centers)
-        if ws.bounded:
-            previous = self.bounds_centers
-            if previous is None:  # no bounds yet: every row is searched
-                ws.upper.fill(np.inf)
-                ws.lower.fill(0.0)
-                self.labels.fill(0)
-                previous = centers
-            _bounds.center_moves_and_gaps(centers, previous, ws.moves, ws.half_gaps)
-            launch(
-                _bounds.assign_bounded, rows.values, rows.weights, centers, ws.moves,
-                ws.half_gaps, update, self.labels, ws.upper, ws.lower, ws.partial_sums,
-                ws.partial_counts, work=work,
-            )
-            self.bounds_centers = centers
+        if ws.bounds is not None:
+            ws.bounds.assign(rows, centers, update, self.labels, ws.partial_sums, ws.partial_counts)
         else:
             launch(
                 _passes.assign_and_update if update else kernels.assign_and_accumulate,
                 rows.values, rows.weights, centers, self.labels, ws.partial_sums,
-                ws.partial_counts, work=work,
+                ws.partial_counts, work=rows.values.size * len(centers),
             )
         ws.reduce()
         self.moves.clear()
@@ -237,8 +281,8 @@ class RowPasses:
             row, weight = sample, int(rows.weights[sample])
             labels[row] = into
             self.label_totals = None
-            if self.workspace.bounded:
-                self.workspace.upper[row] = np.inf
+            if self.workspace.bounds is not None:
+                self.workspace.bounds.invalidate(row)
         return rows.values[row].astype(np.float64), weight
 
     def finish(self, centers) -> Attempt:
