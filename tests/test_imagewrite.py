@@ -25,13 +25,20 @@ def test_round_trip_png(tmp_path):
     np.testing.assert_array_equal(read_image(tmp_path / "a.png"), image)
 
 
-def test_failed_write_leaves_no_file_and_keeps_old_output(tmp_path):
-    target = tmp_path / "a.unknownformat"
+def test_failed_write_leaves_no_file_and_keeps_old_output(tmp_path, monkeypatch):
+    target = tmp_path / "a.tif"
     target.write_bytes(b"old")
-    with pytest.raises(OSError):
+
+    def failing(name, *args, **kwargs):
+        with open(name, "wb") as stream:
+            stream.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_imagewrite.iio, "imwrite", failing)
+    with pytest.raises(OSError, match="disk full"):
         write_image(target, np.zeros((2, 2, 3), np.uint8), overwrite=True)
     assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.unknownformat"]
+    assert [p.name for p in tmp_path.iterdir()] == ["a.tif"]
 
 
 def test_refuses_existing_and_protected(tmp_path):
