@@ -179,9 +179,7 @@ def _decode(path: Path, limit: Optional[int]) -> np.ndarray:
         file = iio.imopen(path, "r", plugin="pillow")
     except Exception as exc:
         if isinstance(exc.__cause__, Image.DecompressionBombError):  # Pillow's own limit
-            raise PixelLimitError(
-                f"input {str(path)!r} is above Pillow's pixel limit ({exc.__cause__}); {_RAISE_HINT}"
-            ) from None
+            _refuse_as_pillow_did(path, limit, exc.__cause__)
         file = None  # not a format pillow knows
     if file is not None:
         try:
@@ -201,6 +199,17 @@ def _decode(path: Path, limit: Optional[int]) -> np.ndarray:
         if pillow_error is not None:
             raise pillow_error from None
         raise
+
+
+def _refuse_as_pillow_did(path: Path, limit: Optional[int], refusal: Exception) -> None:
+    """Raise the :class:`PixelLimitError` of a file Pillow refused as too large.
+
+    Pillow's check is lifted (under the lock) only to read the frame's size
+    from the header, so that the message gives the size and ``limit``.
+    """
+    with _pillow_check_lifted(None), iio.imopen(path, "r", plugin="pillow") as file:
+        _check_pixels(path, file.properties(index=0).shape[:2], limit)
+    raise PixelLimitError(f"input {str(path)!r} is above Pillow's pixel limit ({refusal}); {_RAISE_HINT}")
 
 
 def _read_with_pillow(file, path: Path, limit: Optional[int]) -> Tuple[Optional[np.ndarray], dict]:
