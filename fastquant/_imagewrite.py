@@ -121,21 +121,21 @@ def write_image(
 
 
 def check_output_name(path: Path) -> None:
-    """Refuse a destination without extension (which names no format) or that is a folder.
+    """Refuse a destination that is a folder, or without extension (which names no format).
 
     Raises
     ------
-    ValueError
-        ``path`` has no extension.
     IsADirectoryError
         ``path`` is a folder.
+    ValueError
+        ``path`` has no extension.
     """
+    if path.is_dir():
+        raise IsADirectoryError(f"output {str(path)!r} is a folder, not a file name")
     if not path.suffix:
         raise ValueError(
             f"output {str(path)!r} has no extension to choose its format (such as .png or .gif)"
         )
-    if path.is_dir():
-        raise IsADirectoryError(f"output {str(path)!r} is a folder, not a file name")
 
 
 def check_destination(path: Path, overwrite: bool, protect: Iterable[PathLike]) -> None:
