@@ -235,6 +235,10 @@ def test_limit_replaces_pillows_own_check_and_restores_it(tmp_path, monkeypatch)
     with pytest.raises(PixelLimitError, match="40x30 = 1,200 pixels, above the limit of 1,000"):
         read_image(tmp_path / "a.png", max_pixels=1000)
     assert Image.MAX_IMAGE_PIXELS == 100
+    # refused by Pillow first (its limit is above ours): the message still gives ours
+    with pytest.raises(PixelLimitError, match="40x30 = 1,200 pixels, above the limit of 150;"):
+        read_image(tmp_path / "a.png", max_pixels=150)
+    assert Image.MAX_IMAGE_PIXELS == 100
     for larger in (None, 0, 5000, 2000):
         assert read_image(tmp_path / "a.png", max_pixels=larger).shape == (30, 40)
         assert Image.MAX_IMAGE_PIXELS == 100
