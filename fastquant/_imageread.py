@@ -3,6 +3,7 @@ with palette images expanded to colours, within a limit on the number of pixels.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from contextlib import contextmanager
@@ -162,7 +163,7 @@ def _check_pixels(path: Path, shape: Sequence[int], limit: Optional[int]) -> Non
     axes = [int(n) for n in shape]
     if len(axes) >= 3 and axes[-1] <= 4:
         axes = axes[:-1]
-    pixels = int(np.prod(axes, dtype=object)) if axes else 0
+    pixels = math.prod(axes)
     if pixels > limit:
         size = "x".join(str(n) for n in reversed(axes))  # width x height (x depth)
         raise PixelLimitError(

@@ -220,7 +220,8 @@ def _create_temporary(path: Path) -> str:
 
     Unlike ``tempfile.mkstemp`` (which makes files readable by their owner
     only) the file gets the permissions of any new file under the umask, so
-    the output has them too once it replaces ``path``.
+    the output has them too once it replaces ``path``.  Raises
+    ``FileNotFoundError`` naming the folder when it is missing.
     """
     directory = path.parent
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -230,6 +231,10 @@ def _create_temporary(path: Path) -> str:
             handle = os.open(name, flags, 0o666)
         except FileExistsError:
             continue
+        except (FileNotFoundError, NotADirectoryError):
+            raise FileNotFoundError(
+                f"output folder {str(directory)!r} of {str(path)!r} does not exist"
+            ) from None
         os.close(handle)
         return str(name)
     raise FileExistsError(f"no free temporary file name beside {str(path)!r}")

@@ -442,3 +442,10 @@ def test_bytes_name_that_is_not_utf8(tmp_path):
     name = os.path.join(os.fsencode(tmp_path), b"\xff.png")
     write_image(name, np.full((2, 3), 5, np.uint8))
     np.testing.assert_array_equal(read_image(name), np.full((2, 3), 5, np.uint8))
+
+
+def test_missing_output_folder_is_named(tmp_path):
+    (tmp_path / "file.txt").write_bytes(b"")
+    for parent in (tmp_path / "missing", tmp_path / "file.txt"):
+        with pytest.raises(FileNotFoundError, match=f"output folder '{parent}' of .* does not exist"):
+            write_image(parent / "a.png", np.zeros((2, 2), np.uint8))
