@@ -266,7 +266,17 @@ def _writer(
                 name, indices, plugin="pillow", extension=".gif", mode="P",
                 palette=rgb.tobytes(), **options,
             )
-    return lambda name: iio.imwrite(name, image, extension=path.suffix or None)
+
+    def write_full_colour(name: str) -> None:
+        try:
+            iio.imwrite(name, image, extension=path.suffix)
+        except TypeError as exc:  # Pillow has no mode for this sample type and channels
+            raise ValueError(
+                f"output {str(path)!r}: cannot write a {image.dtype} image of shape "
+                f"{image.shape} as {path.suffix} ({exc}); .tif holds any of them"
+            ) from None
+
+    return write_full_colour
 
 
 def _palette_entries(palette) -> Optional[Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]:

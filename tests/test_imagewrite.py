@@ -449,3 +449,12 @@ def test_missing_output_folder_is_named(tmp_path):
     for parent in (tmp_path / "missing", tmp_path / "file.txt"):
         with pytest.raises(FileNotFoundError, match=f"output folder '{parent}' of .* does not exist"):
             write_image(parent / "a.png", np.zeros((2, 2), np.uint8))
+
+
+def test_format_that_cannot_hold_the_samples_is_one_line_value_error(tmp_path):
+    image = np.zeros((2, 2, 3), np.uint16)  # Pillow writes no 16-bit RGB but TIFF
+    with pytest.raises(ValueError, match=r"cannot write a uint16 image of shape \(2, 2, 3\) as .jpg"):
+        write_image(tmp_path / "a.jpg", image)
+    assert names(tmp_path) == []
+    write_image(tmp_path / "a.tif", image)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.tif"), image)
