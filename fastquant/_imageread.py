@@ -210,7 +210,9 @@ def _refuse_as_pillow_did(path: Path, limit: Optional[int], refusal: Exception) 
     """
     with _pillow_check_lifted(None), iio.imopen(path, "r", plugin="pillow") as file:
         _check_pixels(path, file.properties(index=0).shape[:2], limit)
-    raise PixelLimitError(f"input {str(path)!r} is above Pillow's pixel limit ({refusal}); {_RAISE_HINT}")
+    raise PixelLimitError(
+        f"input {str(path)!r} is above Pillow's pixel limit ({refusal}); {_RAISE_HINT}"
+    )
 
 
 def _read_with_pillow(file, path: Path, limit: Optional[int]) -> Tuple[Optional[np.ndarray], dict]:

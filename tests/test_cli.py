@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fastquant as fq
-from fastquant import _files, cli
+from fastquant import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -176,9 +176,11 @@ def test_max_pixels(photo, tmp_path, capsys):
     assert err.count("\n") == 1 and not out.exists()
     assert cli.main([str(path), "-k", "3", "-o", str(out), "--max-pixels", str(pixels)]) == 0
     assert cli.main([str(path), "-k", "3", "-d", str(tmp_path / "d"), "--max-pixels", "0"]) == 0
-    assert cli.main([str(path), "--compare", "2", "-o", str(tmp_path / "s.png"), "--max-pixels", "9"]) == 1
+    sheet = str(tmp_path / "s.png")
+    assert cli.main([str(path), "--compare", "2", "-o", sheet, "--max-pixels", "9"]) == 1
     assert "above the limit of 9" in capsys.readouterr().err
-    assert "--max-pixels" in _usage_error([str(path), "-k", "3", "-o", str(out), "--max-pixels", "-1"], capsys)
+    err = _usage_error([str(path), "-k", "3", "-o", str(out), "--max-pixels", "-1"], capsys)
+    assert "--max-pixels must be 0 (no limit) or more" in err
 
 
 def test_interrupt_is_one_line_and_exit_130(photo, tmp_path, monkeypatch, capsys):
