@@ -110,3 +110,11 @@ def test_memory_error_is_reported_not_raised(photo, tmp_path, monkeypatch):
     result = quantize_file(photo, tmp_path / "o.png", 3)
     assert result.error == "Unable to allocate 3.2 GiB"
     assert not (tmp_path / "o.png").exists()
+
+
+def test_input_without_extension_is_read_by_its_content(photo, tmp_path):
+    bare = tmp_path / "photo"
+    bare.write_bytes(photo.read_bytes())
+    result = quantize_file(bare, tmp_path / "photo-k3.png", 3, seed=1)
+    assert result.ok, result.error
+    assert output_paths([bare], tmp_path / "out", 3, "png")[0].name == "photo-k3.png"
