@@ -62,6 +62,7 @@ class Quantized:
 
 def _check_image(image) -> Tuple[np.ndarray, float]:
     array = np.asarray(image)
+    array = array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
     if array.dtype not in _PEAKS and array.dtype.kind != "f":
         raise TypeError(
             f"image must be uint8, uint16 or floating point in [0, 1], got dtype {array.dtype}"
