@@ -53,6 +53,7 @@ class Samples(NamedTuple):
     points: check.Points  # float32, finite, C-contiguous
     dtype: np.dtype  # floating dtype of the results: float32 for float32 input, else float64
     feature_names: Optional[np.ndarray]  # object array of column names of a data frame
+    array: np.ndarray  # X as given (numbers), before the float32 conversion
 
 
 def _feature_names(X) -> Optional[np.ndarray]:
@@ -113,7 +114,7 @@ def as_samples(X, name: str = "X") -> Samples:
         )
     dtype = np.dtype(np.float32 if array.dtype == np.float32 else np.float64)
     points = check.checked_points(check.as_float32(array, name), name)
-    return Samples(points, dtype, feature_names)
+    return Samples(points, dtype, feature_names, array)
 
 
 def check_feature_names(fitted: Optional[np.ndarray], given: Optional[np.ndarray],

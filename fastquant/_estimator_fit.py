@@ -72,6 +72,7 @@ class FitPasses(RowPasses):
 class WeightedRows(NamedTuple):
     rows: Rows  # what the engine iterates over
     sample_rows: Optional[np.ndarray]  # int32 row of each sample of X; None: row i is sample i
+    kept: Optional[np.ndarray] = None  # bool: samples that are rows (float weights above 0)
 
 
 def weighted_rows(points: Points, weights: Optional[np.ndarray]) -> WeightedRows:
@@ -79,13 +80,18 @@ def weighted_rows(points: Points, weights: Optional[np.ndarray]) -> WeightedRows
 
     Integer weights of a moderate total run as the repeated samples (each row stands
     for ``weight`` samples, k-means++ draws samples): the result is bitwise that of
-    repeating the rows, on integer data. Other weights run on the samples as float64
-    weights.
+    repeating the rows, on integer data. Other weights run on the samples of positive
+    weight as float64 weights (so k-means++, which draws its first center uniformly
+    among the rows, never draws a sample of weight 0).
     """
     exact = integer_weights(weights) if weights is not None else None
     if weights is not None and exact is None:
-        values = points.values
-        return WeightedRows(Rows(values, weights, np.empty(0, np.int32)), None)
+        no_inverse = np.empty(0, np.int32)
+        kept = weights > 0
+        if np.all(kept):
+            return WeightedRows(Rows(points.values, weights, no_inverse), None)
+        values = np.ascontiguousarray(points.values[kept])
+        return WeightedRows(Rows(values, weights[kept], no_inverse), None, kept)
     base = distinct_rows(points)
     sample_rows = base.inverse if len(base.inverse) else None
     if exact is None:
@@ -113,9 +119,19 @@ def fit_rows(points: Points, weighted: WeightedRows, n_clusters: int, max_iter: 
     return best
 
 
-def sample_labels(fitted: Fitted, weighted: WeightedRows) -> np.ndarray:
+def sample_labels(points: Points, fitted: Fitted, weighted: WeightedRows) -> np.ndarray:
     """Labels of the samples of X from those of the rows, written over
-    ``weighted.sample_rows`` (as Rows.take_sample_labels does): call it once."""
+    ``weighted.sample_rows`` (as Rows.take_sample_labels does): call it once.
+    Samples left out of the rows (weight 0) get their nearest center."""
+    if weighted.kept is not None:
+        labels = np.empty(len(points.values), dtype=np.int32)
+        labels[weighted.kept] = fitted.row_labels
+        left_out = np.ascontiguousarray(points.values[~weighted.kept])
+        left_labels = np.empty(len(left_out), dtype=np.int32)
+        launch(kernels.assign, left_out, fitted.centers.astype(np.float32), left_labels,
+               np.empty(len(left_out), dtype=np.float32), work=left_out.size * len(fitted.centers))
+        labels[~weighted.kept] = left_labels
+        return labels
     labels = weighted.sample_rows
     if labels is None:
         return fitted.row_labels

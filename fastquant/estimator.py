@@ -169,7 +169,7 @@ class KMeans:
             else:
                 random_state = value
         if isinstance(n_init, str) and n_init == "auto":
-            n_init = 10 if isinstance(self.init, str) and self.init == "random" else 1
+            n_init = 10 if callable(self.init) or (isinstance(self.init, str) and self.init == "random") else 1
         return positive_int(n_init, "n_init"), random_state
 
     def _initial_centers(self, values, n_clusters: int, seed: int):
@@ -181,6 +181,14 @@ class KMeans:
             return None
         if callable(init):
             init = init(values, n_clusters, random_state=np.random.RandomState(seed % 2**32))
+        shape = np.shape(init)
+        for axis, what, size in ((0, "number of clusters", n_clusters),
+                                 (1, "number of features of the data", values.shape[1])):
+            if len(shape) == 2 and shape[axis] != size:
+                raise ValueError(
+                    f"The shape of the initial centers {shape} given as init does not "
+                    f"match the {what} {size}"
+                )
         return starting_centers(init, n_clusters, values.shape[1], "init", "(n_clusters, n_features)")
 
     def fit(self, X, y=None, sample_weight=None) -> "KMeans":
@@ -211,22 +219,30 @@ class KMeans:
                 f"than n_clusters={n_clusters}"
             )
         seed = seed_from(random_state)
-        start_centers = self._initial_centers(samples.points.values, n_clusters, seed)
-        if start_centers is not None and n_init != 1:
+        if not isinstance(self.init, str) and not callable(self.init) and n_init != 1:
             warnings.warn(
-                f"init gives the centers, so n_init={n_init} runs once", RuntimeWarning,
-                stacklevel=2,
+                "Explicit initial center position passed: performing only one init in "
+                f"KMeans instead of n_init={n_init}.", RuntimeWarning, stacklevel=2,
             )
             n_init = 1
+        self._n_init = n_init
         weighted = weighted_rows(samples.points, weights)
         rows = weighted.rows
         tol_abs = tol * mean_variance(rows.values, rows.weights) if tol else 0.0
-        fitted = fit_rows(
-            samples.points, weighted, n_clusters, max_iter, tol_abs, n_init,
-            isinstance(self.init, str) and self.init == "k-means++", new_state(seed),
-            start_centers,
-        )
-        self._set_fitted(fitted, sample_labels(fitted, weighted), samples)
+        use_kmeanspp = isinstance(self.init, str) and self.init == "k-means++"
+        rng_state = new_state(seed)
+        best = None
+        # A callable gives the centers of each run; otherwise the engine runs them all.
+        calls, runs_per_call = (n_init, 1) if callable(self.init) else (1, n_init)
+        for call in range(calls):
+            start_centers = self._initial_centers(samples.points.values, n_clusters, seed + call)
+            fitted = fit_rows(
+                samples.points, weighted, n_clusters, max_iter, tol_abs, runs_per_call,
+                use_kmeanspp, rng_state, start_centers,
+            )
+            if best is None or fitted.compactness < best.compactness:
+                best = fitted
+        self._set_fitted(best, sample_labels(samples.points, best, weighted), samples)
         return self
 
     def _set_fitted(self, fitted, labels, samples):
@@ -241,6 +257,8 @@ class KMeans:
             del self.feature_names_in_
         n_clusters = len(fitted.centers)
         found = np.count_nonzero(np.bincount(fitted.row_labels, minlength=n_clusters))
+        if found < n_clusters:  # samples left out of the rows may hold other labels
+            found = np.count_nonzero(np.bincount(labels, minlength=n_clusters))
         if found < n_clusters:
             warnings.warn(
                 f"Number of distinct clusters ({found}) found smaller than n_clusters "
@@ -271,7 +289,7 @@ class KMeans:
     def _nearest(self, samples):
         """Labels (int32) and float32 squared distances of the nearest centers."""
         values = samples.points.values
-        centers = np.ascontiguousarray(self.cluster_centers_, dtype=np.float32)
+        centers = np.array(self.cluster_centers_, dtype=np.float32, order="C")  # writable
         labels = np.empty(len(values), dtype=np.int32)
         distances = np.empty(len(values), dtype=np.float32)
         launch(kernels.assign, values, centers, labels, distances, work=values.size * len(centers))
@@ -291,9 +309,9 @@ class KMeans:
         samples = self._fitted_samples(X)
         values = samples.points.values
         if samples.dtype != values.dtype:
-            values = np.ascontiguousarray(samples.points.values, dtype=samples.dtype)
+            values = np.array(samples.array, dtype=samples.dtype, order="C")
         out = np.empty((len(values), len(self.cluster_centers_)), dtype=samples.dtype)
-        centers = np.ascontiguousarray(self.cluster_centers_, dtype=np.float64)
+        centers = np.array(self.cluster_centers_, dtype=np.float64, order="C")
         launch(center_distances, values, centers, out, work=out.size * values.shape[1])
         return out
 
