@@ -99,7 +99,7 @@ def as_samples(X, name: str = "X") -> Samples:
         try:
             array = array.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{name} must hold numbers: {exc}") from None
+            raise TypeError(f"{name} must hold numbers: {exc}") from None
     if array.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}. "
