@@ -64,7 +64,7 @@ class FitPasses(RowPasses):
         means = sums / counts[:, np.newaxis]
         final = means.astype(np.float32)
         if self.assigned_with is None or not np.array_equal(self.assigned_with, final):
-            super().assign(final)
+            super().assign(final, totals=False)
         compactness = super().finish(final).compactness
         return Fitted(compactness, self.labels, means, self.n_iter)
 

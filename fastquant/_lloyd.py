@@ -197,9 +197,12 @@ class RowPasses:
         ws.reduce()
         return ws.sums, ws.counts
 
-    def assign(self, centers):
+    def assign(self, centers, totals: bool = True):
+        """An assignment pass to ``centers``; the sums and counts of the new labels,
+        or None without ``totals`` (then only the changes of labels are accumulated,
+        which costs less)."""
         ws, rows = self.workspace, self.rows
-        update = self.label_totals is not None
+        update = self.label_totals is not None or not totals
         work = rows.values.size * len(centers)
         if ws.bounded:
             previous = self.bounds_centers
@@ -223,6 +226,9 @@ class RowPasses:
             )
         ws.reduce()
         self.moves.clear()
+        if not totals:
+            self.label_totals = None
+            return None
         if update:
             sums, counts = self.label_totals
             sums += ws.sums

@@ -169,7 +169,8 @@ class KMeans:
             else:
                 random_state = value
         if isinstance(n_init, str) and n_init == "auto":
-            n_init = 10 if callable(self.init) or (isinstance(self.init, str) and self.init == "random") else 1
+            drawn = callable(self.init) or (isinstance(self.init, str) and self.init == "random")
+            n_init = 10 if drawn else 1
         return positive_int(n_init, "n_init"), random_state
 
     def _initial_centers(self, values, n_clusters: int, seed: int):
@@ -177,7 +178,9 @@ class KMeans:
         init = self.init
         if isinstance(init, str):
             if init not in _INITS:
-                raise ValueError(f"init must be one of {_INITS}, a callable or an array, got {init!r}")
+                raise ValueError(
+                    f"init must be one of {_INITS}, a callable or an array, got {init!r}"
+                )
             return None
         if callable(init):
             init = init(values, n_clusters, random_state=np.random.RandomState(seed % 2**32))
@@ -189,7 +192,8 @@ class KMeans:
                     f"The shape of the initial centers {shape} given as init does not "
                     f"match the {what} {size}"
                 )
-        return starting_centers(init, n_clusters, values.shape[1], "init", "(n_clusters, n_features)")
+        return starting_centers(init, n_clusters, values.shape[1], "init",
+                                "(n_clusters, n_features)")
 
     def fit(self, X, y=None, sample_weight=None) -> "KMeans":
         """Cluster ``X``; return self.

@@ -45,7 +45,8 @@ def test_fit_is_cv2s_passes_then_a_final_assignment(seed, max_iter):
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("max_iter", [1, 2, 5, 300])
-@pytest.mark.parametrize("shape", [(3000, 3, 8), (2000, 10, 40)])  # the second keeps distance bounds
+# (n, d, k): the second runs the passes with distance bounds
+@pytest.mark.parametrize("shape", [(3000, 3, 8), (2000, 10, 40)])
 def test_labels_are_predict_on_the_training_data(seed, max_iter, shape):
     n, d, k = shape
     points = np.random.default_rng(seed).normal(size=(n, d))
@@ -263,7 +264,8 @@ def test_params_repr_and_pickle():
         model.set_params(bogus=1)
     fitted = model.fit(_points(300))
     again = pickle.loads(pickle.dumps(fitted))
-    np.testing.assert_array_equal(again.predict(_points(50, seed=2)), fitted.predict(_points(50, seed=2)))
+    new = _points(50, seed=2)
+    np.testing.assert_array_equal(again.predict(new), fitted.predict(new))
 
 
 def test_data_frames_give_feature_names():
@@ -279,3 +281,17 @@ def test_data_frames_give_feature_names():
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         model.predict(frame.to_numpy())
     assert not hasattr(model.fit(frame.to_numpy()), "feature_names_in_")
+
+
+def test_fastquant_never_imports_sklearn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, fastquant as fq\n"
+        "m = fq.KMeans(2, random_state=0).fit(np.arange(20.0).reshape(10, 2))\n"
+        "m.predict(np.zeros((1, 2)))\n"
+        "try:\n    fq.KMeans().predict(np.zeros((1, 2)))\nexcept ValueError:\n    pass\n"
+        "assert not [n for n in sys.modules if n.split('.')[0] == 'sklearn']\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -316,7 +316,8 @@ def test_sample_weight_unchanged():
     "params, match",
     [
         ({"n_clusters": len(X) + 1}, r"n_samples.* should be >= n_clusters"),
-        ({"init": X[:2]}, r"The shape of the initial centers .* does not match the number of clusters"),
+        ({"init": X[:2]},
+         r"The shape of the initial centers .* does not match the number of clusters"),
         ({"init": lambda X_, k, random_state: X_[:2]},
          r"The shape of the initial centers .* does not match the number of clusters"),
         ({"init": X[:8, :2]},
@@ -353,7 +354,7 @@ def test_predict_with_read_only_centers():
 def test_relocating_with_duplicates_stops():
     data = np.array([[0, 0], [1, 1], [1, 1], [1, 0], [0, 1]])
     km = KMeans(n_clusters=5, init=data)
-    with pytest.warns(ConvergenceWarning,
-                      match=r"Number of distinct clusters \(4\) found smaller than n_clusters \(5\)"):
+    message = r"Number of distinct clusters \(4\) found smaller than n_clusters \(5\)"
+    with pytest.warns(ConvergenceWarning, match=message):
         km.fit(data)
     assert km.n_iter_ == 1
