@@ -116,9 +116,10 @@ def test_float_weights_give_weighted_means_and_inertia():
 
 
 def test_one_heavy_point_does_not_empty_its_cluster():
-    points = np.array([[0.0], [0.1], [0.2], [10.0], [50.0]])
+    # The third center starts empty; the heaviest cluster is the one point at 10.
+    points = np.array([[0.0], [0.1], [0.2], [0.3], [10.0]])
     model = fq.KMeans(3, init=np.array([[0.0], [10.0], [100.0]]))
-    model.fit(points, sample_weight=[1.5, 0.5, 0.5, 100.5, 0.5])
+    model.fit(points, sample_weight=[1.5, 0.5, 0.5, 0.5, 100.5])
     assert np.all(np.isfinite(model.cluster_centers_))
     assert len(set(model.labels_)) == 3
 
@@ -295,3 +296,17 @@ def test_fastquant_never_imports_sklearn():
         "assert not [n for n in sys.modules if n.split('.')[0] == 'sklearn']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_tol_is_relative_to_the_variance_and_sums_the_center_moves():
+    points = _points(3000, seed=5).astype(np.float64)
+    start = points[:5]
+    centers = [start] + [fq.KMeans(5, init=start, max_iter=i, tol=0).fit(points).cluster_centers_
+                         for i in range(1, 6)]
+    moves = [np.sum((b - a) ** 2, axis=1) for a, b in zip(centers, centers[1:])]
+    # Between the 4th and 5th total moves; the largest single move is below it already
+    # at the 4th iteration, so cv2's rule would stop one iteration earlier.
+    tol_abs = np.sqrt(np.sum(moves[3]) * np.sum(moves[4]))
+    assert np.all([np.sum(m) > tol_abs for m in moves[:4]]) and np.max(moves[3]) < tol_abs
+    tol = tol_abs / np.mean(np.var(points, axis=0))
+    assert fq.KMeans(5, init=start, tol=tol).fit(points).n_iter_ == 5
