@@ -358,3 +358,15 @@ def test_relocating_with_duplicates_stops():
     with pytest.warns(ConvergenceWarning, match=message):
         km.fit(data)
     assert km.n_iter_ == 1
+
+
+def test_pipeline_and_grid_search():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipeline = make_pipeline(StandardScaler(), KMeans(random_state=0))
+    search = GridSearchCV(pipeline, {"kmeans__n_clusters": [2, 3]}, cv=2).fit(X)
+    assert search.best_params_ == {"kmeans__n_clusters": 3}  # the score is -inertia
+    assert search.best_estimator_[-1].get_params()["n_clusters"] == 3
+    assert search.predict(X).shape == (len(X),)
