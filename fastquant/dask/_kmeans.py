@@ -94,8 +94,8 @@ def kmeans(
 
     Notes
     -----
-    Given the same starting centers, the result equals ``fastquant.kmeans``'s (and
-    ``fastquant.KMeans(init=centers)``'s) whatever the chunking and the number of
+    Given the same starting centers, the result equals ``fastquant.kmeans``'s
+    whatever the chunking and the number of
     workers: the same labels, and centers equal up to float32 rounding of float64
     sums added in another order (bit-identical on integer-valued data, where those
     sums are exact). With ``KMEANS_RANDOM_CENTERS`` the starting centers are those
