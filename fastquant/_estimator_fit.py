@@ -82,8 +82,8 @@ def weighted_rows(points: Points, weights: Optional[np.ndarray]) -> WeightedRows
     Integer weights of a moderate total run as the repeated samples (each row stands
     for ``weight`` samples, k-means++ draws samples): the result is bitwise that of
     repeating the rows, on integer data. Other weights run on the samples of positive
-    weight as float64 weights (so k-means++, which draws its first center uniformly
-    among the rows, never draws a sample of weight 0).
+    weight as float64 weights (k-means++ draws its first center in proportion to the
+    weights).
     """
     exact = integer_weights(weights) if weights is not None else None
     if weights is not None and exact is None:
