@@ -206,13 +206,6 @@ def seed_from(random_state) -> int:
     )
 
 
-def positive_int(value, name: str, minimum: int = 1) -> int:
-    number = check.require_int(value, name)
-    if number < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {number}")
-    return number
-
-
 def relative_tol(tol) -> float:
     """``tol`` checked: a real number in [0, MAX_TOL]."""
     if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real):

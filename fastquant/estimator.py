@@ -14,7 +14,6 @@ from ._estimator_checks import (
     NotFittedError,
     as_samples,
     check_feature_names,
-    positive_int,
     relative_tol,
     sample_weights,
     seed_from,
@@ -23,7 +22,7 @@ from ._estimator_checks import (
 from ._estimator_fit import fit_rows, mean_variance, sample_labels, weighted_rows
 from ._execution import launch
 from ._rng import new_state
-from ._validation import starting_centers
+from ._validation import positive_int, starting_centers
 
 _INITS = ("k-means++", "random")
 

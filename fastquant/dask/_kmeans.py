@@ -119,9 +119,7 @@ def kmeans(
         initial_centers, n_clusters, n_features, "initial_centers", "(K, D)"
     )
     scale = _positive(oversampling, "oversampling")
-    n_rounds = check.require_int(rounds, "rounds")
-    if n_rounds < 1:
-        raise ValueError(f"rounds must be at least 1, got {n_rounds}")
+    n_rounds = check.positive_int(rounds, "rounds")
 
     bounds = checked_bounds(points)
     rng_state = thread_state()
