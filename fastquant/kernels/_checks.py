@@ -80,7 +80,7 @@ def require_partials(partial_sums, partial_counts, n_features):
     require_at_least(partial_sums.shape[0], 1, "partial_sums must have at least one chunk")
     require_at_least(partial_sums.shape[1], 1, "partial_sums must have at least one cluster")
     require_equal(partial_sums.shape[2], n_features,
-                  "partial_sums must have one column per column of X")
+                  "partial_sums must have one column per feature (of X, or of sums)")
     require_equal(partial_counts.shape[0], partial_sums.shape[0],
                   "partial_counts must have as many chunks as partial_sums")
     require_equal(partial_counts.shape[1], partial_sums.shape[1],
