@@ -9,7 +9,7 @@ from ._checks import (
     in_range, require_cluster_indices, require_equal, require_one_per_row, require_pass_arguments,
 )
 from ._common import ROW_BLOCK, add_labelled_point, chunk_bounds, clear_chunk, sq_dist
-from ._distances import nearest_rows, row_block_buffers
+from ._distances import block_nearest, gather_rows, index_row_by_row, row_block_buffers
 
 
 _F32_ROUNDING = 2.0**-22  # relative widening that survives rounding a float64 to float32
@@ -27,12 +27,15 @@ def _bound_margin(n_features):
 
 @inline
 def _settle_rows(X, centers, pending, count, labels, upper, lower,
-                 block_x, dist, best_dist, second_dist, best_label):
+                 by_row, block_x, dist, best_dist, second_dist, best_label):
     """Nearest centers of the rows ``pending[:count]`` into ``labels``, with fresh
     bounds."""
     margin = _bound_margin(X.shape[1])
-    nearest_rows(X, 0, pending, count, centers, block_x, dist, best_dist, best_label,
-                 second_dist, True)
+    if by_row:
+        index_row_by_row(X, pending, count, centers, best_dist, best_label, second_dist, True)
+    else:
+        gather_rows(X, pending, count, block_x)
+        block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, True)
     for r in range(count):
         i = pending[r]
         labels[i] = best_label[r]
@@ -106,7 +109,7 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         previous = labels[start:stop].copy() if changes_only else labels[:0]
-        block_x, dist, best_dist, second_dist, best_label = row_block_buffers(n_features)
+        by_row, block_x, dist, best_dist, second_dist, best_label = row_block_buffers(n_features)
         pending = np.empty(ROW_BLOCK, dtype=np.int64)
         n_pending = 0
         chunk_bad = 0
@@ -128,10 +131,10 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
                 n_pending += 1
                 if n_pending == ROW_BLOCK:
                     _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
-                                 block_x, dist, best_dist, second_dist, best_label)
+                                 by_row, block_x, dist, best_dist, second_dist, best_label)
                     n_pending = 0
         _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
-                     block_x, dist, best_dist, second_dist, best_label)
+                     by_row, block_x, dist, best_dist, second_dist, best_label)
         sums = partial_sums[chunk]
         counts = partial_counts[chunk]
         clear_chunk(sums, counts)

@@ -13,7 +13,7 @@ from ._common import (
     F32_ONE, ROW_BLOCK, add_labelled_point, add_point, chunk_bounds, clear_chunk,
     ordered_sum, sq_dist,
 )
-from ._distances import nearest_rows, row_block_buffers
+from ._distances import block_nearest, load_rows, range_row_by_row, row_block_buffers
 
 @inline
 def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
@@ -25,12 +25,14 @@ def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, 
     clear_chunk(sums, counts)
     n_clusters = sums.shape[0]
     n_bad = 0
-    block_x, dist, best_dist, second_dist, best_label = row_block_buffers(X.shape[1])
-    no_index = labels[:0]
+    by_row, block_x, dist, best_dist, second_dist, best_label = row_block_buffers(X.shape[1])
     for first in range(start, stop, ROW_BLOCK):
         count = min(ROW_BLOCK, stop - first)
-        nearest_rows(X, first, no_index, count, centers, block_x, dist, best_dist,
-                     best_label, second_dist, False)
+        if by_row:
+            range_row_by_row(X, first, count, centers, best_dist, best_label, second_dist, False)
+        else:
+            load_rows(X, first, count, block_x)
+            block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
         rows = X[first : first + count]
         block_weights = weights[first : first + count]
         block_labels = labels[first : first + count]
