@@ -118,14 +118,14 @@ def _row_nearest(X, i, centers, r, best_dist, best_label, second_dist, track_sec
 #     if by_row: range_row_by_row(...) else: load_rows(...); block_nearest(...)
 @helper
 def range_row_by_row(X, first, count, centers, best_dist, best_label, second_dist,
-                      track_second):
+                     track_second):
     for r in range(count):
         _row_nearest(X, first + r, centers, r, best_dist, best_label, second_dist, track_second)
 
 
 @helper
 def index_row_by_row(X, index, count, centers, best_dist, best_label, second_dist,
-                      track_second):
+                     track_second):
     for r in range(count):
         _row_nearest(X, index[r], centers, r, best_dist, best_label, second_dist, track_second)
 
