@@ -322,3 +322,13 @@ def test_peak_memory_is_a_few_times_the_data(case, limit):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert float(result.stdout.split()[-1]) < limit
+
+
+def test_labels_must_hold_every_cluster_index():
+    X = np.random.default_rng(1).random((500, 3), dtype=np.float32)
+    centers = X[:300].copy()
+    with pytest.raises(ValueError, match="the highest cluster index must fit the labels' integer type: got 299, limit 255"):
+        kernels.assign(X, centers, np.empty(500, np.uint8), np.empty(500, np.float32))
+    labels = np.empty(500, np.int16)
+    kernels.assign(X, centers, labels, np.empty(500, np.float32))
+    np.testing.assert_array_equal(labels, np.arange(300).tolist() + labels[300:].tolist())

@@ -101,11 +101,19 @@ def require_rng_state(state):
 
 
 @inline
+def require_labels_for(labels, n_samples, n_clusters):
+    """Labels to write: integers, one per row of X, of a type that holds every index."""
+    require_integers(labels, "labels")
+    require_one_per_row(labels, n_samples, "labels")
+    require_at_most(n_clusters - 1, integer_limit(labels),
+                    "the highest cluster index must fit the labels' integer type")
+
+
+@inline
 def require_pass_arguments(X, weights, centers, labels, partial_sums, partial_counts):
     """The arguments of a Lloyd pass agree in shape (labels of integers)."""
-    require_integers(labels, "labels")
+    require_labels_for(labels, X.shape[0], centers.shape[0])
     require_one_per_row(weights, X.shape[0], "weights")
-    require_one_per_row(labels, X.shape[0], "labels")
     require_partials(partial_sums, partial_counts, X.shape[1])
     require_centers(centers, X.shape[1])
     require_equal(centers.shape[0], partial_sums.shape[1],
@@ -117,6 +125,20 @@ def require_integers(array, name):
     compiles the caller; this body runs only with ``NUMBA_DISABLE_JIT=1``)."""
     if not np.issubdtype(np.asarray(array).dtype, np.integer):
         raise TypeError(f"{name} must be an array of integers, got {np.asarray(array).dtype}")
+
+
+def integer_limit(array):
+    """The largest value the elements of an integer array can hold (a constant once
+    compiled; this body runs only with ``NUMBA_DISABLE_JIT=1``)."""
+    return np.iinfo(np.asarray(array).dtype).max
+
+
+@overload(integer_limit)
+def _integer_limit_typed(array):
+    if isinstance(array, types.Array) and isinstance(array.dtype, types.Integer):
+        limit = np.iinfo(np.dtype(str(array.dtype))).max
+        return lambda array: limit
+    return None
 
 
 @overload(require_integers, prefer_literal=True)

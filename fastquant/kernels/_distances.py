@@ -8,7 +8,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
-from ._checks import require_centers, require_one_per_row
+from ._checks import require_centers, require_labels_for, require_one_per_row
 from ._common import (
     F32_INF, F32_ZERO, ROW_BLOCK, ROW_BLOCK_MAX_FEATURES, chunk_bounds, chunk_count, sq_dist,
 )
@@ -147,7 +147,7 @@ def assign(X, centers, labels, distances):
     """
     n_samples, n_features = X.shape
     require_centers(centers, n_features)
-    require_one_per_row(labels, n_samples, "labels")
+    require_labels_for(labels, n_samples, centers.shape[0])
     require_one_per_row(distances, n_samples, "distances")
     n_chunks = chunk_count(n_samples)
     for chunk in prange(n_chunks):
