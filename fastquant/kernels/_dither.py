@@ -2,6 +2,7 @@
 
 import numpy as np
 from .._jit import helper
+from ._checks import require_at_least, require_equal
 from ._common import F32_INF, F32_ZERO
 
 
@@ -26,6 +27,12 @@ def floyd_steinberg(image, palette, active, labels):
         INOUT: palette index of each pixel (set for the active ones).
     """
     height, width, channels = image.shape
+    require_at_least(palette.shape[0], 1, "palette must have at least one colour")
+    require_equal(palette.shape[1], channels, "palette must have one column per channel of image")
+    require_equal(active.shape[0], height, "active must have one row per row of image")
+    require_equal(active.shape[1], width, "active must have one column per column of image")
+    require_equal(labels.shape[0], height, "labels must have one row per row of image")
+    require_equal(labels.shape[1], width, "labels must have one column per column of image")
     error = np.zeros((2, width + 2, channels), dtype=np.float32)
     value = np.empty(channels, dtype=np.float32)
     for y in range(height):
