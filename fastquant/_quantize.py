@@ -8,7 +8,9 @@ import numpy as np
 from . import _validation as check
 from . import kernels
 from ._colorspace import srgb_to_lab
-from ._distinct import Rows, distinct_rows
+from . import _colour_table_kernels as table_kernels
+from ._colour_table import colour_table
+from ._distinct import Rows
 from ._execution import launch
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
@@ -20,6 +22,10 @@ CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
 COARSE_MIN_ROWS = 16384
 #: ... of this many levels per channel ...
 COARSE_LEVELS = 32
+#: ... made finer until there are this many groups per cluster ...
+COARSE_GROUPS_PER_CLUSTER = 8
+#: ... up to this many levels ...
+MAX_LEVELS = 1 << 16
 #: ... then refines on all the colours with these passes.
 REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
 SPACES = ("rgb", "lab")
@@ -40,7 +46,7 @@ class Quantized:
         (n_colors, channels) otherwise; n_colors <= k.
     labels : ndarray
         Palette index of each pixel, shape (height, width), uint8 when the palette has
-        at most 256 colours, uint16 otherwise.
+        at most 256 colours, uint16 up to 65,536, uint32 above.
     compactness : float
         k-means compactness in the clustering space (0 when the image has at most k
         colours).
@@ -79,19 +85,6 @@ def _check_image(image) -> Tuple[np.ndarray, float]:
     return array, _PEAKS[array.dtype]
 
 
-def _weighted_rows(values: np.ndarray) -> Rows:
-    """The distinct colours with their counts (the parallel table for integer data,
-    np.unique for the rest)."""
-    points = check.checked_points(np.ascontiguousarray(values, dtype=np.float32), "image")
-    rows = distinct_rows(points)
-    if len(rows.inverse) == 0:
-        unique, inverse, counts = np.unique(
-            points.values, axis=0, return_inverse=True, return_counts=True
-        )
-        rows = Rows(unique, counts.astype(np.int32), inverse.reshape(-1).astype(np.int32))
-    return rows
-
-
 def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:
     if space == "rgb":
         return np.ascontiguousarray(values, dtype=np.float32)
@@ -114,72 +107,112 @@ def _dense_ranks(keys: np.ndarray, key_space: int) -> np.ndarray:
     return ranks[keys]
 
 
-def _group_means(group: np.ndarray, rows: Rows, n_groups: int):
-    """(total weight, weighted mean colour) of each group of rows, in float64."""
-    weights = rows.weights.astype(np.float64)
+def _group_means(group: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int):
+    """(total weight, weighted mean value) of each group of rows, in float64."""
+    weights = weights.astype(np.float64)
     totals = np.bincount(group, weights=weights, minlength=n_groups)
     sums = np.column_stack(
-        [np.bincount(group, weights=weights * rows.values[:, c], minlength=n_groups)
-         for c in range(rows.values.shape[1])]
+        [np.bincount(group, weights=weights * values[:, c], minlength=n_groups)
+         for c in range(values.shape[1])]
     )
     return totals, sums / np.maximum(totals, 1)[:, None]
 
 
-def _coarse_rows(rows: Rows) -> Rows:
-    """Colours grouped by their high bits: the weighted mean colour of each group."""
-    scale = max(float(rows.values.max()), 1.0) / (COARSE_LEVELS - 1)
-    digits = np.rint(rows.values / scale).astype(np.int64)
-    keys = np.zeros(len(digits), dtype=np.int64)
-    for channel in range(digits.shape[1]):
-        keys = keys * COARSE_LEVELS + digits[:, channel]
-    group = _dense_ranks(keys, COARSE_LEVELS ** digits.shape[1])
-    totals, means = _group_means(group, rows, int(group.max()) + 1)
-    return Rows(means.astype(np.float32), totals.astype(np.int32), np.empty(0, np.int32))
+def _grid_keys(values: np.ndarray, peak: float, levels: int) -> np.ndarray:
+    """Key of each colour's cell on a grid of ``levels`` levels per channel."""
+    digits = np.rint(values * ((levels - 1) / peak)).astype(np.int64)
+    keys = digits[:, 0].copy()
+    for channel in range(1, digits.shape[1]):
+        keys = keys * levels + digits[:, channel]
+    return keys
+
+
+def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int,
+               space: str) -> Rows:
+    """The colours grouped by cells of a grid: weighted mean colour (in the clustering
+    space) and total weight of each occupied cell."""
+    keys = _grid_keys(values, peak, levels)
+    if levels ** values.shape[1] <= 1 << 24:
+        group = _dense_ranks(keys, levels ** values.shape[1])
+    else:
+        group = np.unique(keys, return_inverse=True)[1].reshape(-1)
+    totals, means = _group_means(group, values, weights, int(group.max()) + 1)
+    return Rows(_to_space(means.astype(np.float32), space, peak), totals.astype(np.int32),
+                np.empty(0, np.int32))
 
 
 def _seeded_kmeans(space_rows: Rows, k, attempts, seed):
-    """k-means++ and CRITERIA passes on weighted rows; the best attempt."""
+    """k-means++ and CRITERIA passes on weighted rows: centers of the best attempt."""
     points = check.checked_points(space_rows.values, "image")
     best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
-    return best
+    return best.centers
 
 
-def _coarse_to_fine(rows: Rows, space_rows: Rows, k, attempts, seed, space, peak):
-    """k-means on the colours; with many colours, first on coarse groups of them
-    (the costly seeding and most passes), then a few passes on all of them."""
-    if len(rows.values) <= COARSE_MIN_ROWS:
+def _refine(rows: Rows, centers: np.ndarray) -> np.ndarray:
+    """REFINE_CRITERIA passes of k-means on ``rows`` from ``centers``: the new centers."""
+    labels = np.empty(len(rows.values), dtype=np.int32)
+    workspace = Workspace(len(rows.values), len(centers), centers.shape[1])
+    return lloyd(RowPasses(rows, workspace, labels), REFINE_CRITERIA, centers).centers
+
+
+def _coarse_to_fine(values, space_rows: Rows, k, attempts, seed, space, peak):
+    """Centers of k clusters of the colours.
+
+    With few colours, k-means on them. With many, on the cells of a grid instead
+    (weighted means; the sums are those of the colours): k-means++ and most passes on
+    a coarse grid of COARSE_LEVELS levels per channel (finer until it has
+    COARSE_GROUPS_PER_CLUSTER cells per cluster: smooth 16-bit or float images have
+    many colours in few cells), then a few passes on a grid twice as fine.
+    """
+    if len(values) <= COARSE_MIN_ROWS:
         return _seeded_kmeans(space_rows, k, attempts, seed)
-    coarse = _coarse_rows(rows)
-    coarse_space = Rows(_to_space(coarse.values, space, peak), coarse.weights, coarse.inverse)
-    if len(coarse_space.values) > k:
-        centers = _seeded_kmeans(coarse_space, k, attempts, seed).centers
-    else:
-        centers = coarse_space.values
-    labels = np.empty(len(space_rows.values), dtype=np.int32)
-    workspace = Workspace(len(space_rows.values), len(centers), centers.shape[1])
-    return lloyd(RowPasses(space_rows, workspace, labels), REFINE_CRITERIA, centers)
+    levels = COARSE_LEVELS
+    while True:
+        coarse = _grid_rows(values, space_rows.weights, peak, levels, space)
+        if (len(coarse.values) >= COARSE_GROUPS_PER_CLUSTER * k or levels > peak
+                or levels >= MAX_LEVELS):
+            break
+        levels *= 2
+    if len(coarse.values) <= k:
+        return _seeded_kmeans(space_rows, k, attempts, seed)
+    centers = _seeded_kmeans(coarse, k, attempts, seed)
+    if levels * 2 <= peak:
+        centers = _refine(_grid_rows(values, space_rows.weights, peak, 2 * levels, space), centers)
+    return centers
 
 
-def _cluster(values, k, attempts, seed, space, dtype, peak):
-    """Labels (n,) and palette (m, c) of the colours ``values`` (n, c), m <= k."""
-    rows = _weighted_rows(values)
-    if len(rows.values) <= k:
-        return rows.inverse, _round(rows.values, dtype, peak), 0.0
-    space_rows = Rows(_to_space(rows.values, space, peak), rows.weights, np.empty(0, np.int32))
-    best = _coarse_to_fine(rows, space_rows, k, attempts, seed, space, peak)
-    # The palette: the mean colour of each cluster, in the image's own units.
-    _, means = _group_means(best.row_labels, rows, k)
-    palette = _round(means, dtype, peak)
-    # Each colour goes to its nearest palette entry (rounding moved the centers).
-    row_labels = np.empty(len(rows.values), dtype=np.int32)
-    launch(
-        kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
-        row_labels, np.empty(len(rows.values), dtype=np.float32),
-    )
+def _label_dtype(n_colours: int) -> np.dtype:
+    if n_colours <= 256:
+        return np.dtype(np.uint8)
+    return np.dtype(np.uint16 if n_colours <= 65536 else np.uint32)
+
+
+def _cluster(pixels, k, attempts, seed, space, peak):
+    """Labels (n,) and palette (m, c) of the colours ``pixels`` (n, c), m <= k, and the
+    compactness."""
+    table = colour_table(pixels)
+    n_colours = len(table.counts)
+    if n_colours <= k:
+        colour_labels = np.arange(n_colours, dtype=_label_dtype(n_colours))
+        return table.pixel_labels(colour_labels), table.colours, 0.0
+    values = table.colours.astype(np.float32)
+    space_rows = Rows(_to_space(values, space, peak), table.counts, np.empty(0, np.int32))
+    centers = _coarse_to_fine(values, space_rows, k, attempts, seed, space, peak)
+    # The palette: the mean colour of each cluster, in the image's own units, ...
+    row_labels = np.empty(n_colours, dtype=np.int32)
+    distances = np.empty(n_colours, dtype=np.float32)
+    launch(kernels.assign, space_rows.values, centers, row_labels, distances)
+    compactness = float(np.dot(table.counts, distances.astype(np.float64)))
+    _, means = _group_means(row_labels, values, table.counts, k)
+    palette = _round(means, pixels.dtype, peak)
+    # ... and each colour goes to its nearest palette entry (rounding moved the centers).
+    launch(kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
+           row_labels, distances)
     compact = _dense_ranks(row_labels, len(palette))
     used = np.flatnonzero(np.bincount(row_labels, minlength=len(palette)))
     palette, merged = np.unique(palette[used], axis=0, return_inverse=True)
-    return merged.reshape(-1)[compact][rows.inverse], palette, best.compactness
+    colour_labels = merged.reshape(-1)[compact].astype(_label_dtype(len(palette)))
+    return table.pixel_labels(colour_labels), palette, compactness
 
 
 def quantize(
@@ -237,7 +270,7 @@ def quantize(
         raise ValueError(f"space='lab' needs an RGB or RGBA image, got {channels} channel(s)")
     seed = 0 if seed is None else check.require_int(seed, "seed")
     height, width = array.shape[:2]
-    pixels = array.reshape(-1, channels)
+    pixels = np.ascontiguousarray(array).reshape(-1, channels)
 
     transparent = None
     if channels == 4 and k >= 2:
@@ -245,37 +278,36 @@ def quantize(
         if np.all((alpha == 0) | (alpha == peak)) and (alpha == 0).any() and (alpha == peak).any():
             transparent = alpha == 0
     if transparent is None:
-        labels, palette, compactness = _cluster(pixels, k, attempts, seed, space, array.dtype, peak)
+        labels, palette, compactness = _cluster(pixels, k, attempts, seed, space, peak)
     else:
         opaque = ~transparent
         colour_labels, colours, compactness = _cluster(
-            pixels[opaque, :3], k - 1, attempts, seed, space, array.dtype, peak
+            pixels[opaque, :3], k - 1, attempts, seed, space, peak
         )
         palette = np.zeros((len(colours) + 1, 4), dtype=array.dtype)
         palette[:-1, :3] = colours
         palette[:-1, 3] = peak
-        labels = np.full(len(pixels), len(colours), dtype=np.int64)
+        labels = np.full(len(pixels), len(colours), dtype=_label_dtype(len(palette)))
         labels[opaque] = colour_labels
 
-    labels = labels.reshape(height, width)
     if dither:
         # transparent pixels keep their entry (the last one), which no other pixel takes
         active = np.ones((height, width), dtype=bool)
-        colours = palette.reshape(len(palette), channels)
+        colours = palette
         if transparent is not None:
             active = ~transparent.reshape(height, width)
             colours = colours[:-1]
-        dithered = labels.astype(np.int32)
+        dithered = labels.astype(np.int32).reshape(height, width)
         kernels.floyd_steinberg(
             np.ascontiguousarray(array.reshape(height, width, channels), dtype=np.float32),
             np.ascontiguousarray(colours, dtype=np.float32), active, dithered,
         )
-        labels = dithered
-    labels = labels.astype(np.uint8 if len(palette) <= 256 else np.uint16)
+        labels = dithered.reshape(-1).astype(_label_dtype(len(palette)))
+    quantized = np.empty_like(pixels)
+    sse = launch(table_kernels.paint, pixels, palette, labels, quantized, work=len(labels))
+    mse = sse / pixels.size
+    psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
     if array.ndim == 2:
         palette = palette.reshape(-1)
-    quantized = palette[labels].reshape(array.shape)
-    error = (quantized.astype(np.float64) - array).reshape(-1)
-    mse = float(np.dot(error, error)) / error.size
-    psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
-    return Quantized(quantized, palette, labels, float(compactness), mse, psnr)
+    return Quantized(quantized.reshape(array.shape), palette, labels.reshape(height, width),
+                     float(compactness), mse, psnr)
