@@ -318,3 +318,70 @@ def paint(pixels, palette, labels, out):
     for chunk in range(n_chunks):
         sse += partial[chunk]
     return sse
+
+
+@helper
+def dense_groups(keys, key_space, group):
+    """Group of each key: the distinct keys numbered in order of first appearance.
+
+    Parameters
+    ----------
+    keys : int64 (n,)
+        IN: keys in [0, key_space).
+    key_space : int
+        Upper bound of the keys (a table of that many int32 entries is made).
+    group : int32 (n,)
+        OUT: group of each key.
+
+    Returns
+    -------
+    int
+        Number of groups.
+    """
+    slot = np.full(key_space, -1, dtype=np.int32)
+    n_groups = 0
+    for i in range(keys.shape[0]):
+        g = slot[keys[i]]
+        if g < 0:
+            g = n_groups
+            slot[keys[i]] = g
+            n_groups += 1
+        group[i] = g
+    return n_groups
+
+
+@helper
+def group_means(group, values, weights, n_groups, means):
+    """Total weight and weighted mean of the rows of each group.
+
+    Parameters
+    ----------
+    group : int32 (n,)
+        IN: group of each row, in [0, n_groups).
+    values : float32 (n, n_features)
+        IN: the rows.
+    weights : int32 (n,)
+        IN: weight of each row.
+    n_groups : int
+    means : float64 (n_groups, n_features)
+        OUT: weighted mean of each group (0 for an empty one).
+
+    Returns
+    -------
+    int64 (n_groups,)
+        Total weight of each group.
+    """
+    n_features = values.shape[1]
+    totals = np.zeros(n_groups, dtype=np.int64)
+    means[:, :] = 0.0
+    for i in range(group.shape[0]):
+        g = group[i]
+        w = weights[i]
+        totals[g] += w
+        for j in range(n_features):
+            means[g, j] += np.float64(w) * np.float64(values[i, j])
+    for g in range(n_groups):
+        if totals[g] > 0:
+            for j in range(n_features):
+                means[g, j] /= np.float64(totals[g])
+    return totals

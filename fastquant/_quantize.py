@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _validation as check
 from . import kernels
-from ._colorspace import srgb_to_lab
+from ._colorspace import srgb_to_lab, srgb_to_oklab
 from . import _colour_table_kernels as table_kernels
 from ._colour_table import colour_table
 from ._distinct import Rows
@@ -28,7 +28,7 @@ COARSE_GROUPS_PER_CLUSTER = 8
 MAX_LEVELS = 1 << 16
 #: ... then refines on all the colours with these passes.
 REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
-SPACES = ("rgb", "lab")
+SPACES = ("rgb", "lab", "oklab")
 _PEAKS = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
@@ -85,13 +85,23 @@ def _check_image(image) -> Tuple[np.ndarray, float]:
     return array, _PEAKS[array.dtype]
 
 
+#: Scale of each perceptual space, so that CRITERIA's eps means about the same in each:
+#: L* spans 0-100, Oklab's L 0-1.
+_SPACE_SCALE = {"lab": 1.0, "oklab": 100.0}
+
+
 def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:
+    """float32 coordinates of colours (image units) in the clustering space; a fourth
+    channel (alpha) goes on the scale of the lightness."""
     if space == "rgb":
         return np.ascontiguousarray(values, dtype=np.float32)
-    lab = srgb_to_lab(values[:, :3] / peak)
-    if values.shape[1] == 4:  # alpha on the scale of L*
-        lab = np.column_stack([lab, values[:, 3] * np.float32(100.0 / peak)])
-    return np.ascontiguousarray(lab, dtype=np.float32)
+    convert = srgb_to_lab if space == "lab" else srgb_to_oklab
+    scale = np.float32(_SPACE_SCALE[space])
+    coordinates = convert(values[:, :3] * np.float32(1.0 / peak)) * scale
+    if values.shape[1] == 4:
+        alpha = values[:, 3] * np.float32(100.0 / peak)
+        coordinates = np.column_stack([coordinates, alpha])
+    return np.ascontiguousarray(coordinates, dtype=np.float32)
 
 
 def _round(palette: np.ndarray, dtype: np.dtype, peak: float) -> np.ndarray:
@@ -108,35 +118,30 @@ def _dense_ranks(keys: np.ndarray, key_space: int) -> np.ndarray:
 
 
 def _group_means(group: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int):
-    """(total weight, weighted mean value) of each group of rows, in float64."""
-    weights = weights.astype(np.float64)
-    totals = np.bincount(group, weights=weights, minlength=n_groups)
-    sums = np.column_stack(
-        [np.bincount(group, weights=weights * values[:, c], minlength=n_groups)
-         for c in range(values.shape[1])]
-    )
-    return totals, sums / np.maximum(totals, 1)[:, None]
-
-
-def _grid_keys(values: np.ndarray, peak: float, levels: int) -> np.ndarray:
-    """Key of each colour's cell on a grid of ``levels`` levels per channel."""
-    digits = np.rint(values * ((levels - 1) / peak)).astype(np.int64)
-    keys = digits[:, 0].copy()
-    for channel in range(1, digits.shape[1]):
-        keys = keys * levels + digits[:, channel]
-    return keys
+    """(total weight, weighted float64 mean value) of each group of rows."""
+    means = np.empty((n_groups, values.shape[1]), dtype=np.float64)
+    totals = table_kernels.group_means(group.astype(np.int32, copy=False), values, weights,
+                                       n_groups, means)
+    return totals, means
 
 
 def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int,
                space: str) -> Rows:
-    """The colours grouped by cells of a grid: weighted mean colour (in the clustering
-    space) and total weight of each occupied cell."""
-    keys = _grid_keys(values, peak, levels)
-    if levels ** values.shape[1] <= 1 << 24:
-        group = _dense_ranks(keys, levels ** values.shape[1])
+    """The colours grouped by the cells of a grid of ``levels`` levels per channel:
+    weighted mean colour (in the clustering space) and total weight of each cell."""
+    digits = np.rint(values * np.float32((levels - 1) / peak)).astype(np.int64)
+    keys = digits[:, 0].copy()
+    for channel in range(1, digits.shape[1]):
+        keys *= levels
+        keys += digits[:, channel]
+    key_space = levels ** values.shape[1]
+    group = np.empty(len(keys), dtype=np.int32)
+    if key_space <= 1 << 24:
+        n_groups = table_kernels.dense_groups(keys, key_space, group)
     else:
-        group = np.unique(keys, return_inverse=True)[1].reshape(-1)
-    totals, means = _group_means(group, values, weights, int(group.max()) + 1)
+        table = colour_table(keys[:, None])
+        group, n_groups = table.pixel_labels(np.arange(len(table.counts), dtype=np.int32)), len(table.counts)
+    totals, means = _group_means(group, values, weights, n_groups)
     return Rows(_to_space(means.astype(np.float32), space, peak), totals.astype(np.int32),
                 np.empty(0, np.int32))
 
@@ -241,9 +246,9 @@ def quantize(
         results are reproducible.
     dither : bool
         Floyd-Steinberg error diffusion onto the palette.
-    space : {"rgb", "lab"}
-        Cluster the colours as they are, or in CIELAB (perceptual distances; needs
-        3 or 4 channels). The palette is in the image's own units either way.
+    space : {"rgb", "lab", "oklab"}
+        Cluster the colours as they are, or in CIELAB or Oklab (perceptual distances;
+        needs 3 or 4 channels). The palette is in the image's own units either way.
 
     Returns
     -------
@@ -266,8 +271,9 @@ def quantize(
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     channels = 1 if array.ndim == 2 else array.shape[2]
-    if space == "lab" and channels not in (3, 4):
-        raise ValueError(f"space='lab' needs an RGB or RGBA image, got {channels} channel(s)")
+    if space != "rgb" and channels not in (3, 4):
+        raise ValueError(f"space={space!r} needs an RGB or RGBA image, got {channels} "
+                         "channel(s)")
     seed = 0 if seed is None else check.require_int(seed, "seed")
     height, width = array.shape[:2]
     pixels = np.ascontiguousarray(array).reshape(-1, channels)
