@@ -2,7 +2,7 @@
 from a label per colour to a label per pixel.
 
 Built in one parallel pass over the pixels, whatever the image (see
-``_colour_table_kernels``): uint8 gray and RGB through a bitmap of the 2**24 colours,
+``kernels._colour_table``): uint8 gray and RGB through a bitmap of the 2**24 colours,
 which keeps no per-pixel index; uint16, float and RGBA through a hash table, which keeps
 an int32 index per pixel. No sort, no copy of the pixels in another dtype.
 """
@@ -12,7 +12,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from . import _colour_table_kernels as table_kernels
+from .kernels import _colour_table as table_kernels
 from ._execution import launch
 
 

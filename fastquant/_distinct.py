@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import kernels
+from .kernels import _distinct_table
 from ._execution import launch
 from ._validation import Points
 
@@ -35,7 +35,7 @@ class Rows:
         """Highest sample index of each row (empty when rows are samples)."""
         if not len(self.inverse):
             return np.empty(0, dtype=np.int64)
-        return kernels.last_samples(self.inverse, len(self.values))
+        return _distinct_table.last_samples(self.inverse, len(self.values))
 
     def take_sample_labels(self, row_labels: np.ndarray) -> np.ndarray:
         """Labels of the samples given the labels of the rows, written over ``inverse``
@@ -44,7 +44,7 @@ class Rows:
         if not len(self.inverse):
             return row_labels
         labels = self.inverse
-        launch(kernels.gather_labels, row_labels, self.inverse, labels, work=len(labels))
+        launch(_distinct_table.gather_labels, row_labels, self.inverse, labels, work=len(labels))
         return labels
 
 
@@ -56,7 +56,7 @@ def plain_rows(values: np.ndarray) -> Rows:
 def _key_spans(points: Points):
     """Per-feature value spans when the keys of all rows fit MAX_KEY_SPACE, else None."""
     spans = points.high.astype(np.float64) - points.low + 1
-    if np.prod(spans) > kernels.MAX_KEY_SPACE:
+    if np.prod(spans) > _distinct_table.MAX_KEY_SPACE:
         return None
     return spans.astype(np.int64)
 
@@ -72,12 +72,12 @@ def distinct_rows(points: Points) -> Rows:
     if spans is None:
         return plain_rows(values)
     keys = np.empty(len(values), dtype=np.int32)
-    if launch(kernels.row_keys, values, points.low, spans, keys):
+    if launch(_distinct_table.row_keys, values, points.low, spans, keys):
         return plain_rows(values)
-    unique, counts = launch(kernels.distinct_keys, keys, int(np.prod(spans)))
+    unique, counts = launch(_distinct_table.distinct_keys, keys, int(np.prod(spans)))
     if len(unique) * MIN_SAMPLES_PER_ROW > len(values):
         return plain_rows(values)
     rows = np.empty((len(unique), len(spans)), dtype=np.float32)
-    launch(kernels.key_rows, unique, points.low, spans, rows, work=rows.size)
+    launch(_distinct_table.key_rows, unique, points.low, spans, rows, work=rows.size)
     largest = max(float(np.max(np.abs(points.low))), float(np.max(np.abs(points.high))))
     return Rows(rows, counts, keys, len(values) * largest < 2.0**53)

@@ -7,26 +7,71 @@ compiled from the same source, used where parallel launches are unsafe).
 Caching is switched on per dispatcher and a missing cache location only disables it,
 so ``import fastquant`` never fails because no writable directory exists. Set
 ``FASTQUANT_DISABLE_CACHE=1`` to compile in memory only.
+
+numba keys a cached function on its own bytecode and the modification time of its own
+file, so an edit of a jitted helper in another file would leave its callers' cached
+machine code stale. fastquant's cache adds a hash of every source file of the kernels
+package (and of this module) to the key: any edit recompiles every kernel. A cache file
+that cannot be read (truncated, corrupt, from another version) is recompiled, never an
+error. With ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python (slowly).
 """
 
+import hashlib
 import os
 import types
+from pathlib import Path
 
 import numba
+from numba.core.caching import FunctionCache
 
 _OPTIONS = {"nogil": True, "error_model": "numpy", "boundscheck": False}
 _CACHE_ENABLED = os.environ.get("FASTQUANT_DISABLE_CACHE", "").strip() in ("", "0")
 _SERIAL_TWINS = {}
 
 
+def _source_hash() -> str:
+    """sha256 of the kernels package's source files and of this module."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve()
+    for path in sorted((here.parent / "kernels").glob("*.py")) + [here]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class _PackageCache(FunctionCache):
+    """numba's per-function cache, keyed also on the kernels package's source hash,
+    and recompiling instead of failing on a cache file it cannot read."""
+
+    _source = None
+
+    def _index_key(self, sig, codegen):
+        if _PackageCache._source is None:
+            _PackageCache._source = _source_hash()
+        return super()._index_key(sig, codegen) + (_PackageCache._source,)
+
+    def load_overload(self, sig, target_context):
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception:  # an unreadable cache entry: compile again
+            return None
+
+    def save_overload(self, sig, data):
+        try:
+            super().save_overload(sig, data)
+        except Exception:  # an unwritable cache: keep the compiled code in memory
+            pass
+
+
 def _compile(func, parallel, **options):
     dispatcher = numba.njit(parallel=parallel, **_OPTIONS, **options)(func)
-    if _CACHE_ENABLED:
+    if _CACHE_ENABLED and isinstance(dispatcher, numba.core.registry.CPUDispatcher):
         try:
-            dispatcher.enable_caching()
-        except RuntimeError:
-            # No writable cache location (numba raises here, at decoration time):
-            # the dispatcher still works, it just recompiles in each process.
+            dispatcher._cache = _PackageCache(dispatcher.py_func)
+        except Exception:
+            # No writable cache location (numba raises here, at decoration time), or
+            # numba's cache internals changed: the dispatcher still works, it just
+            # recompiles in each process.
             pass
     return dispatcher
 

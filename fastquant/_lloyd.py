@@ -7,6 +7,7 @@ from typing import Dict, NamedTuple, Optional, Tuple
 import numpy as np
 
 from . import kernels
+from .kernels import _bounds, _passes, _random, _repair, _seeding
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
 from ._validation import Criteria, Points
@@ -82,12 +83,12 @@ class _Moves:
 
 
 def _means(sums, counts, previous=None):
-    """Centers of clusters (see kernels.cluster_means) and their largest squared move
+    """Centers of clusters (see _passes.cluster_means) and their largest squared move
     from ``previous`` (infinity without it)."""
     centers = np.empty(sums.shape, dtype=np.float32)
     if previous is None:
         previous = centers[:0]
-    return centers, kernels.cluster_means(sums, counts, previous, centers)
+    return centers, _passes.cluster_means(sums, counts, previous, centers)
 
 
 def fill_empty_clusters(passes, sums, counts):
@@ -196,16 +197,16 @@ class RowPasses:
                 ws.lower.fill(0.0)
                 self.labels.fill(0)
                 previous = centers
-            kernels.center_moves_and_gaps(centers, previous, ws.moves, ws.half_gaps)
+            _bounds.center_moves_and_gaps(centers, previous, ws.moves, ws.half_gaps)
             launch(
-                kernels.assign_bounded, rows.values, rows.weights, centers, ws.moves,
+                _bounds.assign_bounded, rows.values, rows.weights, centers, ws.moves,
                 ws.half_gaps, update, self.labels, ws.upper, ws.lower, ws.partial_sums,
                 ws.partial_counts, work=work,
             )
             self.bounds_centers = centers
         else:
             launch(
-                kernels.assign_and_update if update else kernels.assign_and_accumulate,
+                _passes.assign_and_update if update else kernels.assign_and_accumulate,
                 rows.values, rows.weights, centers, self.labels, ws.partial_sums,
                 ws.partial_counts, work=work,
             )
@@ -225,7 +226,7 @@ class RowPasses:
     def move_farthest(self, cluster: int, mean, into: int):
         rows, moves, labels = self.rows, self.moves, self.labels
         moved_samples, moved_labels = moves.arrays()
-        sample = kernels.farthest_sample(
+        sample = _repair.farthest_sample(
             rows.values, rows.weights, labels, rows.inverse, rows.last_sample, moves.count,
             moved_samples, moved_labels, cluster, mean,
         )
@@ -245,13 +246,13 @@ class RowPasses:
         rows, moves, labels = self.rows, self.moves, self.labels
         weights = rows.weights - moves.count if moves.label else rows.weights
         compactness = launch(
-            kernels.label_distance_sum, rows.values, weights, centers, labels,
+            _passes.label_distance_sum, rows.values, weights, centers, labels,
             self.workspace.partial_dist,
         )
         moved_samples, moved_labels = moves.arrays()
         if moves.label:
             moved_rows = np.ascontiguousarray(rows.values[rows.inverse[moved_samples]])
-            compactness += kernels.label_distance_sum(
+            compactness += _passes.label_distance_sum(
                 moved_rows, np.ones(len(moved_samples), np.int32), centers, moved_labels,
                 np.empty(kernels.chunk_count(len(moved_samples))),
             )
@@ -307,12 +308,12 @@ def best_attempt(
                 initial_centers = start_centers
             elif use_kmeanspp:
                 chosen = launch(
-                    kernels.kmeanspp, rows.values, rows.weights, rows.inverse, n_clusters,
+                    _seeding.kmeanspp_rows, rows.values, rows.weights, rows.inverse, n_clusters,
                     KMEANSPP_TRIALS, rng_state, workspace.partial_dist, work=rows.values.size,
                 )
                 initial_centers = rows.values[chosen]
             else:
-                initial_centers = kernels.random_centers(
+                initial_centers = _random.random_centers(
                     points.low, points.high, n_clusters, rng_state
                 )
             labels = np.empty(len(rows.values), dtype=np.int32)

@@ -8,9 +8,10 @@ import numpy as np
 from . import _validation as check
 from . import kernels
 from ._colorspace import srgb_to_lab, srgb_to_oklab
-from . import _colour_table_kernels as table_kernels
 from ._colour_table import colour_table
 from ._distinct import Rows
+from .kernels import _colour_table as table_kernels
+from .kernels import _dither
 from ._execution import launch
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
@@ -304,7 +305,7 @@ def quantize(
             active = ~transparent.reshape(height, width)
             colours = colours[:-1]
         dithered = labels.astype(np.int32).reshape(height, width)
-        kernels.floyd_steinberg(
+        _dither.floyd_steinberg(
             np.ascontiguousarray(array.reshape(height, width, channels), dtype=np.float32),
             np.ascontiguousarray(colours, dtype=np.float32), active, dithered,
         )

@@ -10,7 +10,7 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from . import kernels
+from .kernels import _feature_bounds
 from ._execution import launch
 from .constants import (
     KMEANS_PP_CENTERS,
@@ -102,7 +102,7 @@ def checked_points(values: np.ndarray, name: str = "data") -> Points:
     n_features = values.shape[1]
     low = np.empty(n_features, dtype=np.float32)
     high = np.empty(n_features, dtype=np.float32)
-    if launch(kernels.feature_bounds, values, low, high):
+    if launch(_feature_bounds.feature_bounds, values, low, high):
         raise ValueError(non_finite_message(values, name))
     check_span(low, high, name)
     return Points(values, low, high)

@@ -9,6 +9,7 @@ import fastquant as fq
 from fastquant._distinct import Rows, distinct_rows, plain_rows
 from fastquant._lloyd import RowPasses, Workspace, lloyd
 from fastquant._validation import Criteria, as_points
+from fastquant.kernels import _random
 
 from . import naive
 
@@ -50,7 +51,7 @@ def test_falls_back_to_samples(data):
 
 def _run(rows, points, k, seed, criteria=Criteria(30, 0.0)):
     rng = np.array([naive.MWC(seed).state], dtype=np.uint64)
-    centers = fq.kernels.random_centers(points.low, points.high, k, rng)
+    centers = _random.random_centers(points.low, points.high, k, rng)
     labels = np.empty(len(rows.values), dtype=np.int32)
     attempt = lloyd(RowPasses(rows, Workspace(len(rows.values), k, 3), labels), criteria, centers)
     return Result(attempt.compactness, attempt.take_sample_labels(rows), attempt.centers)
@@ -78,7 +79,7 @@ def test_repair_splits_a_colour_and_last_pass_keeps_the_split():
     # Two colours, three clusters: one colour must be split by the empty-cluster repair,
     # and with maxCount 2 the split survives into the returned labels.
     points = np.array([[0, 0, 0]] * 5 + [[9, 9, 9]] * 3, dtype=np.float32)
-    start = fq.kernels.random_centers(np.zeros(3, np.float32), np.full(3, 9, np.float32), 3,
+    start = _random.random_centers(np.zeros(3, np.float32), np.full(3, 9, np.float32), 3,
                                       np.array([7], dtype=np.uint64))
     for rows in (distinct_rows(as_points(points)), plain_rows(points)):
         labels = np.empty(len(rows.values), dtype=np.int32)

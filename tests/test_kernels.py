@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from fastquant import kernels
+from fastquant.kernels import _bounds, _chunk_table, _common, _distinct_table, _feature_bounds, _passes, _random, _repair, _seeding
 from fastquant._jit import serial_twin
 
 from . import naive
@@ -51,8 +52,8 @@ def test_rng_matches_reference_generator(seed):
 @pytest.mark.parametrize("n", [1, 511, 512, 513, 100_000, 10**8])
 def test_chunk_count_depends_on_size_only(n):
     count = kernels.chunk_count(n)
-    assert 1 <= count <= kernels.MAX_CHUNKS
-    assert count == min(kernels.MAX_CHUNKS, -(-n // kernels.MIN_CHUNK_SIZE))
+    assert 1 <= count <= _common.MAX_CHUNKS
+    assert count == min(_common.MAX_CHUNKS, -(-n // _common.MIN_CHUNK_SIZE))
 
 
 @pytest.mark.parametrize("d", [1, 3, 4, 16])
@@ -103,7 +104,7 @@ def test_assign_and_update_gives_the_change_of_exact_sums():
     sums, counts = _reduced(partial_sums, partial_counts)
 
     moved_centers = points[:9] + np.float32(7.0)
-    kernels.assign_and_update(points, weights, moved_centers, labels, partial_sums, partial_counts)
+    _passes.assign_and_update(points, weights, moved_centers, labels, partial_sums, partial_counts)
     delta_sums, delta_counts = _reduced(partial_sums, partial_counts)
     expected_labels = np.argmin(naive.sq_distances(points, moved_centers), axis=1)
     np.testing.assert_array_equal(labels, expected_labels)
@@ -113,13 +114,13 @@ def test_assign_and_update_gives_the_change_of_exact_sums():
     np.testing.assert_array_equal(counts + delta_counts, np.bincount(labels, weights, 9))
     assert 0 < (delta_counts != 0).sum()
 
-    kernels.assign_and_update(points, weights, moved_centers, labels, partial_sums, partial_counts)
+    _passes.assign_and_update(points, weights, moved_centers, labels, partial_sums, partial_counts)
     np.testing.assert_array_equal(labels, expected_labels)  # no label changes: no change
     assert not partial_sums.any() and not partial_counts.any()
 
 
 class _BoundedPasses:
-    """Drives kernels.assign_bounded over a sequence of centers, as RowPasses does."""
+    """Drives _bounds.assign_bounded over a sequence of centers, as RowPasses does."""
 
     def __init__(self, points, weights, k):
         n = len(points)
@@ -132,9 +133,9 @@ class _BoundedPasses:
 
     def run(self, centers, changes_only=False):
         previous = centers if self.previous is None else self.previous
-        kernels.center_moves_and_gaps(centers, previous, self.moves, self.half_gaps)
+        _bounds.center_moves_and_gaps(centers, previous, self.moves, self.half_gaps)
         partial_sums, partial_counts = _partials(len(self.points), *centers.shape)
-        kernels.assign_bounded(
+        _bounds.assign_bounded(
             self.points, self.weights, centers, self.moves, self.half_gaps, changes_only,
             self.labels, self.upper, self.lower, partial_sums, partial_counts,
         )
@@ -215,13 +216,13 @@ def test_cluster_means_scale_as_cv2_and_measure_the_largest_move():
     counts = rng.integers(1, 10**6, 7)
     previous = rng.uniform(-5, 5, size=(7, 5)).astype(np.float32)
     centers = np.empty((7, 5), dtype=np.float32)
-    shift = kernels.cluster_means(sums, counts, previous, centers)
+    shift = _passes.cluster_means(sums, counts, previous, centers)
     expected = sums.astype(np.float32) * (np.float32(1) / counts.astype(np.float32))[:, None]
     np.testing.assert_array_equal(centers, expected)
     steps = (expected - previous).astype(np.float64)
     moves = [sum(steps[k, j] * steps[k, j] for j in range(5)) for k in range(7)]  # in order
     assert shift == max(moves)
-    assert kernels.cluster_means(sums, counts, previous[:0], centers) == np.inf
+    assert _passes.cluster_means(sums, counts, previous[:0], centers) == np.inf
 
 
 def test_accumulate_uses_given_labels():
@@ -241,7 +242,7 @@ def test_label_distance_sum_uses_labels_not_nearest_center():
     centers = points[:4].copy()
     labels = (np.arange(4000) % 4).astype(np.int32)
     workspace = np.empty(kernels.chunk_count(4000))
-    total = kernels.label_distance_sum(points, _ones(points), centers, labels, workspace)
+    total = _passes.label_distance_sum(points, _ones(points), centers, labels, workspace)
     expected = naive.sq_distances(points, centers)[np.arange(4000), labels]
     assert total == pytest.approx(float(np.sum(expected, dtype=np.float64)), rel=1e-12)
 
@@ -255,11 +256,11 @@ def test_farthest_sample_takes_highest_index_on_ties():
     labels = np.array([0, 0, 0, 0, 0, 1], dtype=np.int32)
     center = np.zeros((1, 1), dtype=np.float32)
     ones = _ones(points)
-    assert kernels.farthest_sample(points, ones, labels, _NO_INVERSE, _NO_LAST, *_NO_MOVES, 0, center) == 4
-    assert kernels.farthest_sample(points, ones, labels, _NO_INVERSE, _NO_LAST, *_NO_MOVES, 1, center) == 5
+    assert _repair.farthest_sample(points, ones, labels, _NO_INVERSE, _NO_LAST, *_NO_MOVES, 0, center) == 4
+    assert _repair.farthest_sample(points, ones, labels, _NO_INVERSE, _NO_LAST, *_NO_MOVES, 1, center) == 5
     same = np.zeros((3, 2), dtype=np.float32)
     zeros = np.zeros(3, np.int32)
-    assert kernels.farthest_sample(same, _ones(same), zeros, _NO_INVERSE, _NO_LAST, *_NO_MOVES, 0, same[:1]) == 2
+    assert _repair.farthest_sample(same, _ones(same), zeros, _NO_INVERSE, _NO_LAST, *_NO_MOVES, 0, same[:1]) == 2
 
 
 def test_farthest_sample_on_rows_skips_moved_samples():
@@ -268,23 +269,23 @@ def test_farthest_sample_on_rows_skips_moved_samples():
     inverse = np.array([1, 0, 2, 1, 1, 0, 2], dtype=np.int32)  # samples of each row
     labels = np.zeros(3, dtype=np.int32)
     center = np.zeros((1, 1), dtype=np.float32)
-    last = kernels.last_samples(inverse, 3)
+    last = _distinct_table.last_samples(inverse, 3)
     np.testing.assert_array_equal(last, [5, 4, 6])
     # rows 1 and 2 are equally far: the highest sample among them is 6 (row 2).
-    assert kernels.farthest_sample(rows, weights, labels, inverse, last, *_NO_MOVES, 0, center) == 6
+    assert _repair.farthest_sample(rows, weights, labels, inverse, last, *_NO_MOVES, 0, center) == 6
     # sample 6 moved to cluster 1: the next is sample 4 (row 1).
     count = np.array([0, 0, 1], dtype=np.int32)
     moved = (count, np.array([6], np.int64), np.array([1], np.int32))
-    assert kernels.farthest_sample(rows, weights, labels, inverse, last, *moved, 0, center) == 4
+    assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 0, center) == 4
     # ... and it is the only, hence farthest, sample of cluster 1.
-    assert kernels.farthest_sample(rows, weights, labels, inverse, last, *moved, 1, center) == 6
+    assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 1, center) == 6
 
 
 @pytest.mark.parametrize("d", [1, 3, 16])
 def test_random_centers_match_reference(d):
     points = _blobs(1000, d, 3, seed=6)
     state = np.array([naive.MWC(77).state], dtype=np.uint64)
-    got = kernels.random_centers(points.min(axis=0), points.max(axis=0), 12, state)
+    got = _random.random_centers(points.min(axis=0), points.max(axis=0), 12, state)
     np.testing.assert_array_equal(got, naive.random_centers(points, 12, naive.MWC(77)))
 
 
@@ -293,7 +294,7 @@ def test_kmeanspp_matches_reference(d):
     points = _blobs(3000, d, 6, seed=7, integer=True)
     reference = naive.MWC(5)
     state = np.array([reference.state], dtype=np.uint64)
-    chosen = kernels.kmeanspp(points, _ones(points), _NO_INVERSE, 10, 3, state, np.empty(kernels.chunk_count(3000)))
+    chosen = _seeding.kmeanspp_rows(points, _ones(points), _NO_INVERSE, 10, 3, state, np.empty(kernels.chunk_count(3000)))
     np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 10, reference))
     assert int(state[0]) == reference.state
 
@@ -304,9 +305,9 @@ def _all_kernel_outputs(points, centers):
     partial_sums, partial_counts = _partials(n, k, d)
     kernels.assign_and_accumulate(points, _ones(points), centers, labels, partial_sums, partial_counts)
     workspace = np.empty(kernels.chunk_count(n))
-    total = kernels.label_distance_sum(points, _ones(points), centers, labels, workspace)
+    total = _passes.label_distance_sum(points, _ones(points), centers, labels, workspace)
     state = np.array([1], dtype=np.uint64)
-    chosen = kernels.kmeanspp(points, _ones(points), _NO_INVERSE, k, 3, state, workspace)
+    chosen = _seeding.kmeanspp_rows(points, _ones(points), _NO_INVERSE, k, 3, state, workspace)
     return labels.tobytes(), partial_sums.tobytes(), np.float64(total).tobytes(), chosen.tobytes()
 
 
@@ -364,7 +365,7 @@ def _user_seeding(points, k, seed):
     workspace = np.empty(kernels.chunk_count(points.shape[0]))
     weights = np.ones(points.shape[0], dtype=np.int32)
     no_inverse = np.empty(0, dtype=np.int32)
-    return kernels.kmeanspp(points, weights, no_inverse, k, 3, state, workspace), kernels.rng_next(state)
+    return _seeding.kmeanspp_rows(points, weights, no_inverse, k, 3, state, workspace), kernels.rng_next(state)
 
 
 def test_kernels_are_callable_from_a_users_njit_function():
@@ -387,13 +388,13 @@ def test_kernels_are_callable_from_a_users_njit_function():
 def test_feature_bounds_counts_non_finite_and_bounds_the_rest():
     points = _blobs(5000, 4, 3, seed=11)
     low, high = np.empty(4, np.float32), np.empty(4, np.float32)
-    assert kernels.feature_bounds(points, low, high) == 0
+    assert _feature_bounds.feature_bounds(points, low, high) == 0
     np.testing.assert_array_equal(low, points.min(axis=0))
     np.testing.assert_array_equal(high, points.max(axis=0))
     points[10, 1] = np.nan
     points[4000, 2] = np.inf
     points[4001, 2] = -np.inf
-    assert kernels.feature_bounds(points, low, high) == 3
+    assert _feature_bounds.feature_bounds(points, low, high) == 3
     finite = np.where(np.isfinite(points), points, np.nan)
     np.testing.assert_array_equal(low, np.nanmin(finite, axis=0))
     np.testing.assert_array_equal(high, np.nanmax(finite, axis=0))
@@ -403,9 +404,9 @@ def _distinct(points):
     low = points.min(axis=0)
     spans = (points.max(axis=0) - low + 1).astype(np.int64)
     keys = np.empty(len(points), dtype=np.int32)
-    assert kernels.row_keys(points, low, spans, keys) == 0
+    assert _distinct_table.row_keys(points, low, spans, keys) == 0
     expected = np.unique(keys, return_inverse=True, return_counts=True)
-    unique, counts = kernels.distinct_keys(keys, int(np.prod(spans)))
+    unique, counts = _distinct_table.distinct_keys(keys, int(np.prod(spans)))
     return unique, counts, keys, expected
 
 
@@ -422,7 +423,7 @@ def test_row_keys_count_non_integer_values():
     points[17, 1] += 0.5
     low = points.min(axis=0)
     spans = (np.floor(points.max(axis=0) - low) + 1).astype(np.int64)
-    assert kernels.row_keys(points, low, spans, np.empty(1000, np.int32)) == 1
+    assert _distinct_table.row_keys(points, low, spans, np.empty(1000, np.int32)) == 1
 
 
 def test_weighted_rows_give_the_same_sums_and_seeding_as_the_samples():
@@ -447,9 +448,9 @@ def test_weighted_rows_give_the_same_sums_and_seeding_as_the_samples():
     workspace = np.empty(kernels.chunk_count(len(rows)))
     reference = naive.MWC(21)
     state = np.array([reference.state], dtype=np.uint64)
-    chosen = kernels.kmeanspp(rows, counts, inverse, 8, 3, state, workspace)
+    chosen = _seeding.kmeanspp_rows(rows, counts, inverse, 8, 3, state, workspace)
     np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, 8, reference))
-    total = kernels.label_distance_sum(rows, counts, centers, row_labels, workspace)
+    total = _passes.label_distance_sum(rows, counts, centers, row_labels, workspace)
     per_sample = naive.sq_distances(points, centers)[np.arange(len(points)), labels]
     assert total == pytest.approx(float(np.sum(per_sample, dtype=np.float64)), rel=1e-12)
 
@@ -460,8 +461,8 @@ def test_weighted_walk_over_rows_equals_walk_over_expanded_samples():
     inverse = np.repeat(np.arange(4, dtype=np.int32), weights)  # samples row by row
     total = float(np.sum(weights * dist))
     for p in np.linspace(0.01, total, 60):
-        by_rows = kernels._pick_weighted(dist, weights, _NO_INVERSE, 4, p)
-        by_samples = kernels._pick_weighted(dist, weights, inverse, len(inverse), p)
+        by_rows = _seeding._pick_weighted(dist, weights, _NO_INVERSE, 4, p)
+        by_samples = _seeding._pick_weighted(dist, weights, inverse, len(inverse), p)
         assert by_rows == by_samples, p
 
 
@@ -470,7 +471,7 @@ def test_prefix_walk_equals_cv2_walk_on_integer_distances():
     rows = rng.integers(0, 50, size=(40, 3)).astype(np.float32)
     inverse = rng.integers(0, 40, size=5000).astype(np.int32)
     weights = np.bincount(inverse, minlength=40).astype(np.int32)
-    assert kernels._integer_distances(rows, weights)
+    assert _seeding._integer_distances(rows, weights)
     dist = ((rows - rows[7]) ** 2).sum(axis=1).astype(np.float32)
     sample_dist = dist[inverse].astype(np.float64)
     # chunk boundaries as the kernels cut them
@@ -478,25 +479,25 @@ def test_prefix_walk_equals_cv2_walk_on_integer_distances():
     chunk_sums = np.array([sample_dist[c * size:(c + 1) * size].sum() for c in range(10)])
     total = sample_dist.sum()
     for p in np.concatenate([[0.0, total, total * 2], rng.uniform(0, total, 300), np.cumsum(sample_dist)[::97]]):
-        walked = kernels._pick_weighted(dist, weights, inverse, 5000, p)
-        assert kernels._pick_by_prefix(dist, inverse, chunk_sums, p) == walked, p
+        walked = _seeding._pick_weighted(dist, weights, inverse, 5000, p)
+        assert _seeding._pick_by_prefix(dist, inverse, chunk_sums, p) == walked, p
 
 
 def test_integer_distance_condition():
     ones = np.ones(3, np.int32)
-    assert not kernels._integer_distances(np.array([[0.5], [1.0], [2.0]], np.float32), ones)
-    assert not kernels._integer_distances(np.array([[0.0], [5000.0], [1.0]], np.float32), ones)
-    assert kernels._integer_distances(np.array([[0.0], [4000.0], [1.0]], np.float32), ones)
+    assert not _seeding._integer_distances(np.array([[0.5], [1.0], [2.0]], np.float32), ones)
+    assert not _seeding._integer_distances(np.array([[0.0], [5000.0], [1.0]], np.float32), ones)
+    assert _seeding._integer_distances(np.array([[0.0], [4000.0], [1.0]], np.float32), ones)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2**63 + 12345, 2**64 - 1])
 def test_counter_uniforms_match_splitmix64_and_ignore_the_partition(seed):
     whole = np.empty(3000)
-    kernels.counter_uniforms(np.uint64(seed), 0, whole)
+    _random.counter_uniforms(np.uint64(seed), 0, whole)
     expected = [naive.splitmix64_uniform(seed, i) for i in range(3000)]
     np.testing.assert_array_equal(whole, expected)
     part = np.empty(1000)
-    kernels.counter_uniforms(np.uint64(seed), 1234, part)
+    _random.counter_uniforms(np.uint64(seed), 1234, part)
     np.testing.assert_array_equal(part, whole[1234:2234])
     assert 0.0 <= whole.min() and whole.max() < 1.0
 
@@ -506,7 +507,7 @@ def test_row_to_chunks_table_and_incremental_chunk_sums_are_exact():
     n_rows, n_chunks = 300, 7
     inverse = rng.integers(0, n_rows, 5000).astype(np.int32)
     inverse[715:1430] = 299  # all 715 samples of chunk 1: three entries (255, 255, 205)
-    offsets, entries = kernels._chunks_of_rows(inverse, n_rows, n_chunks)
+    offsets, entries = _chunk_table.chunks_of_rows(inverse, n_rows, n_chunks)
     entry_chunk, entry_count = entries >> 8, entries & 255
     bounds = [(c * 715, min(c * 715 + 715, 5000)) for c in range(n_chunks)]  # ceil(5000/7)
     assert offsets[0] == 0 and offsets[-1] == len(entries)
@@ -522,11 +523,11 @@ def test_row_to_chunks_table_and_incremental_chunk_sums_are_exact():
     old = rng.integers(0, 10**6, n_rows).astype(np.float32)
     new = np.where(rng.random(n_rows) < 0.3, old - rng.integers(1, 1000, n_rows), old).astype(np.float32)
     sums = np.array([old[inverse[a:b]].sum(dtype=np.float64) for a, b in bounds])
-    kernels._update_chunk_sums(new, old, offsets, entries, sums)
+    _chunk_table.update_chunk_sums(new, old, offsets, entries, sums)
     np.testing.assert_array_equal(sums, [new[inverse[a:b]].sum(dtype=np.float64) for a, b in bounds])
 
 
-@pytest.mark.parametrize("k", [kernels.INCREMENTAL_MIN_CLUSTERS, kernels.INCREMENTAL_MIN_CLUSTERS + 1, 40])
+@pytest.mark.parametrize("k", [_seeding.INCREMENTAL_MIN_CLUSTERS, _seeding.INCREMENTAL_MIN_CLUSTERS + 1, 40])
 def test_kmeanspp_on_weighted_rows_equals_the_reference_on_samples_with_many_centers(k):
     # Beyond INCREMENTAL_MIN_CLUSTERS the per-chunk sums are updated row by row.
     points = np.clip(np.rint(_blobs(30_000, 3, 9, seed=3, integer=True) / 8), 0, 31).astype(np.float32)
@@ -534,6 +535,6 @@ def test_kmeanspp_on_weighted_rows_equals_the_reference_on_samples_with_many_cen
     rows = points[np.unique(inverse, return_index=True)[1]]
     reference = naive.MWC(8)
     state = np.array([reference.state], dtype=np.uint64)
-    chosen = kernels.kmeanspp(rows, counts, inverse, k, 3, state,
+    chosen = _seeding.kmeanspp_rows(rows, counts, inverse, k, 3, state,
                               np.empty(kernels.chunk_count(len(rows))))
     np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, k, reference))

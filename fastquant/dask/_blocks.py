@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from .. import kernels
+from ..kernels import _feature_bounds, _passes, _random
 from .._distinct import plain_rows
 from .._execution import launch, one_thread_per_launch
 from .._lloyd import RowPasses, Workspace
@@ -53,7 +54,7 @@ def bounds(block, block_info=None) -> np.ndarray:
     points = as_points(block)
     low = np.empty(points.shape[1], dtype=np.float32)
     high = np.empty(points.shape[1], dtype=np.float32)
-    n_bad = launch(kernels.feature_bounds, points, low, high)
+    n_bad = launch(_feature_bounds.feature_bounds, points, low, high)
     return np.concatenate(([n_bad], low, high)).reshape(1, -1)
 
 
@@ -117,7 +118,7 @@ def distance_sum(block, assigned, moved_samples, moved_labels, centers, low, hig
         rows = block_rows(block, low, high)
         labels, _ = _labels(rows.values, 0, assigned, *_NO_MOVES)
     partial = np.empty(kernels.chunk_count(len(rows.values)), dtype=np.float64)
-    total = launch(kernels.label_distance_sum, rows.values, rows.weights, centers, labels, partial)
+    total = launch(_passes.label_distance_sum, rows.values, rows.weights, centers, labels, partial)
     return np.array([[total]])
 
 
@@ -138,7 +139,7 @@ def oversample(block, candidates, seed, scale, block_info=None) -> np.ndarray:
     points = as_points(block)
     _, distances = _labels(points, 0, candidates, *_NO_MOVES)
     draws = np.empty(len(points), dtype=np.float64)
-    kernels.counter_uniforms(np.uint64(seed), first_row(block_info), draws)
+    _random.counter_uniforms(np.uint64(seed), first_row(block_info), draws)
     return points[draws < scale * distances.astype(np.float64)]
 
 

@@ -18,6 +18,7 @@ import dask.array as da
 import numpy as np
 
 from .. import kernels
+from ..kernels import _seeding
 from .._execution import launch
 from .._validation import check_span, non_finite_message
 from ..constants import KMEANSPP_TRIALS
@@ -86,7 +87,7 @@ def kmeans_parallel(
     weights = counts.astype(np.int32 if n_samples < 2**31 else np.int64)
     partial = np.empty(kernels.chunk_count(len(candidates)), dtype=np.float64)
     chosen = launch(
-        kernels.kmeanspp, candidates, weights, np.empty(0, dtype=np.int32), n_clusters,
+        _seeding.kmeanspp_rows, candidates, weights, np.empty(0, dtype=np.int32), n_clusters,
         KMEANSPP_TRIALS, rng_state, partial, work=candidates.size,
     )
     return candidates[chosen]

@@ -7,7 +7,7 @@ import dask.array as da
 import numpy as np
 
 from .. import _validation as check
-from .. import kernels
+from ..kernels import _random
 from .._lloyd import lloyd
 from .._rng import thread_state
 from ..constants import KMEANS_PP_CENTERS
@@ -132,7 +132,7 @@ def kmeans(
         elif use_kmeanspp:
             centers = kmeans_parallel(points, bounds, n_clusters, rng_state, scale, n_rounds)
         else:
-            centers = kernels.random_centers(*bounds, n_clusters, rng_state)
+            centers = _random.random_centers(*bounds, n_clusters, rng_state)
         result = lloyd(BlockPasses(points, *bounds), rules, centers)
         if best is None or result.compactness < best.compactness:
             best = result

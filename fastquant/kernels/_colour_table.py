@@ -16,8 +16,9 @@ threads, so the tables and every sum are identical at any thread count.
 import numpy as np
 from numba import prange
 
-from ._jit import helper, inline, kernel
-from .kernels import _chunk_bounds, chunk_count
+from .._jit import helper, inline, kernel
+from ._common import chunk_bounds, chunk_count
+from ._distinct_table import _popcount
 
 #: Largest number of bytes per pixel whose colours are keys of the bitmap.
 BITMAP_MAX_BYTES = 3
@@ -29,16 +30,6 @@ _PARTITION_SHIFT = np.uint32(28)  # 32 - log2(HASH_PARTITIONS)
 _ONE64 = np.uint64(1)
 _FNV_OFFSET = np.uint32(2166136261)
 _FNV_PRIME = np.uint32(16777619)
-
-
-@inline
-def _popcount(word):
-    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    word = (word & np.uint64(0x3333333333333333)) + (
-        (word >> np.uint64(2)) & np.uint64(0x3333333333333333)
-    )
-    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return (word * np.uint64(0x0101010101010101)) >> np.uint64(56)
 
 
 @inline
@@ -79,7 +70,7 @@ def byte_colour_table(pixels):
     n_words = max(1, (1 << (8 * n_channels)) // 64)
     present = np.zeros((_GROUPS, n_words), dtype=np.uint64)
     for group in prange(_GROUPS):
-        start, stop = _chunk_bounds(group, _GROUPS, n_pixels)
+        start, stop = chunk_bounds(group, _GROUPS, n_pixels)
         for i in range(start, stop):
             key = _byte_key(pixels, i)
             present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
@@ -107,7 +98,7 @@ def byte_colour_table(pixels):
             bits ^= lowest
     group_counts = np.zeros((_GROUPS, n_colours), dtype=np.int32)
     for group in prange(_GROUPS):
-        start, stop = _chunk_bounds(group, _GROUPS, n_pixels)
+        start, stop = chunk_bounds(group, _GROUPS, n_pixels)
         for i in range(start, stop):
             group_counts[group, _rank(merged, rank_base, _byte_key(pixels, i))] += 1
     counts = np.empty(n_colours, dtype=np.int32)
@@ -137,7 +128,7 @@ def byte_labels(pixels, merged, rank_base, colour_labels, labels):
     n_pixels = pixels.shape[0]
     n_chunks = chunk_count(n_pixels)
     for chunk in prange(n_chunks):
-        start, stop = _chunk_bounds(chunk, n_chunks, n_pixels)
+        start, stop = chunk_bounds(chunk, n_chunks, n_pixels)
         for i in range(start, stop):
             labels[i] = colour_labels[_rank(merged, rank_base, _byte_key(pixels, i))]
 
@@ -219,7 +210,7 @@ def hashed_colour_table(row_bytes, inverse):
     n_chunks = chunk_count(n_pixels)
     chunk_members = np.zeros((n_chunks, HASH_PARTITIONS), dtype=np.int64)
     for chunk in prange(n_chunks):
-        start, stop = _chunk_bounds(chunk, n_chunks, n_pixels)
+        start, stop = chunk_bounds(chunk, n_chunks, n_pixels)
         for i in range(start, stop):
             h = _hash(row_bytes, i)
             hashes[i] = h
@@ -252,7 +243,7 @@ def hashed_colour_table(row_bytes, inverse):
             first[offsets[part] + c] = scratch_first[scratch_at[part] + c]
             counts[offsets[part] + c] = scratch_counts[scratch_at[part] + c]
     for chunk in prange(n_chunks):
-        start, stop = _chunk_bounds(chunk, n_chunks, n_pixels)
+        start, stop = chunk_bounds(chunk, n_chunks, n_pixels)
         for i in range(start, stop):
             inverse[i] += offsets[hashes[i] >> _PARTITION_SHIFT]
     return first, counts
@@ -274,7 +265,7 @@ def inverse_labels(colour_labels, inverse, labels):
     n_pixels = inverse.shape[0]
     n_chunks = chunk_count(n_pixels)
     for chunk in prange(n_chunks):
-        start, stop = _chunk_bounds(chunk, n_chunks, n_pixels)
+        start, stop = chunk_bounds(chunk, n_chunks, n_pixels)
         for i in range(start, stop):
             labels[i] = colour_labels[inverse[i]]
 
@@ -304,7 +295,7 @@ def paint(pixels, palette, labels, out):
     n_chunks = chunk_count(n_pixels)
     partial = np.empty(n_chunks, dtype=np.float64)
     for chunk in prange(n_chunks):
-        start, stop = _chunk_bounds(chunk, n_chunks, n_pixels)
+        start, stop = chunk_bounds(chunk, n_chunks, n_pixels)
         total = 0.0
         for i in range(start, stop):
             colour = labels[i]

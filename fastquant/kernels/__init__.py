@@ -1,0 +1,57 @@
+"""fastquant's Numba kernels: the stable public API, and a map of the private modules.
+
+Public kernels (stable; callable from Python and from a user's ``@numba.njit`` code):
+
+==========================  ==========================================================
+:func:`chunk_count`         how many chunks a pass over ``n_samples`` points uses
+:func:`assign`              nearest center of every point, with its squared distance
+:func:`accumulate`          per-chunk weighted sums and weights of each cluster
+:func:`assign_and_accumulate`  one Lloyd pass: :func:`assign` fused with :func:`accumulate`
+:func:`reduce_partials`     the per-chunk partials combined in chunk order
+:func:`kmeanspp`            k-means++ seeding, as cv2 does it
+:func:`rng_next`, :func:`rng_float`, :func:`rng_double`   OpenCV's ``cv::RNG``
+==========================  ==========================================================
+
+They expect ``X`` float32 C-contiguous (n_samples, n_features) and finite; ``centers``
+float32 (n_clusters, n_features); ``labels`` int32 (n_samples,); ``weights`` int32
+(n_samples,); partial-sum workspaces with ``chunk_count(n_samples)`` chunks first. The
+chunking depends on ``n_samples`` only and every chunk keeps its own float64 partial
+sums, combined in chunk order: results are bitwise identical on any number of threads.
+
+Where each step of fastquant lives (private modules, free to change):
+
+* ``_common``: chunking, the float32 squared distance in OpenCV's order, small helpers;
+* ``_distances``: the nearest-center search over blocks of 64 rows (:func:`assign`);
+* ``_passes``: Lloyd passes, their sums, the centers from the sums, the compactness;
+* ``_bounds``: Hamerly's distance bounds (passes that skip rows that cannot change);
+* ``_repair``: cv2's empty-cluster repair (the farthest sample of a cluster);
+* ``_seeding`` and ``_chunk_table``: k-means++ (:func:`kmeanspp`) and its row-to-chunks
+  table for distinct rows;
+* ``_random``: the generators (OpenCV's, random centers, a counter-based stream);
+* ``_distinct_table``: the distinct rows of integer data with their counts;
+* ``_colour_table``: the distinct colours of an image with their counts (``quantize``);
+* ``_feature_bounds``: the validation pass (bounding box, non-finite values);
+* ``_dither``: Floyd-Steinberg error diffusion.
+
+Every jitted function of fastquant is defined in this package, through the decorators
+of ``fastquant._jit``; the on-disk cache is keyed on a hash of the package's source, so
+an edit of any kernel file invalidates every cached kernel.
+"""
+
+from ._common import chunk_count
+from ._distances import assign
+from ._passes import accumulate, assign_and_accumulate, reduce_partials
+from ._random import rng_double, rng_float, rng_next
+from ._seeding import kmeanspp
+
+__all__ = [
+    "chunk_count",
+    "assign",
+    "accumulate",
+    "assign_and_accumulate",
+    "reduce_partials",
+    "kmeanspp",
+    "rng_next",
+    "rng_float",
+    "rng_double",
+]

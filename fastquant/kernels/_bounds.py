@@ -1,0 +1,163 @@
+"""Hamerly's distance bounds: a Lloyd pass that skips the rows whose nearest center
+cannot have changed, with exactly the labels of the full search."""
+
+import numpy as np
+from numba import prange
+
+from .._jit import helper, inline, kernel
+from ._common import ROW_BLOCK, add_labelled_point, chunk_bounds, clear_chunk, sq_dist
+from ._distances import block_nearest, gather_rows, row_block_buffers
+
+
+_F32_ROUNDING = 2.0**-22  # relative widening that survives rounding a float64 to float32
+_F64_SLACK = 1e-12  # relative widening that covers float64 rounding of short sums
+_TINY_DISTANCE = 1e-18  # absolute slack: float32 squares of differences below 1e-19 underflow
+
+
+@inline
+def _bound_margin(n_features):
+    """Relative slack of the distance bounds: a float32 squared distance over D
+    features is within (D + 1) * 2**-24 of the exact one, relatively, so its square
+    root within (D + 1) * 2**-25; the margin is more than eight times that."""
+    return (n_features + 2) * 2.0**-22
+
+
+@inline
+def _settle_rows(X, centers, pending, count, labels, upper, lower,
+                 block_x, dist, best_dist, second_dist, best_label):
+    """Nearest centers of the rows ``pending[:count]`` into ``labels``, with fresh
+    bounds."""
+    margin = _bound_margin(X.shape[1])
+    gather_rows(X, pending, count, block_x)
+    block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, True)
+    for r in range(count):
+        i = pending[r]
+        labels[i] = best_label[r]
+        upper[i] = np.float32(np.sqrt(np.float64(best_dist[r])) * (1.0 + margin) + _TINY_DISTANCE)
+        lower[i] = np.float32(max(np.sqrt(np.float64(second_dist[r])) * (1.0 - margin) - _TINY_DISTANCE, 0.0))
+
+
+@kernel
+def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, upper, lower,
+                   partial_sums, partial_counts):
+    """A Lloyd pass that skips the rows whose nearest center cannot have changed
+    (Hamerly's bounds), with the labels and sums of :func:`assign_and_accumulate`.
+
+    Each row keeps an upper bound on its distance to the center of its label and a
+    lower bound on its distance to every other center. When the centers move, the
+    bounds widen by the moves; a row is skipped when its upper bound (tightened to
+    the exact distance if needed) is below both its lower bound and half the
+    distance from its center to the nearest other center. The bounds carry a
+    relative margin larger than the rounding of float32 squared distances, so a
+    skipped row is one whose float32 distances would have picked the same center,
+    ties included: the labels are exactly those of the full search. The sums are
+    then accumulated in row order, as :func:`assign_and_accumulate` does.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
+    centers : float32 (n_clusters, n_features)
+        IN: the centers.
+    moves : float64 (n_clusters,)
+        IN: how far each center moved since the bounds were set (not less than the
+        exact Euclidean distance).
+    half_gaps : float64 (n_clusters,)
+        IN: half the distance from each center to the nearest other one (not more
+        than the exact value; infinity for a single center).
+    changes_only : bool
+        Accumulate only the label changes, as :func:`assign_and_update` does
+        (``labels`` must then hold the previous labels), instead of every point.
+    labels : int32 (n_samples,)
+        INOUT: the labels of the bounds in, the nearest centers out. Must be valid
+        cluster indices even where the bounds are unset.
+    upper : float32 (n_samples,)
+        INOUT: bound on each row's distance to its center; infinity where unset.
+    lower : float32 (n_samples,)
+        INOUT: bound on each row's distance to every other center.
+    partial_sums : float64 (n_chunks, n_clusters, n_features)
+        OUT: as in :func:`assign_and_accumulate` or, with ``changes_only``,
+        :func:`assign_and_update`.
+    partial_counts : int64 (n_chunks, n_clusters)
+        OUT: likewise.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = partial_sums.shape[0]
+    margin = _bound_margin(n_features)
+    max_move = 0.0  # the largest move, and the largest of the others' (for its center)
+    second_move = 0.0
+    for k in range(moves.shape[0]):
+        if moves[k] > max_move:
+            second_move = max_move
+            max_move = moves[k]
+        else:
+            second_move = max(second_move, moves[k])
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        previous = labels[start:stop].copy() if changes_only else labels[:0]
+        block_x, dist, best_dist, second_dist, best_label = row_block_buffers(n_features)
+        pending = np.empty(ROW_BLOCK, dtype=np.int64)
+        n_pending = 0
+        for i in range(start, stop):
+            label = labels[i]
+            high = np.float64(upper[i]) + moves[label]
+            low = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
+            bound = max(low, half_gaps[label])
+            if high * (1.0 + margin) >= bound and high < np.inf:  # tighten the upper bound
+                high = np.sqrt(np.float64(sq_dist(X, i, centers, label))) * (1.0 + margin) + _TINY_DISTANCE
+            if high * (1.0 + margin) < bound:
+                upper[i] = np.float32(high * (1.0 + _F32_ROUNDING))
+                lower[i] = np.float32(max(low * (1.0 - _F32_ROUNDING), 0.0))
+            else:
+                pending[n_pending] = i
+                n_pending += 1
+                if n_pending == ROW_BLOCK:
+                    _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
+                                 block_x, dist, best_dist, second_dist, best_label)
+                    n_pending = 0
+        _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
+                     block_x, dist, best_dist, second_dist, best_label)
+        sums = partial_sums[chunk]
+        counts = partial_counts[chunk]
+        clear_chunk(sums, counts)
+        for i in range(start, stop):
+            old = previous[i - start] if changes_only else labels[i]
+            add_labelled_point(X, i, weights[i], labels[i], old, changes_only, sums, counts)
+
+
+@helper
+def center_moves_and_gaps(centers, previous, moves, half_gaps):
+    """Inputs of :func:`assign_bounded`: how far each center moved from
+    ``previous``, rounded up, and half the distance to its nearest other center,
+    rounded down (float64 arithmetic on float32 coordinates).
+
+    Parameters
+    ----------
+    centers : float32 (n_clusters, n_features)
+        IN: the new centers.
+    previous : float32 (n_clusters, n_features)
+        IN: the centers the bounds were set or last widened with.
+    moves : float64 (n_clusters,)
+        OUT.
+    half_gaps : float64 (n_clusters,)
+        OUT.
+    """
+    n_clusters, n_features = centers.shape
+    for k in range(n_clusters):
+        total = 0.0
+        for j in range(n_features):
+            t = np.float64(centers[k, j]) - np.float64(previous[k, j])
+            total += t * t
+        moves[k] = np.sqrt(total) * (1.0 + _F64_SLACK)
+        half_gaps[k] = np.inf
+    for k in range(n_clusters):
+        for m in range(k + 1, n_clusters):
+            total = 0.0
+            for j in range(n_features):
+                t = np.float64(centers[k, j]) - np.float64(centers[m, j])
+                total += t * t
+            gap = 0.5 * np.sqrt(total) * (1.0 - _F64_SLACK)
+            half_gaps[k] = min(half_gaps[k], gap)
+            half_gaps[m] = min(half_gaps[m], gap)

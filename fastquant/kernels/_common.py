@@ -1,0 +1,140 @@
+"""Chunking, scalar helpers and constants shared by every kernel.
+
+A pass over the samples is split into ``chunk_count(n_samples)`` chunks: a number that
+depends only on ``n_samples``, never on the thread count, so per-chunk float64 partial
+sums combined in chunk order give the same result on any number of threads.
+
+Squared distances are float32 sums ``((0 + t0*t0) + t1*t1) + ...`` with ``t = x - c``,
+the order OpenCV uses, so that nearest-center decisions agree with ``cv2.kmeans``.
+"""
+
+import numpy as np
+from numba import prange
+
+from .._jit import helper, inline
+
+
+#: Smallest number of samples per chunk.
+MIN_CHUNK_SIZE = 512
+#: Largest number of chunks a pass is split into.
+MAX_CHUNKS = 256
+#: Rows whose nearest centers are searched together, one SIMD lane each.
+ROW_BLOCK = 64
+
+
+F32_ZERO = np.float32(0.0)
+F32_ONE = np.float32(1.0)
+F32_TWO = np.float32(2.0)
+F32_INF = np.float32(np.inf)
+
+
+@helper
+def chunk_count(n_samples):
+    """Number of chunks a pass over ``n_samples`` points is split into.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of points.
+
+    Returns
+    -------
+    int
+        ``min(MAX_CHUNKS, ceil(n_samples / MIN_CHUNK_SIZE))``, at least 1. It depends
+        on ``n_samples`` only, never on the number of threads.
+    """
+    return max(1, min(MAX_CHUNKS, (n_samples + MIN_CHUNK_SIZE - 1) // MIN_CHUNK_SIZE))
+
+
+@inline
+def chunk_bounds(chunk, n_chunks, n_samples):
+    size = (n_samples + n_chunks - 1) // n_chunks
+    start = min(chunk * size, n_samples)
+    return start, min(start + size, n_samples)
+
+
+@inline
+def sq_dist(X, i, Y, r):
+    """Squared distance between X[i] and Y[r] in float32, in OpenCV's order."""
+    d = F32_ZERO
+    for j in range(X.shape[1]):
+        t = X[i, j] - Y[r, j]
+        d += t * t
+    return d
+
+
+@inline
+def clear_chunk(sums, counts):
+    for k in range(sums.shape[0]):
+        counts[k] = 0
+        for j in range(sums.shape[1]):
+            sums[k, j] = 0.0
+
+
+@inline
+def ordered_sum(partial):
+    """Sum of per-chunk partials, in chunk order (so independent of the thread count)."""
+    total = 0.0
+    for chunk in range(partial.shape[0]):
+        total += partial[chunk]
+    return total
+
+
+@inline
+def add_point(X, i, weight, label, sums, counts):
+    counts[label] += weight
+    for j in range(X.shape[1]):
+        sums[label, j] += weight * np.float64(X[i, j])
+
+
+@inline
+def add_labelled_point(X, i, weight, label, old_label, changes_only, sums, counts):
+    """Add point i to cluster ``label``; with ``changes_only``, only if it left
+    ``old_label``, from which it is then subtracted."""
+    if not changes_only:
+        add_point(X, i, weight, label, sums, counts)
+    elif label != old_label:
+        add_point(X, i, weight, label, sums, counts)
+        add_point(X, i, -weight, old_label, sums, counts)
+
+
+@inline
+def row_of(inverse, sample):
+    return inverse[sample] if inverse.shape[0] > 0 else sample
+
+
+@inline
+def by_feature(X):
+    """X as (n_features, n_samples): a pass over the samples then reads contiguous
+    memory, one SIMD lane per sample."""
+    n_samples, n_features = X.shape
+    features = np.empty((n_features, n_samples), dtype=np.float32)
+    n_chunks = chunk_count(n_samples)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            for j in range(n_features):
+                features[j, i] = X[i, j]
+    return features
+
+
+@inline
+def weighted_sum(values, weights):
+    """Sum of ``weights[i] * values[i]`` in float64, as four interleaved partial sums
+    added in a fixed order: four independent chains of additions, not one."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    n = values.shape[0]
+    i = 0
+    while i + 4 <= n:
+        s0 += weights[i] * np.float64(values[i])
+        s1 += weights[i + 1] * np.float64(values[i + 1])
+        s2 += weights[i + 2] * np.float64(values[i + 2])
+        s3 += weights[i + 3] * np.float64(values[i + 3])
+        i += 4
+    while i < n:
+        s0 += weights[i] * np.float64(values[i])
+        i += 1
+    return (s0 + s1) + (s2 + s3)

@@ -1,0 +1,116 @@
+"""Nearest centers, 64 rows at a time: the search every Lloyd pass is built on."""
+
+import numpy as np
+from numba import prange
+
+from .._jit import inline, kernel
+from ._common import F32_INF, F32_ZERO, ROW_BLOCK, chunk_bounds, chunk_count
+
+
+@inline
+def row_block_buffers(n_features):
+    """Scratch of the row-block search: the block's coordinates by feature, the
+    running distances, and each row's best distance, second-best distance and label."""
+    block_x = np.empty((n_features, ROW_BLOCK), dtype=np.float32)
+    dist = np.empty(ROW_BLOCK, dtype=np.float32)
+    best_dist = np.empty(ROW_BLOCK, dtype=np.float32)
+    second_dist = np.empty(ROW_BLOCK, dtype=np.float32)
+    best_label = np.empty(ROW_BLOCK, dtype=np.int32)
+    return block_x, dist, best_dist, second_dist, best_label
+
+
+@inline
+def load_rows(X, first, count, block_x):
+    """Rows ``first`` to ``first + count - 1`` into ``block_x``, feature by feature,
+    zeros past them. Loops index views from 0: numba's handling of negative indices
+    keeps LLVM from vectorising ``X[first + r]``."""
+    rows = X[first : first + count]
+    for j in range(X.shape[1]):
+        column = block_x[j]
+        for r in range(count):
+            column[r] = rows[r, j]
+        for r in range(count, ROW_BLOCK):
+            column[r] = F32_ZERO
+
+
+@inline
+def gather_rows(X, index, count, block_x):
+    """Rows ``index[0]`` to ``index[count - 1]`` into ``block_x``, as :func:`load_rows`."""
+    for j in range(X.shape[1]):
+        column = block_x[j]
+        for r in range(count):
+            column[r] = X[index[r], j]
+        for r in range(count, ROW_BLOCK):
+            column[r] = F32_ZERO
+
+
+@inline
+def distances_to_row(features, first, row, out):
+    """``out[i]``: squared distance from sample ``first + i`` (``features[:, first +
+    i]``) to ``row``, summed over the features in :func:`sq_dist`'s order. The loops
+    run over contiguous views from index 0, which numba's negative-index handling
+    needs in order to let LLVM vectorise them."""
+    for i in range(out.shape[0]):
+        out[i] = F32_ZERO
+    for j in range(features.shape[0]):
+        c = row[j]
+        feature = features[j, first : first + out.shape[0]]
+        for i in range(out.shape[0]):
+            t = feature[i] - c
+            out[i] += t * t
+
+
+@inline
+def block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, track_second):
+    """Nearest center (lowest index on ties) and its squared distance for each row of
+    ``block_x``, into ``best_label`` and ``best_dist``; with ``track_second``, the
+    second-smallest distance into ``second_dist`` (equal to the smallest on a tie).
+
+    Every loop runs over the ROW_BLOCK rows, one SIMD lane per row, with a
+    branch-free running minimum: loops of a fixed length over contiguous rows
+    vectorise, where a search over the centers of one row does not. Each distance is
+    summed over the features in order (:func:`distances_to_row`).
+    """
+    for r in range(ROW_BLOCK):
+        best_dist[r] = F32_INF
+        best_label[r] = 0
+        second_dist[r] = F32_INF
+    for k in range(centers.shape[0]):
+        distances_to_row(block_x, 0, centers[k], dist)
+        for r in range(ROW_BLOCK):
+            closer = dist[r] < best_dist[r]
+            if track_second:
+                second_dist[r] = best_dist[r] if closer else min(second_dist[r], dist[r])
+            best_dist[r] = dist[r] if closer else best_dist[r]
+            best_label[r] = k if closer else best_label[r]
+
+
+@kernel
+def assign(X, centers, labels, distances):
+    """Assign every point to its nearest center.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    centers : float32 (n_clusters, n_features)
+        IN: the centers.
+    labels : int32 (n_samples,)
+        OUT: index of the nearest center (the lowest index on ties).
+    distances : float32 (n_samples,)
+        OUT: squared distance to that center.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = chunk_count(n_samples)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        block_x, dist, best_dist, second_dist, best_label = row_block_buffers(n_features)
+        for first in range(start, stop, ROW_BLOCK):
+            count = min(ROW_BLOCK, stop - first)
+            load_rows(X, first, count, block_x)
+            block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
+            block_labels = labels[first : first + count]
+            block_distances = distances[first : first + count]
+            for r in range(count):
+                block_labels[r] = best_label[r]
+                block_distances[r] = best_dist[r]

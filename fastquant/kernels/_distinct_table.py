@@ -1,0 +1,202 @@
+"""Distinct rows of integer-valued data (an 8-bit image has far fewer colours than
+pixels): keys, the table of distinct keys with counts, and the way back to samples."""
+
+import numpy as np
+from numba import prange
+
+from .._jit import helper, inline, kernel
+from ._common import chunk_bounds, chunk_count
+
+
+#: Largest key space (product of the per-feature value spans) a distinct-row table covers.
+MAX_KEY_SPACE = 1 << 24
+_KEY_GROUPS = 4  # fixed, so that the table never depends on the number of threads
+_ONE64 = np.uint64(1)
+
+
+@inline
+def _popcount(word):
+    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    word = (word & np.uint64(0x3333333333333333)) + (
+        (word >> np.uint64(2)) & np.uint64(0x3333333333333333)
+    )
+    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (word * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@kernel
+def row_keys(X, low, spans, keys):
+    """Mixed-radix key of each row of integer-valued data (first feature most significant).
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    low : float32 (n_features,)
+        IN: per-feature minimum.
+    spans : int64 (n_features,)
+        IN: per-feature ``max - min + 1``; their product must not exceed MAX_KEY_SPACE.
+    keys : int32 (n_samples,)
+        OUT: the keys (meaningless where the return value is not 0).
+
+    Returns
+    -------
+    int
+        Number of values that are not integers.
+    """
+    n_samples, n_features = X.shape
+    n_chunks = chunk_count(n_samples)
+    chunk_bad = np.empty(n_chunks, dtype=np.int64)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        bad = 0
+        for i in range(start, stop):
+            key = 0
+            for j in range(n_features):
+                offset = X[i, j] - low[j]
+                digit = np.int64(offset)
+                if np.float32(digit) != offset:
+                    bad += 1
+                key = key * spans[j] + digit
+            keys[i] = key
+        chunk_bad[chunk] = bad
+    n_bad = 0
+    for chunk in range(n_chunks):
+        n_bad += chunk_bad[chunk]
+    return n_bad
+
+
+@kernel
+def distinct_keys(keys, key_space):
+    """Sorted distinct keys, their multiplicities, and each key's rank, in place.
+
+    Parameters
+    ----------
+    keys : int32 (n_samples,)
+        INOUT: keys in [0, key_space); replaced by the rank of each key among the
+        distinct keys (the row index of the sample in the table).
+    key_space : int
+        Upper bound of the keys.
+
+    Returns
+    -------
+    unique : int64 (n_distinct,)
+        The distinct keys in increasing order.
+    counts : int32 (n_distinct,)
+        How many samples carry each of them.
+    """
+    n_samples = keys.shape[0]
+    n_words = (key_space + 63) // 64
+    present = np.zeros((_KEY_GROUPS, n_words), dtype=np.uint64)
+    for group in prange(_KEY_GROUPS):
+        start, stop = chunk_bounds(group, _KEY_GROUPS, n_samples)
+        for i in range(start, stop):
+            key = keys[i]
+            present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
+    merged = np.empty(n_words, dtype=np.uint64)
+    for word in prange(n_words):
+        bits = present[0, word]
+        for group in range(1, _KEY_GROUPS):
+            bits |= present[group, word]
+        merged[word] = bits
+    rank_base = np.empty(n_words, dtype=np.int64)
+    n_distinct = 0
+    for word in range(n_words):
+        rank_base[word] = n_distinct
+        n_distinct += _popcount(merged[word])
+    unique = np.empty(n_distinct, dtype=np.int64)
+    for word in prange(n_words):
+        bits = merged[word]
+        r = rank_base[word]
+        while bits:  # the set bits, lowest first
+            lowest = bits & (~bits + _ONE64)
+            unique[r] = word * 64 + np.int64(_popcount(lowest - _ONE64))
+            r += 1
+            bits ^= lowest
+    n_chunks = chunk_count(n_samples)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            key = keys[i]
+            below = merged[key >> 6] & ((_ONE64 << np.uint64(key & 63)) - _ONE64)
+            keys[i] = rank_base[key >> 6] + _popcount(below)
+    group_counts = np.zeros((_KEY_GROUPS, n_distinct), dtype=np.int32)
+    for group in prange(_KEY_GROUPS):
+        start, stop = chunk_bounds(group, _KEY_GROUPS, n_samples)
+        for i in range(start, stop):
+            group_counts[group, keys[i]] += 1
+    counts = np.empty(n_distinct, dtype=np.int32)
+    for r in prange(n_distinct):
+        total = 0
+        for group in range(_KEY_GROUPS):
+            total += group_counts[group, r]
+        counts[r] = total
+    return unique, counts
+
+
+@kernel
+def key_rows(unique, low, spans, values):
+    """The rows of mixed-radix keys (the inverse of :func:`row_keys`).
+
+    Parameters
+    ----------
+    unique : int64 (n_rows,)
+        IN: keys.
+    low : float32 (n_features,)
+        IN: per-feature minimum.
+    spans : int64 (n_features,)
+        IN: per-feature ``max - min + 1``.
+    values : float32 (n_rows, n_features)
+        OUT: ``low[j] + digit j`` of each key, in float32.
+    """
+    n_rows, n_features = values.shape
+    n_chunks = chunk_count(n_rows)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_rows)
+        for r in range(start, stop):
+            rest = unique[r]
+            for j in range(n_features - 1, -1, -1):
+                values[r, j] = np.float32(rest % spans[j]) + low[j]
+                rest //= spans[j]
+
+
+@kernel
+def gather_labels(row_labels, inverse, labels):
+    """Label of each sample from the label of its row.
+
+    Parameters
+    ----------
+    row_labels : int32 (n_rows,)
+        IN: label of each distinct row.
+    inverse : int32 (n_samples,)
+        IN: row of each sample.
+    labels : int32 (n_samples,)
+        OUT: ``row_labels[inverse]``; may be ``inverse`` itself.
+    """
+    n_samples = inverse.shape[0]
+    n_chunks = chunk_count(n_samples)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        for i in range(start, stop):
+            labels[i] = row_labels[inverse[i]]
+
+
+@helper
+def last_samples(inverse, n_rows):
+    """Highest sample index of each row.
+
+    Parameters
+    ----------
+    inverse : int32 (n_samples,)
+        IN: row of each sample.
+    n_rows : int
+        Number of rows.
+
+    Returns
+    -------
+    int64 (n_rows,)
+    """
+    last = np.empty(n_rows, dtype=np.int64)
+    for i in range(inverse.shape[0]):
+        last[inverse[i]] = i
+    return last

@@ -1,0 +1,229 @@
+"""Lloyd passes: assignment fused with per-chunk sums, the sums alone, their
+reduction, the centers from them and the compactness of a labelling."""
+
+import numpy as np
+from numba import prange
+
+from .._jit import helper, inline, kernel
+from ._common import (
+    F32_ONE, ROW_BLOCK, add_labelled_point, add_point, chunk_bounds, clear_chunk,
+    ordered_sum, sq_dist,
+)
+from ._distances import block_nearest, load_rows, row_block_buffers
+
+
+@inline
+def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
+    """Nearest centers of rows ``start`` to ``stop - 1`` into ``labels``, and their
+    weighted sums into ``sums`` and ``counts`` (cleared first): of every row, or with
+    ``changes_only`` of the rows whose label changed, added to the new cluster and
+    subtracted from the old one."""
+    clear_chunk(sums, counts)
+    block_x, dist, best_dist, second_dist, best_label = row_block_buffers(X.shape[1])
+    for first in range(start, stop, ROW_BLOCK):
+        count = min(ROW_BLOCK, stop - first)
+        load_rows(X, first, count, block_x)
+        block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
+        rows = X[first : first + count]
+        block_weights = weights[first : first + count]
+        block_labels = labels[first : first + count]
+        for r in range(count):
+            add_labelled_point(rows, r, block_weights[r], best_label[r], block_labels[r],
+                                changes_only, sums, counts)
+            block_labels[r] = best_label[r]
+
+
+@kernel
+def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_counts):
+    """One Lloyd pass: nearest-center assignment fused with per-chunk weighted sums.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point (all 1 for plain data).
+    centers : float32 (n_clusters, n_features)
+        IN: the centers.
+    labels : int32 (n_samples,)
+        OUT: index of the nearest center (the lowest index on ties).
+    partial_sums : float64 (n_chunks, n_clusters, n_features)
+        OUT: per chunk, the weighted coordinate sums of the points of each cluster.
+    partial_counts : int64 (n_chunks, n_clusters)
+        OUT: per chunk, the total weight of each cluster.
+
+    Notes
+    -----
+    ``n_chunks`` is ``partial_sums.shape[0]``; use :func:`chunk_count` and combine
+    the partials with :func:`reduce_partials`.
+    """
+    n_samples = X.shape[0]
+    n_chunks = partial_sums.shape[0]
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        _assign_chunk(
+            X, weights, centers, labels, start, stop, False,
+            partial_sums[chunk], partial_counts[chunk],
+        )
+
+
+@kernel
+def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts):
+    """One Lloyd pass that accumulates only the change of the cluster sums.
+
+    Added to the sums and counts of the previous labels, the result gives those of
+    the new labels. After the first passes few points change cluster, so this pass
+    costs little more than the assignment. The sums it gives are exact, and equal to
+    :func:`assign_and_accumulate`'s, when the points are integers and every weighted
+    coordinate sum stays below 2**53 in magnitude; otherwise they can differ in the
+    last bits.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
+    centers : float32 (n_clusters, n_features)
+        IN: the centers.
+    labels : int32 (n_samples,)
+        INOUT: the previous labels in, the nearest centers out (lowest index on ties).
+    partial_sums : float64 (n_chunks, n_clusters, n_features)
+        OUT: per chunk, weighted coordinate sums of the points that joined each
+        cluster minus those of the points that left it.
+    partial_counts : int64 (n_chunks, n_clusters)
+        OUT: per chunk, the weight that joined each cluster minus the weight that left.
+    """
+    n_samples = X.shape[0]
+    n_chunks = partial_sums.shape[0]
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        _assign_chunk(
+            X, weights, centers, labels, start, stop, True,
+            partial_sums[chunk], partial_counts[chunk],
+        )
+
+
+@kernel
+def accumulate(X, weights, labels, partial_sums, partial_counts):
+    """Per-chunk weighted coordinate sums and total weights of each cluster.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
+    labels : int32 (n_samples,)
+        IN: cluster of each point, in [0, n_clusters).
+    partial_sums : float64 (n_chunks, n_clusters, n_features)
+        OUT: as in :func:`assign_and_accumulate`.
+    partial_counts : int64 (n_chunks, n_clusters)
+        OUT: as in :func:`assign_and_accumulate`.
+    """
+    n_samples = X.shape[0]
+    n_chunks = partial_sums.shape[0]
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        sums = partial_sums[chunk]
+        counts = partial_counts[chunk]
+        clear_chunk(sums, counts)
+        for i in range(start, stop):
+            add_point(X, i, weights[i], labels[i], sums, counts)
+
+
+@helper
+def reduce_partials(partial_sums, partial_counts, sums, counts):
+    """Combine per-chunk partials in chunk order.
+
+    Parameters
+    ----------
+    partial_sums : float64 (n_chunks, n_clusters, n_features)
+        IN.
+    partial_counts : int64 (n_chunks, n_clusters)
+        IN.
+    sums : float64 (n_clusters, n_features)
+        OUT: total coordinate sums per cluster.
+    counts : int64 (n_clusters,)
+        OUT: total number of points per cluster.
+    """
+    clear_chunk(sums, counts)
+    for chunk in range(partial_sums.shape[0]):
+        for k in range(sums.shape[0]):
+            counts[k] += partial_counts[chunk, k]
+            for j in range(sums.shape[1]):
+                sums[k, j] += partial_sums[chunk, k, j]
+
+
+@helper
+def cluster_means(sums, counts, previous, centers):
+    """Centers from float64 sums, scaled as cv2 scales them, and how far they moved.
+
+    Parameters
+    ----------
+    sums : float64 (n_clusters, n_features)
+        IN: coordinate sums of the clusters.
+    counts : int64 (n_clusters,)
+        IN: their weights, all positive.
+    previous : float32 (n_clusters, n_features)
+        IN: the centers before, or an empty (0, n_features) array.
+    centers : float32 (n_clusters, n_features)
+        OUT: ``float32(sum) * float32(1 / count)``. The sums are exact where cv2's
+        float32 running sums are not; the scaling follows cv2, so that centers agree
+        bit for bit whenever cv2's sums are exact.
+
+    Returns
+    -------
+    float
+        The largest squared move of a center, as cv2 measures it (float32
+        differences squared and summed in float64, in feature order); infinity
+        without ``previous``.
+    """
+    n_clusters, n_features = sums.shape
+    shift = 0.0 if previous.shape[0] > 0 else np.inf
+    for k in range(n_clusters):
+        scale = F32_ONE / np.float32(counts[k])
+        move = 0.0
+        for j in range(n_features):
+            centers[k, j] = np.float32(sums[k, j]) * scale
+            if previous.shape[0] > 0:
+                step = np.float64(centers[k, j] - previous[k, j])
+                move += step * step
+        shift = max(shift, move)
+    return shift
+
+
+@kernel
+def label_distance_sum(X, weights, centers, labels, partial_dist):
+    """Weighted sum of squared distances from each point to the center of its label.
+
+    Labels are not changed: this is the last pass of a cv2 k-means run, whose
+    result is the compactness.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+        IN: the points.
+    weights : int32 (n_samples,)
+        IN: multiplicity of each point.
+    centers : float32 (n_clusters, n_features)
+        IN: the centers.
+    labels : int32 (n_samples,)
+        IN: cluster of each point.
+    partial_dist : float64 (n_chunks,)
+        OUT: per-chunk sums (workspace).
+
+    Returns
+    -------
+    float
+        The float64 sum of weight times float32 squared distance.
+    """
+    n_samples = X.shape[0]
+    n_chunks = partial_dist.shape[0]
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        total = 0.0
+        for i in range(start, stop):
+            total += weights[i] * np.float64(sq_dist(X, i, centers, labels[i]))
+        partial_dist[chunk] = total
+    return ordered_sum(partial_dist)
