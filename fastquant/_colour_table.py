@@ -26,10 +26,13 @@ class ColourTable:
         The distinct colours, in the pixels' dtype.
     counts : int32 ndarray (n_colours,)
         How many pixels have each colour.
+    weights : float64 ndarray (n_colours,)
+        Sum of the weights of the pixels of each colour (the counts without weights).
     """
 
     colours: np.ndarray
     counts: np.ndarray
+    weights: np.ndarray
     _pixels: np.ndarray
     _bitmap: Optional[Tuple[np.ndarray, np.ndarray]]  # (merged, rank_base) of the byte path
     _inverse: Optional[np.ndarray]  # int32 colour of each pixel, hash path
@@ -55,13 +58,20 @@ class ColourTable:
         return labels
 
 
-def colour_table(pixels: np.ndarray) -> ColourTable:
-    """The distinct colours of ``pixels`` with their counts.
+def colour_table(pixels: np.ndarray, width: Optional[int] = None, block: int = 1,
+                 block_weight: Optional[np.ndarray] = None) -> ColourTable:
+    """The distinct colours of ``pixels`` with their counts and weights.
 
     Parameters
     ----------
     pixels : ndarray (n_pixels, n_channels)
-        uint8, uint16 or floating point (finite) values.
+        uint8, uint16, integer or floating point (finite) values.
+    width : int, optional
+        Width of the image whose rows ``pixels`` are (needed with ``block_weight``).
+    block : int
+        Side of the square blocks of pixels ``block_weight`` gives weights to.
+    block_weight : float32 ndarray (ceil(height / block), ceil(width / block)), optional
+        Weight of the pixels of each block; without it, every pixel weighs 1.
 
     Returns
     -------
@@ -70,12 +80,16 @@ def colour_table(pixels: np.ndarray) -> ColourTable:
     pixels = np.ascontiguousarray(pixels)
     if pixels.dtype.kind == "f" and np.signbit(pixels).any():
         pixels = pixels + pixels.dtype.type(0)  # -0.0 and 0.0 are one colour
-    work = pixels.shape[0]
+    n_pixels = len(pixels)
+    if block_weight is None:  # one block of weight 1
+        width, block, block_weight = n_pixels, max(n_pixels, 1), np.ones((1, 1), np.float32)
     if pixels.dtype == np.uint8 and pixels.shape[1] <= table_kernels.BITMAP_MAX_BYTES:
-        merged, rank_base, colours, counts = launch(
-            table_kernels.byte_colour_table, pixels, work=work)
-        return ColourTable(colours, counts, pixels, (merged, rank_base), None)
-    row_bytes = pixels.view(np.uint8).reshape(len(pixels), -1)
-    inverse = np.empty(len(pixels), dtype=np.int32)
-    first, counts = launch(table_kernels.hashed_colour_table, row_bytes, inverse, work=work)
-    return ColourTable(pixels[first], counts, pixels, None, inverse)
+        merged, rank_base, colours, counts, weights = launch(
+            table_kernels.byte_colour_table, pixels, width, block, block_weight, work=n_pixels)
+        return ColourTable(colours, counts, weights, pixels, (merged, rank_base), None)
+    row_bytes = pixels.view(np.uint8).reshape(n_pixels, -1)
+    inverse = np.empty(n_pixels, dtype=np.int32)
+    first, counts = launch(table_kernels.hashed_colour_table, row_bytes, inverse, work=n_pixels)
+    weights = launch(table_kernels.inverse_colour_weights, inverse, len(counts), width, block,
+                     block_weight, work=n_pixels)
+    return ColourTable(pixels[first], counts, weights, pixels, None, inverse)

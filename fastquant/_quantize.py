@@ -17,6 +17,23 @@ from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
 
+#: Pixels are weighted by blocks of this side ...
+WEIGHT_BLOCK = 4
+#: ... by ``floor + (1 - floor) / (1 + variance / WEIGHT_SMOOTH_VARIANCE)`` with the
+#: block's colour variance in 8-bit units squared: errors cost SSIM most where the image
+#: is smooth (its constant C2 is 58.5). The floor is 1 (no weighting) up to
+#: UNWEIGHTED_COLOURS, where the MSE comes first, and WEIGHT_FLOOR from WEIGHTED_COLOURS
+#: on, geometric in between ...
+WEIGHT_SMOOTH_VARIANCE = 40.0
+WEIGHT_FLOOR = 0.2
+UNWEIGHTED_COLOURS = 4
+WEIGHTED_COLOURS = 16
+#: ... and the weights, summed per colour, go to k-means times this scale, in integers.
+WEIGHT_SCALE = 16.0
+#: Up to this many colours, where k-means++ seeds make the most difference, ...
+FEW_COLOURS = 16
+#: ... quantize runs this many attempts by default.
+FEW_COLOUR_ATTEMPTS = 3
 #: Passes and center movement at which quantization stops (in the clustering space).
 CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
 #: With more distinct colours than this, k-means first runs on coarse colour groups...
@@ -193,24 +210,44 @@ def _label_dtype(n_colours: int) -> np.dtype:
     return np.dtype(np.uint16 if n_colours <= 65536 else np.uint32)
 
 
-def _cluster(pixels, k, attempts, seed, space, peak):
-    """Labels (n,) and palette (m, c) of the colours ``pixels`` (n, c), m <= k, and the
+def _smoothness_weights(image: np.ndarray, peak: float, k: int) -> np.ndarray:
+    """Weight of each WEIGHT_BLOCK-square block of ``image`` (height, width, channels):
+    high where its colours vary little (see WEIGHT_SMOOTH_VARIANCE)."""
+    height, width = image.shape[:2]
+    weights = np.empty((-(-height // WEIGHT_BLOCK), -(-width // WEIGHT_BLOCK)), np.float32)
+    position = np.log2(max(k, UNWEIGHTED_COLOURS) / UNWEIGHTED_COLOURS) / np.log2(
+        WEIGHTED_COLOURS / UNWEIGHTED_COLOURS)
+    floor = 1.0 - (1.0 - WEIGHT_FLOOR) * min(position, 1.0)
+    launch(table_kernels.block_weights, image, WEIGHT_BLOCK, (255.0 / peak) ** 2,
+           WEIGHT_SMOOTH_VARIANCE, floor, weights, work=image.size)
+    return weights
+
+
+def _integer_weights(weights: np.ndarray) -> np.ndarray:
+    """The colours' weights as the int32 weights of k-means (at least 1 each)."""
+    scale = min(WEIGHT_SCALE, 2.0**30 / max(float(weights.sum()), 1.0))
+    return np.maximum(np.rint(weights * scale), 1).astype(np.int32)
+
+
+def _cluster(table, k, attempts, seed, space, peak):
+    """Labels (n,) and palette (m, c) of the pixels of a colour table, m <= k, and the
     compactness."""
-    table = colour_table(pixels)
     n_colours = len(table.counts)
     if n_colours <= k:
         colour_labels = np.arange(n_colours, dtype=_label_dtype(n_colours))
         return table.pixel_labels(colour_labels), table.colours, 0.0
     values = table.colours.astype(np.float32)
-    space_rows = Rows(_to_space(values, space, peak), table.counts, np.empty(0, np.int32))
+    weights = _integer_weights(table.weights)
+    space_rows = Rows(_to_space(values, space, peak), weights, np.empty(0, np.int32))
     centers = _coarse_to_fine(values, space_rows, k, attempts, seed, space, peak)
-    # The palette: the mean colour of each cluster, in the image's own units, ...
+    # The palette: the mean colour of each cluster, in the image's units (the best
+    # for the MSE whatever the weights), ...
     row_labels = np.empty(n_colours, dtype=np.int32)
     distances = np.empty(n_colours, dtype=np.float32)
     launch(kernels.assign, space_rows.values, centers, row_labels, distances)
-    compactness = float(np.dot(table.counts, distances.astype(np.float64)))
+    compactness = float(np.dot(weights, distances.astype(np.float64)))
     _, means = _group_means(row_labels, values, table.counts, k)
-    palette = _round(means, pixels.dtype, peak)
+    palette = _round(means, table.colours.dtype, peak)
     # ... and each colour goes to its nearest palette entry (rounding moved the centers).
     launch(kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
            row_labels, distances)
@@ -225,7 +262,7 @@ def quantize(
     image,
     k: int,
     *,
-    attempts: int = 1,
+    attempts: Optional[int] = None,
     seed: Optional[int] = None,
     dither: bool = False,
     space: str = "rgb",
@@ -240,8 +277,9 @@ def quantize(
     k : int
         Largest number of colours, >= 1. An image with at most ``k`` distinct colours
         keeps them all, unchanged.
-    attempts : int
-        k-means runs (k-means++ seeding); the most compact is kept.
+    attempts : int, optional
+        k-means runs (k-means++ seeding); the most compact is kept. None: 3 up to
+        k = 16 (where seeds matter most), 1 above.
     seed : int, optional
         Seed of the generator (cv2's, private to this call); None means 0, so that
         results are reproducible.
@@ -266,6 +304,8 @@ def quantize(
     k = check.require_int(k, "k")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
+    if attempts is None:
+        attempts = FEW_COLOUR_ATTEMPTS if k <= FEW_COLOURS else 1
     attempts = check.require_int(attempts, "attempts")
     if attempts < 1:
         raise ValueError(f"attempts must be at least 1, got {attempts}")
@@ -285,11 +325,13 @@ def quantize(
         if np.all((alpha == 0) | (alpha == peak)) and (alpha == 0).any() and (alpha == peak).any():
             transparent = alpha == 0
     if transparent is None:
-        labels, palette, compactness = _cluster(pixels, k, attempts, seed, space, peak)
+        table = colour_table(pixels, width, WEIGHT_BLOCK,
+                             _smoothness_weights(pixels.reshape(height, width, channels), peak, k))
+        labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak)
     else:
         opaque = ~transparent
         colour_labels, colours, compactness = _cluster(
-            pixels[opaque, :3], k - 1, attempts, seed, space, peak
+            colour_table(pixels[opaque, :3]), k - 1, attempts, seed, space, peak
         )
         palette = np.zeros((len(colours) + 1, 4), dtype=array.dtype)
         palette[:-1, :3] = colours

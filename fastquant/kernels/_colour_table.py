@@ -46,14 +46,65 @@ def _rank(merged, rank_base, key):
     return rank_base[key >> 6] + np.int64(_popcount(below))
 
 
+@inline
+def _block_weight(i, width, block, block_weights):
+    """Weight of pixel ``i`` (row-major in an image ``width`` wide): that of its block."""
+    return block_weights[(i // width) // block, (i % width) // block]
+
+
 @kernel
-def byte_colour_table(pixels):
-    """Distinct colours of pixels of at most 3 bytes, with their counts.
+def block_weights(image, block, variance_scale, smooth_variance, floor, weights):
+    """Weight of each block of pixels from its colour variance: ``floor + (1 - floor)
+    / (1 + variance / smooth_variance)``, high where the image is smooth.
+
+    Parameters
+    ----------
+    image : (height, width, n_channels)
+        IN: the image.
+    block : int
+        Side of the square blocks (the last row and column of blocks may be smaller).
+    variance_scale : float
+        Factor from the image's units squared to those of ``smooth_variance``.
+    smooth_variance, floor : float
+        The weighting's parameters.
+    weights : float32 (ceil(height / block), ceil(width / block))
+        OUT: the weight of each block.
+    """
+    height, width, n_channels = image.shape
+    n_block_rows, n_block_cols = weights.shape
+    for by in prange(n_block_rows):
+        y0 = by * block
+        y1 = min(y0 + block, height)
+        for bx in range(n_block_cols):
+            x0 = bx * block
+            x1 = min(x0 + block, width)
+            n = (y1 - y0) * (x1 - x0)
+            variance = 0.0
+            for c in range(n_channels):
+                total = 0.0
+                squares = 0.0
+                for y in range(y0, y1):
+                    for x in range(x0, x1):
+                        v = np.float64(image[y, x, c])
+                        total += v
+                        squares += v * v
+                variance += max(squares - total * total / n, 0.0) / n
+            variance *= variance_scale / n_channels
+            weights[by, bx] = floor + (1.0 - floor) / (1.0 + variance / smooth_variance)
+
+
+@kernel
+def byte_colour_table(pixels, width, block, block_weight):
+    """Distinct colours of pixels of at most 3 bytes, with their counts and weights.
 
     Parameters
     ----------
     pixels : uint8 (n_pixels, n_channels), n_channels <= 3
-        IN: the pixels.
+        IN: the pixels, row by row of an image ``width`` pixels wide.
+    width, block : int
+        Width of the image and side of the blocks of ``block_weight``.
+    block_weight : float32 (n_block_rows, n_block_cols)
+        IN: weight of each block of pixels (see :func:`block_weights`).
 
     Returns
     -------
@@ -65,6 +116,8 @@ def byte_colour_table(pixels):
         The distinct colours, in increasing key order.
     counts : int32 (n_colours,)
         How many pixels have each colour.
+    weights : float64 (n_colours,)
+        Sum of the weights of the pixels of each colour.
     """
     n_pixels, n_channels = pixels.shape
     n_words = max(1, (1 << (8 * n_channels)) // 64)
@@ -97,17 +150,54 @@ def byte_colour_table(pixels):
             r += 1
             bits ^= lowest
     group_counts = np.zeros((_GROUPS, n_colours), dtype=np.int32)
+    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float64)
     for group in prange(_GROUPS):
         start, stop = chunk_bounds(group, _GROUPS, n_pixels)
         for i in range(start, stop):
-            group_counts[group, _rank(merged, rank_base, _byte_key(pixels, i))] += 1
-    counts = np.empty(n_colours, dtype=np.int32)
-    for r in prange(n_colours):
-        total = 0
-        for group in range(_GROUPS):
-            total += group_counts[group, r]
-        counts[r] = total
-    return merged, rank_base, unique, counts
+            r = _rank(merged, rank_base, _byte_key(pixels, i))
+            group_counts[group, r] += 1
+            group_weights[group, r] += _block_weight(i, width, block, block_weight)
+    counts, weights = _combine_groups(group_counts, group_weights)
+    return merged, rank_base, unique, counts, weights
+
+
+@helper
+def _combine_groups(group_counts, group_weights):
+    """Counts and weights of the groups added in group order."""
+    n_colours = group_counts.shape[1]
+    counts = np.zeros(n_colours, dtype=np.int32)
+    weights = np.zeros(n_colours, dtype=np.float64)
+    for group in range(_GROUPS):
+        for r in range(n_colours):
+            counts[r] += group_counts[group, r]
+            weights[r] += group_weights[group, r]
+    return counts, weights
+
+
+@kernel
+def inverse_colour_weights(inverse, n_colours, width, block, block_weight):
+    """Sum of the weights of the pixels of each colour, given each pixel's colour.
+
+    Parameters
+    ----------
+    inverse : int32 (n_pixels,)
+        IN: colour of each pixel, in [0, n_colours), row by row of an image ``width``
+        pixels wide.
+    n_colours, width, block : int
+    block_weight : float32 (n_block_rows, n_block_cols)
+        IN: weight of each block of pixels (see :func:`block_weights`).
+
+    Returns
+    -------
+    float64 (n_colours,)
+    """
+    n_pixels = inverse.shape[0]
+    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float64)
+    for group in prange(_GROUPS):
+        start, stop = chunk_bounds(group, _GROUPS, n_pixels)
+        for i in range(start, stop):
+            group_weights[group, inverse[i]] += _block_weight(i, width, block, block_weight)
+    return _combine_groups(np.zeros((_GROUPS, n_colours), dtype=np.int32), group_weights)[1]
 
 
 @kernel
