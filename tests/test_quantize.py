@@ -4,7 +4,7 @@ import pytest
 
 import fastquant as fq
 from fastquant.kernels import _dither
-from fastquant._colorspace import srgb_to_lab
+from fastquant._colorspace import srgb_to_lab, srgb_to_oklab
 
 
 
@@ -84,8 +84,10 @@ def test_fewer_colours_than_k_keeps_them_all():
     np.testing.assert_array_equal(result.image, image)
     assert sorted(map(tuple, result.palette.tolist())) == [(0, 0, 0), (1, 2, 3), (200, 10, 10)]
     assert result.psnr == float("inf") and result.compactness == 0.0
-    float_image = image.astype(np.float64) / 255
-    np.testing.assert_array_equal(fq.quantize(float_image, 3).image, float_image.astype(np.float32))
+    float_image = image.astype(np.float64) / 255 + 1e-9  # not float32 values
+    result = fq.quantize(float_image, 3)
+    assert result.image.dtype == np.float64 and result.psnr == float("inf")
+    np.testing.assert_array_equal(result.image, float_image)
 
 
 def test_more_than_256_colours_uses_uint16_labels():
@@ -197,3 +199,70 @@ def test_many_colours_go_through_coarse_groups_without_losing_quality(monkeypatc
     monkeypatch.setattr(_quantize, "COARSE_MIN_ROWS", 10**9)  # cluster every colour from the start
     direct = fq.quantize(image, 16)
     assert abs(coarse.psnr - direct.psnr) < 0.3
+
+
+def test_k_above_65536_with_fewer_colours_keeps_the_image():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, size=(300, 300, 3), dtype=np.uint8)  # about 90,000 colours
+    result = fq.quantize(image, 100_000)
+    np.testing.assert_array_equal(result.image, image)
+    assert result.labels.dtype == np.uint32 and len(result.palette) > 65536
+    np.testing.assert_array_equal(result.palette[result.labels], image)
+
+
+def test_16_bit_gray_ramp_gets_k_levels():
+    ramp = np.arange(65536, dtype=np.uint16).reshape(256, 256)
+    result = fq.quantize(ramp, 256)
+    _check(result, ramp, 256)
+    assert len(np.unique(result.image)) == 256
+    assert result.psnr > 58.0  # 256 even levels: 20 log10(65535 / (256 / sqrt(12)))
+
+
+def test_16_bit_rgb_gradient_and_float_ramp_get_k_colours():
+    y, x = np.mgrid[:256, :256].astype(np.uint32)
+    gradient = np.stack([x * 257, y * 257, (x + y) * 128], axis=-1).astype(np.uint16)
+    result = fq.quantize(gradient, 256)
+    _check(result, gradient, 256)
+    assert len(np.unique(result.image.reshape(-1, 3), axis=0)) == 256
+    ramp = (np.arange(65536, dtype=np.float32) / 65535).reshape(256, 256)
+    assert len(np.unique(fq.quantize(ramp, 256).image)) == 256
+
+
+def test_oklab_space():
+    image = _photo()
+    result = fq.quantize(image, 8, space="oklab")
+    _check(result, image, 8)
+    assert 15 < result.psnr < 40
+    assert abs(result.psnr - fq.quantize(image, 8).psnr) < 3
+
+
+def test_srgb_to_oklab_reference_values():
+    # Ottosson's table: white, red, green, blue
+    oklab = srgb_to_oklab(np.array([[1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]]))
+    np.testing.assert_allclose(oklab[0], [1, 0, 0], atol=1e-3)
+    np.testing.assert_allclose(oklab[1], [0.627955, 0.224863, 0.125846], atol=1e-3)
+    np.testing.assert_allclose(oklab[2], [0.866440, -0.233888, 0.179498], atol=1e-3)
+    np.testing.assert_allclose(oklab[3], [0.452014, -0.032457, -0.311528], atol=1e-3)
+
+
+def test_smooth_areas_weigh_more():
+    """The smoothness weights spend colours where errors show (and cost SSIM most): the
+    smooth half of an image is rendered closer than with every pixel weighing the same."""
+    from fastquant import _quantize
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[:200, :200]
+    smooth = np.stack([60 + x * 0.5, 80 + y * 0.4, 120 + (x - y) * 0.2], axis=-1)
+    image = np.concatenate([smooth, rng.integers(0, 256, (200, 200, 3))], axis=1).astype(np.uint8)
+    weighted = fq.quantize(image, 32, seed=1)
+    floor = _quantize.WEIGHT_FLOOR
+    try:
+        _quantize.WEIGHT_FLOOR = 1.0
+        plain = fq.quantize(image, 32, seed=1)
+    finally:
+        _quantize.WEIGHT_FLOOR = floor
+
+    def smooth_mse(result):
+        return np.mean((result.image[:, :200].astype(float) - image[:, :200]) ** 2)
+    assert smooth_mse(weighted) < 0.7 * smooth_mse(plain)
+    assert weighted.mse > plain.mse  # the price: more error where it shows less

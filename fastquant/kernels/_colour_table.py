@@ -28,8 +28,9 @@ _GROUPS = 4
 HASH_PARTITIONS = 16
 _PARTITION_SHIFT = np.uint32(28)  # 32 - log2(HASH_PARTITIONS)
 _ONE64 = np.uint64(1)
-_FNV_OFFSET = np.uint32(2166136261)
-_FNV_PRIME = np.uint32(16777619)
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
 
 
 @inline
@@ -150,7 +151,7 @@ def byte_colour_table(pixels, width, block, block_weight):
             r += 1
             bits ^= lowest
     group_counts = np.zeros((_GROUPS, n_colours), dtype=np.int32)
-    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float64)
+    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float32)
     for group in prange(_GROUPS):
         start, stop = chunk_bounds(group, _GROUPS, n_pixels)
         for i in range(start, stop):
@@ -170,7 +171,7 @@ def _combine_groups(group_counts, group_weights):
     for group in range(_GROUPS):
         for r in range(n_colours):
             counts[r] += group_counts[group, r]
-            weights[r] += group_weights[group, r]
+            weights[r] += np.float64(group_weights[group, r])
     return counts, weights
 
 
@@ -192,7 +193,7 @@ def inverse_colour_weights(inverse, n_colours, width, block, block_weight):
     float64 (n_colours,)
     """
     n_pixels = inverse.shape[0]
-    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float64)
+    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float32)
     for group in prange(_GROUPS):
         start, stop = chunk_bounds(group, _GROUPS, n_pixels)
         for i in range(start, stop):
@@ -225,13 +226,14 @@ def byte_labels(pixels, merged, rank_base, colour_labels, labels):
 
 @inline
 def _hash(row_bytes, i):
+    """32-bit hash of a row of bytes: FNV-1a in 64 bits, mixed, its high half."""
     h = _FNV_OFFSET
     for j in range(row_bytes.shape[1]):
-        h = (h ^ np.uint32(row_bytes[i, j])) * _FNV_PRIME
-    h ^= h >> np.uint32(15)
-    h *= np.uint32(0x2C1B3C6D)
-    h ^= h >> np.uint32(12)
-    return h
+        h = (h ^ np.uint64(row_bytes[i, j])) * _FNV_PRIME
+    h ^= h >> np.uint64(29)
+    h *= _MIX
+    h ^= h >> np.uint64(32)
+    return np.uint32(h >> np.uint64(32))
 
 
 @inline
