@@ -58,7 +58,7 @@ class ColourTable:
         return labels
 
 
-def colour_table(pixels: np.ndarray, width: Optional[int] = None, block: int = 1,
+def colour_table(pixels: np.ndarray, width: Optional[int] = None, block_shift: int = 0,
                  block_weight: Optional[np.ndarray] = None) -> ColourTable:
     """The distinct colours of ``pixels`` with their counts and weights.
 
@@ -68,9 +68,10 @@ def colour_table(pixels: np.ndarray, width: Optional[int] = None, block: int = 1
         uint8, uint16, integer or floating point (finite) values.
     width : int, optional
         Width of the image whose rows ``pixels`` are (needed with ``block_weight``).
-    block : int
-        Side of the square blocks of pixels ``block_weight`` gives weights to.
-    block_weight : float32 ndarray (ceil(height / block), ceil(width / block)), optional
+    block_shift : int
+        The blocks of pixels ``block_weight`` gives weights to are ``2**block_shift``
+        pixels square.
+    block_weight : float32 ndarray (n_block_rows, n_block_columns), optional
         Weight of the pixels of each block; without it, every pixel weighs 1.
 
     Returns
@@ -82,14 +83,15 @@ def colour_table(pixels: np.ndarray, width: Optional[int] = None, block: int = 1
         pixels = pixels + pixels.dtype.type(0)  # -0.0 and 0.0 are one colour
     n_pixels = len(pixels)
     if block_weight is None:  # one block of weight 1
-        width, block, block_weight = n_pixels, max(n_pixels, 1), np.ones((1, 1), np.float32)
+        width, block_shift, block_weight = n_pixels, 62, np.ones((1, 1), np.float32)
     if pixels.dtype == np.uint8 and pixels.shape[1] <= table_kernels.BITMAP_MAX_BYTES:
         merged, rank_base, colours, counts, weights = launch(
-            table_kernels.byte_colour_table, pixels, width, block, block_weight, work=n_pixels)
+            table_kernels.byte_colour_table, pixels, width, block_shift, block_weight,
+            work=n_pixels)
         return ColourTable(colours, counts, weights, pixels, (merged, rank_base), None)
     row_bytes = pixels.view(np.uint8).reshape(n_pixels, -1)
     inverse = np.empty(n_pixels, dtype=np.int32)
     first, counts = launch(table_kernels.hashed_colour_table, row_bytes, inverse, work=n_pixels)
-    weights = launch(table_kernels.inverse_colour_weights, inverse, len(counts), width, block,
-                     block_weight, work=n_pixels)
+    weights = launch(table_kernels.inverse_colour_weights, inverse, len(counts), width,
+                     block_shift, block_weight, work=n_pixels)
     return ColourTable(pixels[first], counts, weights, pixels, None, inverse)

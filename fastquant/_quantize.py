@@ -17,8 +17,8 @@ from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
 
-#: Pixels are weighted by blocks of this side ...
-WEIGHT_BLOCK = 4
+#: Pixels are weighted by square blocks of 2**WEIGHT_BLOCK_SHIFT pixels a side ...
+WEIGHT_BLOCK_SHIFT = 2
 #: ... by ``floor + (1 - floor) / (1 + variance / WEIGHT_SMOOTH_VARIANCE)`` with the
 #: block's colour variance in 8-bit units squared: errors cost SSIM most where the image
 #: is smooth (its constant C2 is 58.5). The floor is 1 (no weighting) up to
@@ -165,10 +165,10 @@ def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int
 
 
 def _seeded_kmeans(space_rows: Rows, k, attempts, seed):
-    """k-means++ and CRITERIA passes on weighted rows: centers of the best attempt."""
+    """k-means++ and CRITERIA passes on weighted rows: the best attempt."""
     points = check.checked_points(space_rows.values, "image")
     best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
-    return best.centers
+    return best
 
 
 def _refine(rows: Rows, centers: np.ndarray) -> np.ndarray:
@@ -178,6 +178,19 @@ def _refine(rows: Rows, centers: np.ndarray) -> np.ndarray:
     return lloyd(RowPasses(rows, workspace, labels), REFINE_CRITERIA, centers).centers
 
 
+def _fine_levels(coarse: Rows, attempt, levels: int, space: str, peak: float) -> int:
+    """Levels of the grid the centers are refined on: twice the coarse ones, and in RGB
+    more until a cell is no wider than the clusters' RMS spread per channel (so that the
+    cells stand for their colours well, even in a photo quantized at 45 dB)."""
+    fine = 2 * levels
+    if space == "rgb":
+        spread = np.sqrt(attempt.compactness / float(np.sum(coarse.weights, dtype=np.float64))
+                         / coarse.values.shape[1])
+        while peak / (fine - 1) > spread and fine <= peak:
+            fine *= 2
+    return fine
+
+
 def _coarse_to_fine(values, space_rows: Rows, k, attempts, seed, space, peak):
     """Centers of k clusters of the colours.
 
@@ -185,10 +198,11 @@ def _coarse_to_fine(values, space_rows: Rows, k, attempts, seed, space, peak):
     (weighted means; the sums are those of the colours): k-means++ and most passes on
     a coarse grid of COARSE_LEVELS levels per channel (finer until it has
     COARSE_GROUPS_PER_CLUSTER cells per cluster: smooth 16-bit or float images have
-    many colours in few cells), then a few passes on a grid twice as fine.
+    many colours in few cells), then a few passes on a finer grid (see _fine_levels),
+    or on the colours themselves when that grid would have a level per value.
     """
     if len(values) <= COARSE_MIN_ROWS:
-        return _seeded_kmeans(space_rows, k, attempts, seed)
+        return _seeded_kmeans(space_rows, k, attempts, seed).centers
     levels = COARSE_LEVELS
     while True:
         coarse = _grid_rows(values, space_rows.weights, peak, levels, space)
@@ -197,11 +211,12 @@ def _coarse_to_fine(values, space_rows: Rows, k, attempts, seed, space, peak):
             break
         levels *= 2
     if len(coarse.values) <= k:
-        return _seeded_kmeans(space_rows, k, attempts, seed)
-    centers = _seeded_kmeans(coarse, k, attempts, seed)
-    if levels * 2 <= peak:
-        centers = _refine(_grid_rows(values, space_rows.weights, peak, 2 * levels, space), centers)
-    return centers
+        return _seeded_kmeans(space_rows, k, attempts, seed).centers
+    attempt = _seeded_kmeans(coarse, k, attempts, seed)
+    fine = _fine_levels(coarse, attempt, levels, space, peak)
+    if fine > peak + 1 or fine > MAX_LEVELS:
+        return _refine(space_rows, attempt.centers)
+    return _refine(_grid_rows(values, space_rows.weights, peak, fine, space), attempt.centers)
 
 
 def _label_dtype(n_colours: int) -> np.dtype:
@@ -211,14 +226,15 @@ def _label_dtype(n_colours: int) -> np.dtype:
 
 
 def _smoothness_weights(image: np.ndarray, peak: float, k: int) -> np.ndarray:
-    """Weight of each WEIGHT_BLOCK-square block of ``image`` (height, width, channels):
-    high where its colours vary little (see WEIGHT_SMOOTH_VARIANCE)."""
+    """Weight of each block of ``image`` (height, width, channels): high where its
+    colours vary little (see WEIGHT_SMOOTH_VARIANCE)."""
     height, width = image.shape[:2]
-    weights = np.empty((-(-height // WEIGHT_BLOCK), -(-width // WEIGHT_BLOCK)), np.float32)
+    block = 1 << WEIGHT_BLOCK_SHIFT
+    weights = np.empty((-(-height // block), -(-width // block)), np.float32)
     position = np.log2(max(k, UNWEIGHTED_COLOURS) / UNWEIGHTED_COLOURS) / np.log2(
         WEIGHTED_COLOURS / UNWEIGHTED_COLOURS)
     floor = 1.0 - (1.0 - WEIGHT_FLOOR) * min(position, 1.0)
-    launch(table_kernels.block_weights, image, WEIGHT_BLOCK, (255.0 / peak) ** 2,
+    launch(table_kernels.block_weights, image, block, (255.0 / peak) ** 2,
            WEIGHT_SMOOTH_VARIANCE, floor, weights, work=image.size)
     return weights
 
@@ -325,7 +341,7 @@ def quantize(
         if np.all((alpha == 0) | (alpha == peak)) and (alpha == 0).any() and (alpha == peak).any():
             transparent = alpha == 0
     if transparent is None:
-        table = colour_table(pixels, width, WEIGHT_BLOCK,
+        table = colour_table(pixels, width, WEIGHT_BLOCK_SHIFT,
                              _smoothness_weights(pixels.reshape(height, width, channels), peak, k))
         labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak)
     else:

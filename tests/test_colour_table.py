@@ -43,7 +43,7 @@ def test_table_matches_np_unique(name, weighted):
     if weighted:
         rng = np.random.default_rng(7)
         block_weight = rng.random((-(-height // 4), -(-width // 4))).astype(np.float32)
-    table = colour_table(pixels, width, 4, block_weight)
+    table = colour_table(pixels, width, 2, block_weight)
     colours, counts, weights, inverse = naive.colour_table(pixels + 0.0 if pixels.dtype.kind == "f" else pixels,
                                                           width, 4, block_weight)
     order = np.lexsort(table.colours.T[::-1])

@@ -48,9 +48,12 @@ def _rank(merged, rank_base, key):
 
 
 @inline
-def _block_weight(i, width, block, block_weights):
-    """Weight of pixel ``i`` (row-major in an image ``width`` wide): that of its block."""
-    return block_weights[(i // width) // block, (i % width) // block]
+def _next_position(y, x, width):
+    """Row and column of the pixel after (y, x) in an image ``width`` wide."""
+    x += 1
+    if x == width:
+        return y + 1, 0
+    return y, x
 
 
 @kernel
@@ -95,15 +98,15 @@ def block_weights(image, block, variance_scale, smooth_variance, floor, weights)
 
 
 @kernel
-def byte_colour_table(pixels, width, block, block_weight):
+def byte_colour_table(pixels, width, block_shift, block_weight):
     """Distinct colours of pixels of at most 3 bytes, with their counts and weights.
 
     Parameters
     ----------
     pixels : uint8 (n_pixels, n_channels), n_channels <= 3
         IN: the pixels, row by row of an image ``width`` pixels wide.
-    width, block : int
-        Width of the image and side of the blocks of ``block_weight``.
+    width, block_shift : int
+        Width of the image; the blocks of ``block_weight`` are ``2**block_shift`` wide.
     block_weight : float32 (n_block_rows, n_block_cols)
         IN: weight of each block of pixels (see :func:`block_weights`).
 
@@ -154,10 +157,12 @@ def byte_colour_table(pixels, width, block, block_weight):
     group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float32)
     for group in prange(_GROUPS):
         start, stop = chunk_bounds(group, _GROUPS, n_pixels)
+        y, x = start // width, start % width
         for i in range(start, stop):
             r = _rank(merged, rank_base, _byte_key(pixels, i))
             group_counts[group, r] += 1
-            group_weights[group, r] += _block_weight(i, width, block, block_weight)
+            group_weights[group, r] += block_weight[y >> block_shift, x >> block_shift]
+            y, x = _next_position(y, x, width)
     counts, weights = _combine_groups(group_counts, group_weights)
     return merged, rank_base, unique, counts, weights
 
@@ -176,7 +181,7 @@ def _combine_groups(group_counts, group_weights):
 
 
 @kernel
-def inverse_colour_weights(inverse, n_colours, width, block, block_weight):
+def inverse_colour_weights(inverse, n_colours, width, block_shift, block_weight):
     """Sum of the weights of the pixels of each colour, given each pixel's colour.
 
     Parameters
@@ -184,7 +189,7 @@ def inverse_colour_weights(inverse, n_colours, width, block, block_weight):
     inverse : int32 (n_pixels,)
         IN: colour of each pixel, in [0, n_colours), row by row of an image ``width``
         pixels wide.
-    n_colours, width, block : int
+    n_colours, width, block_shift : int
     block_weight : float32 (n_block_rows, n_block_cols)
         IN: weight of each block of pixels (see :func:`block_weights`).
 
@@ -196,8 +201,10 @@ def inverse_colour_weights(inverse, n_colours, width, block, block_weight):
     group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float32)
     for group in prange(_GROUPS):
         start, stop = chunk_bounds(group, _GROUPS, n_pixels)
+        y, x = start // width, start % width
         for i in range(start, stop):
-            group_weights[group, inverse[i]] += _block_weight(i, width, block, block_weight)
+            group_weights[group, inverse[i]] += block_weight[y >> block_shift, x >> block_shift]
+            y, x = _next_position(y, x, width)
     return _combine_groups(np.zeros((_GROUPS, n_colours), dtype=np.int32), group_weights)[1]
 
 
