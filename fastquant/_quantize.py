@@ -46,6 +46,9 @@ COARSE_GROUPS_PER_CLUSTER = 8
 MAX_LEVELS = 1 << 16
 #: ... then refines on all the colours with these passes.
 REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
+#: Grids of at most this many cells number their cells through a table of that many
+#: int32 (8 MB); larger ones through the hashed colour table.
+DENSE_KEY_SPACE = 1 << 21
 SPACES = ("rgb", "lab", "oklab")
 _PEAKS = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
@@ -154,11 +157,12 @@ def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int
         keys += digits[:, channel]
     key_space = levels ** values.shape[1]
     group = np.empty(len(keys), dtype=np.int32)
-    if key_space <= 1 << 24:
+    if key_space <= DENSE_KEY_SPACE:
         n_groups = table_kernels.dense_groups(keys, key_space, group)
     else:
         table = colour_table(keys[:, None])
-        group, n_groups = table.pixel_labels(np.arange(len(table.counts), dtype=np.int32)), len(table.counts)
+        n_groups = len(table.counts)
+        group = table.pixel_labels(np.arange(n_groups, dtype=np.int32))
     totals, means = _group_means(group, values, weights, n_groups)
     return Rows(_to_space(means.astype(np.float32), space, peak), totals.astype(np.int32),
                 np.empty(0, np.int32))
@@ -214,7 +218,7 @@ def _coarse_to_fine(values, space_rows: Rows, k, attempts, seed, space, peak):
         return _seeded_kmeans(space_rows, k, attempts, seed).centers
     attempt = _seeded_kmeans(coarse, k, attempts, seed)
     fine = _fine_levels(coarse, attempt, levels, space, peak)
-    if fine > peak + 1 or fine > MAX_LEVELS:
+    if fine > peak or fine > MAX_LEVELS:  # a level per value: the colours themselves
         return _refine(space_rows, attempt.centers)
     return _refine(_grid_rows(values, space_rows.weights, peak, fine, space), attempt.centers)
 

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import imageio.v3 as iio
 import numpy as np
 import pytest
@@ -266,3 +271,37 @@ def test_smooth_areas_weigh_more():
         return np.mean((result.image[:, :200].astype(float) - image[:, :200]) ** 2)
     assert smooth_mse(weighted) < 0.7 * smooth_mse(plain)
     assert weighted.mse > plain.mse  # the price: more error where it shows less
+
+
+_MEMORY_CHILD = """
+import sys
+import numpy as np
+from PIL import Image
+import fastquant as fq
+
+def status(field):
+    with open('/proc/self/status') as lines:
+        for line in lines:
+            if line.startswith(field + ':'):
+                return int(line.split()[1]) * 1024
+
+image = np.asarray(Image.open(sys.argv[1]).resize((3000, 2000), Image.BICUBIC))
+fq.quantize(image[:300, :300], 256)
+with open('/proc/self/clear_refs', 'w') as clear:
+    clear.write('5')  # the peak (VmHWM) starts again from the current size
+before = status('VmRSS')
+fq.quantize(image, 256)
+print((status('VmHWM') - before) / image.nbytes)
+"""
+
+
+@pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK),
+                    reason="needs Linux's /proc/self/clear_refs to reset the peak")
+def test_memory_of_a_6_megapixel_photo_stays_within_4x_its_size():
+    """Besides the image itself, quantize needs at most 4x its bytes, the result
+    included (so 5x in all): no float64 or int32-per-channel copy of the pixels."""
+    photo = Path(__file__).parent / "data" / "rocket.jpg"
+    done = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(photo)],
+                          capture_output=True, text=True, check=True)
+    ratio = float(done.stdout.split()[-1])
+    assert ratio < 4.0
