@@ -135,6 +135,24 @@ def test_floyd_steinberg_kernel_matches_reference_on_integer_friendly_data():
     assert abs(palette[labels].mean() - image.mean()) < 2.0
 
 
+@pytest.mark.parametrize("channels, scale", [(3, 255.0), (4, 255.0), (1, 1.0), (3, 1.0)])
+def test_dithering_search_finds_the_nearest_colour_as_a_full_search_does(channels, scale):
+    rng = np.random.default_rng(channels)
+    palette = (rng.random((200, channels)) * scale).astype(np.float32)
+    palette[150:] = palette[:50]  # ties: the lowest index must win
+    palette[100, 0] = palette[101, 0] + np.float32(1e-3 * scale)
+    order = np.argsort(palette.sum(axis=1, dtype=np.float32), kind="mergesort")
+    sums = palette.sum(axis=1, dtype=np.float32)[order]
+    values = np.concatenate([rng.random((500, channels)) * scale * 1.2 - 0.1 * scale,
+                             palette[::7] + np.float32(1e-7)]).astype(np.float32)
+    for value in values:
+        t = value - palette
+        full = np.zeros(len(palette), np.float32)
+        for c in range(channels):
+            full += t[:, c] * t[:, c]
+        assert _dither._nearest_colour(value, palette, order, sums) == int(np.argmin(full))
+
+
 def test_dithering_keeps_local_averages():
     ramp = np.tile(np.linspace(0, 255, 64), (32, 1)).astype(np.uint8)
     plain = fq.quantize(ramp, 2)

@@ -1,8 +1,58 @@
 """Error diffusion of an image onto a palette."""
 
 import numpy as np
-from .._jit import helper
-from ._common import F32_INF, F32_ZERO
+from .._jit import helper, inline
+from ._common import F32_INF, F32_ONE, F32_ZERO
+
+
+#: Relative widening of the lower bound test, and the rounding of a float32 sum of
+#: channels relative to the magnitudes summed (far above float32's 2**-24 per addition).
+_BOUND_SLACK = np.float32(1e-5)
+_SUM_ROUNDING = np.float32(2.0**-18)
+
+
+@inline
+def _nearest_colour(value, palette, order, sums):
+    """Index of the palette colour nearest to ``value`` (lowest index on ties), the
+    same as a search over all colours.
+
+    The colours are visited by increasing gap between their sum of channels and the
+    value's (``order`` sorts them by ``sums``), which bounds the squared distance from
+    below: ``(sum of differences)**2 / channels``; the search stops once that bound
+    exceeds the best distance found.
+    """
+    channels = value.shape[0]
+    n_colors = order.shape[0]
+    total = F32_ZERO
+    for c in range(channels):
+        total += value[c]
+    high = np.searchsorted(sums, total)
+    low = high - 1
+    rounding = _SUM_ROUNDING * (abs(total) + max(abs(sums[0]), abs(sums[-1])) + F32_ONE)
+    best = n_colors
+    best_dist = F32_INF
+    inv_channels = np.float32(1.0 / channels)
+    while low >= 0 or high < n_colors:
+        gap_low = total - sums[low] if low >= 0 else F32_INF
+        gap_high = sums[high] - total if high < n_colors else F32_INF
+        if gap_low <= gap_high:
+            gap, position = gap_low, low
+            low -= 1
+        else:
+            gap, position = gap_high, high
+            high += 1
+        gap -= rounding
+        if gap > F32_ZERO and gap * gap * inv_channels > best_dist * (F32_ONE + _BOUND_SLACK):
+            break
+        k = order[position]
+        d = F32_ZERO
+        for c in range(channels):
+            t = value[c] - palette[k, c]
+            d += t * t
+        if d < best_dist or (d == best_dist and k < best):
+            best_dist = d
+            best = k
+    return best
 
 
 @helper
@@ -10,7 +60,8 @@ def floyd_steinberg(image, palette, active, labels):
     """Floyd-Steinberg dithering of an image onto a palette.
 
     Pixels are visited row by row, left to right; each takes the nearest palette
-    colour (lowest index on ties) of its value plus the error diffused to it, and
+    colour (lowest index on ties; see :func:`_nearest_colour`) of its value plus the
+    error diffused to it, and
     passes its own error on: 7/16 right, 3/16 below left, 5/16 below, 1/16 below right.
 
     Parameters
@@ -26,6 +77,12 @@ def floyd_steinberg(image, palette, active, labels):
         INOUT: palette index of each pixel (set for the active ones).
     """
     height, width, channels = image.shape
+    sums = np.zeros(palette.shape[0], dtype=np.float32)
+    for k in range(palette.shape[0]):
+        for c in range(channels):
+            sums[k] += palette[k, c]
+    order = np.argsort(sums, kind="mergesort")
+    sums = sums[order]
     error = np.zeros((2, width + 2, channels), dtype=np.float32)
     value = np.empty(channels, dtype=np.float32)
     for y in range(height):
@@ -39,16 +96,7 @@ def floyd_steinberg(image, palette, active, labels):
                 continue
             for c in range(channels):
                 value[c] = image[y, x, c] + error[current, x + 1, c]
-            best = 0
-            best_dist = F32_INF
-            for k in range(palette.shape[0]):
-                d = F32_ZERO
-                for c in range(channels):
-                    t = value[c] - palette[k, c]
-                    d += t * t
-                if d < best_dist:
-                    best_dist = d
-                    best = k
+            best = _nearest_colour(value, palette, order, sums)
             labels[y, x] = best
             for c in range(channels):
                 e = value[c] - palette[best, c]
