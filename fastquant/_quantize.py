@@ -12,7 +12,7 @@ from ._colour_table import colour_table
 from ._distinct import Rows
 from .kernels import _colour_table as table_kernels
 from .kernels import _dither
-from ._execution import launch
+from ._execution import launch, one_thread_per_launch
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
@@ -33,7 +33,7 @@ WEIGHT_SCALE = 16.0
 #: Up to this many colours, where k-means++ seeds make the most difference, ...
 FEW_COLOURS = 16
 #: ... quantize runs this many attempts by default.
-FEW_COLOUR_ATTEMPTS = 3
+FEW_COLOUR_ATTEMPTS = 5
 #: Passes and center movement at which quantization stops (in the clustering space).
 CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
 #: With more distinct colours than this, k-means first runs on coarse colour groups...
@@ -46,6 +46,10 @@ COARSE_GROUPS_PER_CLUSTER = 8
 MAX_LEVELS = 1 << 16
 #: ... then refines on all the colours with these passes.
 REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
+#: k-means on coarse cells runs on one thread below this many cells x clusters: its
+#: many short passes gain less from a second thread than waking it costs (the more so
+#: on a busy machine).
+SERIAL_MAX_WORK = 1 << 20
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MB); larger ones through the hashed colour table.
 DENSE_KEY_SPACE = 1 << 21
@@ -216,7 +220,11 @@ def _coarse_to_fine(values, space_rows: Rows, k, attempts, seed, space, peak):
         levels *= 2
     if len(coarse.values) <= k:
         return _seeded_kmeans(space_rows, k, attempts, seed).centers
-    attempt = _seeded_kmeans(coarse, k, attempts, seed)
+    if len(coarse.values) * k < SERIAL_MAX_WORK:
+        with one_thread_per_launch():
+            attempt = _seeded_kmeans(coarse, k, attempts, seed)
+    else:
+        attempt = _seeded_kmeans(coarse, k, attempts, seed)
     fine = _fine_levels(coarse, attempt, levels, space, peak)
     if fine > peak or fine > MAX_LEVELS:  # a level per value: the colours themselves
         return _refine(space_rows, attempt.centers)
@@ -298,7 +306,7 @@ def quantize(
         Largest number of colours, >= 1. An image with at most ``k`` distinct colours
         keeps them all, unchanged.
     attempts : int, optional
-        k-means runs (k-means++ seeding); the most compact is kept. None: 3 up to
+        k-means runs (k-means++ seeding); the most compact is kept. None: 5 up to
         k = 16 (where seeds matter most), 1 above.
     seed : int, optional
         Seed of the generator (cv2's, private to this call); None means 0, so that
