@@ -1,7 +1,7 @@
 """24-megapixel photos: time and peak memory of fastquant, libimagequant and Pillow.
 
 For each photo (``futuristic_full.jpg``, ``rosetta_nebula_full.jpg``), K and contender,
-a fresh Python process reads the photo, makes one untimed warm-up call on a 256x256
+a fresh Python process reads the photo, makes one untimed warm-up call on a 512x512
 crop (numba's cache, lazy initialisation), times ``--rounds`` calls on the whole photo
 (the minimum is kept) and reports its ``VmHWM`` (peak resident memory, from
 ``/proc/self/status``) together with the resident memory just before the first full
@@ -47,7 +47,7 @@ def child(path: str, contender: str, k: int, dither: bool, rounds: int,
     with Image.open(path) as image:
         photo = np.asarray(image.convert("RGB"))
     call = contenders(dither)[contender]
-    call(np.ascontiguousarray(photo[:256, :256]), k)
+    call(np.ascontiguousarray(photo[:512, :512]), k)
     before = _status("VmRSS")
     best = np.inf
     for _ in range(rounds):
