@@ -51,6 +51,7 @@ def child(path: str, contender: str, k: int, dither: bool, rounds: int,
     before = _status("VmRSS")
     best = np.inf
     for _ in range(rounds):
+        output = None  # the previous round's result is not part of this round's peak
         start = time.perf_counter()
         output = call(photo, k)
         best = min(best, time.perf_counter() - start)

@@ -10,7 +10,7 @@ from . import kernels
 from ._colorspace import srgb_to_lab, srgb_to_oklab
 from ._colour_table import colour_table
 from ._distinct import Rows
-from .kernels import _colour_table as table_kernels
+from .kernels import _image_passes as image_passes
 from .kernels import _dither
 from ._execution import launch, one_thread_per_launch
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
@@ -49,7 +49,7 @@ REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
 #: k-means on coarse cells runs on one thread below this many cells x clusters: its
 #: many short passes gain less from a second thread than waking it costs (the more so
 #: on a busy machine).
-SERIAL_MAX_WORK = 1 << 20
+SERIAL_MAX_WORK = 1 << 23
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MB); larger ones through the hashed colour table.
 DENSE_KEY_SPACE = 1 << 21
@@ -145,7 +145,7 @@ def _dense_ranks(keys: np.ndarray, key_space: int) -> np.ndarray:
 def _group_means(group: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int):
     """(total weight, weighted float64 mean value) of each group of rows."""
     means = np.empty((n_groups, values.shape[1]), dtype=np.float64)
-    totals = table_kernels.group_means(group.astype(np.int32, copy=False), values, weights,
+    totals = image_passes.group_means(group.astype(np.int32, copy=False), values, weights,
                                        n_groups, means)
     return totals, means
 
@@ -162,7 +162,7 @@ def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int
     key_space = levels ** values.shape[1]
     group = np.empty(len(keys), dtype=np.int32)
     if key_space <= DENSE_KEY_SPACE:
-        n_groups = table_kernels.dense_groups(keys, key_space, group)
+        n_groups = image_passes.dense_groups(keys, key_space, group)
     else:
         table = colour_table(keys[:, None])
         n_groups = len(table.counts)
@@ -246,7 +246,7 @@ def _smoothness_weights(image: np.ndarray, peak: float, k: int) -> np.ndarray:
     position = np.log2(max(k, UNWEIGHTED_COLOURS) / UNWEIGHTED_COLOURS) / np.log2(
         WEIGHTED_COLOURS / UNWEIGHTED_COLOURS)
     floor = 1.0 - (1.0 - WEIGHT_FLOOR) * min(position, 1.0)
-    launch(table_kernels.block_weights, image, block, (255.0 / peak) ** 2,
+    launch(image_passes.block_weights, image, block, (255.0 / peak) ** 2,
            WEIGHT_SMOOTH_VARIANCE, floor, weights, work=image.size)
     return weights
 
@@ -381,7 +381,7 @@ def quantize(
         )
         labels = dithered.reshape(-1).astype(_label_dtype(len(palette)))
     quantized = np.empty_like(pixels)
-    sse = launch(table_kernels.paint, pixels, palette, labels, quantized, work=len(labels))
+    sse = launch(image_passes.paint, pixels, palette, labels, quantized, work=len(labels))
     mse = sse / pixels.size
     psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
     if array.ndim == 2:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fastquant._colour_table import colour_table
-from fastquant.kernels import _colour_table as table_kernels
+from fastquant.kernels import _image_passes
 
 from . import naive
 
@@ -61,7 +61,7 @@ def test_table_matches_np_unique(name, weighted):
 def test_block_weights_match_the_reference():
     image = _rich_uint8((37, 23))
     weights = np.empty((10, 6), np.float32)
-    table_kernels.block_weights(image, 4, 1.0, 40.0, 0.2, weights)
+    _image_passes.block_weights(image, 4, 1.0, 40.0, 0.2, weights)
     np.testing.assert_allclose(weights, naive.block_weights(image, 4, 1.0, 40.0, 0.2), rtol=1e-6)
 
 
