@@ -154,6 +154,18 @@ def test_dithering_search_finds_the_nearest_colour_as_a_full_search_does(channel
         assert _dither._nearest_colour(value, palette, order, sums) == int(np.argmin(full))
 
 
+def test_dithering_does_not_carry_error_the_palette_cannot_reach():
+    """Pixels beyond the palette's range would pile up error that later pixels pay for
+    (streaks): values are clamped to the palette's range before the search."""
+    image = np.full((8, 200, 1), 250, np.float32)
+    image[:, 100:] = 60
+    palette = np.array([[0], [128], [200]], np.float32)
+    labels = np.zeros((8, 200), np.int32)
+    _dither.floyd_steinberg(image, palette, np.ones((8, 200), bool), labels)
+    assert (labels[:, :100] == 2).all()
+    assert abs(palette[labels[:, 100:]].mean() - 60) < 5
+
+
 def test_dithering_keeps_local_averages():
     ramp = np.tile(np.linspace(0, 255, 64), (32, 1)).astype(np.uint8)
     plain = fq.quantize(ramp, 2)

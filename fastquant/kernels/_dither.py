@@ -61,7 +61,8 @@ def floyd_steinberg(image, palette, active, labels):
 
     Pixels are visited row by row, left to right; each takes the nearest palette
     colour (lowest index on ties; see :func:`_nearest_colour`) of its value plus the
-    error diffused to it, and
+    error diffused to it, clamped to the palette's range in each channel (so that the
+    error of colours the palette cannot reach does not pile up into streaks), and
     passes its own error on: 7/16 right, 3/16 below left, 5/16 below, 1/16 below right.
 
     Parameters
@@ -77,6 +78,11 @@ def floyd_steinberg(image, palette, active, labels):
         INOUT: palette index of each pixel (set for the active ones).
     """
     height, width, channels = image.shape
+    low = np.empty(channels, dtype=np.float32)
+    high = np.empty(channels, dtype=np.float32)
+    for c in range(channels):
+        low[c] = palette[:, c].min()
+        high[c] = palette[:, c].max()
     sums = np.zeros(palette.shape[0], dtype=np.float32)
     for k in range(palette.shape[0]):
         for c in range(channels):
@@ -95,7 +101,8 @@ def floyd_steinberg(image, palette, active, labels):
             if not active[y, x]:
                 continue
             for c in range(channels):
-                value[c] = image[y, x, c] + error[current, x + 1, c]
+                v = image[y, x, c] + error[current, x + 1, c]
+                value[c] = min(max(v, low[c]), high[c])
             best = _nearest_colour(value, palette, order, sums)
             labels[y, x] = best
             for c in range(channels):
