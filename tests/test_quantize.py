@@ -155,15 +155,15 @@ def test_dithering_search_finds_the_nearest_colour_as_a_full_search_does(channel
 
 
 def test_dithering_does_not_carry_error_the_palette_cannot_reach():
-    """Pixels beyond the palette's range would pile up error that later pixels pay for
-    (streaks): values are clamped to the palette's range before the search."""
-    image = np.full((8, 200, 1), 250, np.float32)
-    image[:, 100:] = 60
+    """Pixels beyond the palette's range would pile up error that the pixels below pay
+    for (a streak: without the clamp, the 10 rows under the edge average 180, not 60)."""
+    image = np.full((200, 64, 1), 250, np.float32)
+    image[100:] = 60
     palette = np.array([[0], [128], [200]], np.float32)
-    labels = np.zeros((8, 200), np.int32)
-    _dither.floyd_steinberg(image, palette, np.ones((8, 200), bool), labels)
-    assert (labels[:, :100] == 2).all()
-    assert abs(palette[labels[:, 100:]].mean() - 60) < 5
+    labels = np.zeros((200, 64), np.int32)
+    _dither.floyd_steinberg(image, palette, np.ones((200, 64), bool), labels)
+    assert (labels[:100] == 2).all()
+    assert abs(palette[labels[100:110]].mean() - 60) < 5
 
 
 def test_dithering_keeps_local_averages():
