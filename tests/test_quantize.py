@@ -146,12 +146,13 @@ def test_dithering_search_finds_the_nearest_colour_as_a_full_search_does(channel
     sums = palette.sum(axis=1, dtype=np.float32)[order]
     values = np.concatenate([rng.random((500, channels)) * scale * 1.2 - 0.1 * scale,
                              palette[::7] + np.float32(1e-7)]).astype(np.float32)
-    for value in values:
+    for i, value in enumerate(values):
         t = value - palette
         full = np.zeros(len(palette), np.float32)
         for c in range(channels):
             full += t[:, c] * t[:, c]
-        assert _dither._nearest_colour(value, palette, order, sums) == int(np.argmin(full))
+        for guess in (-1, i % 250):  # none, or any colour (some out of range)
+            assert _dither._nearest_colour(value, palette, order, sums, guess) == int(np.argmin(full))
 
 
 def test_dithering_does_not_carry_error_the_palette_cannot_reach():

@@ -12,14 +12,15 @@ _SUM_ROUNDING = np.float32(2.0**-18)
 
 
 @inline
-def _nearest_colour(value, palette, order, sums):
+def _nearest_colour(value, palette, order, sums, guess):
     """Index of the palette colour nearest to ``value`` (lowest index on ties), the
     same as a search over all colours.
 
     The colours are visited by increasing gap between their sum of channels and the
     value's (``order`` sorts them by ``sums``), which bounds the squared distance from
     below: ``(sum of differences)**2 / channels``; the search stops once that bound
-    exceeds the best distance found.
+    exceeds the best distance found, starting from colour ``guess`` when it is a valid
+    index (the pixel's own nearest colour is usually close to the answer).
     """
     channels = value.shape[0]
     n_colors = order.shape[0]
@@ -31,6 +32,12 @@ def _nearest_colour(value, palette, order, sums):
     rounding = _SUM_ROUNDING * (abs(total) + max(abs(sums[0]), abs(sums[-1])) + F32_ONE)
     best = n_colors
     best_dist = F32_INF
+    if 0 <= guess < n_colors:
+        best = guess
+        best_dist = F32_ZERO
+        for c in range(channels):
+            t = value[c] - palette[guess, c]
+            best_dist += t * t
     inv_channels = np.float32(1.0 / channels)
     while low >= 0 or high < n_colors:
         gap_low = total - sums[low] if low >= 0 else F32_INF
@@ -75,7 +82,9 @@ def floyd_steinberg(image, palette, active, labels):
         IN: pixels to dither; the others keep their label and neither take nor
         pass on error.
     labels : int32 (height, width)
-        INOUT: palette index of each pixel (set for the active ones).
+        INOUT: palette index of each pixel (set for the active ones); an index in
+        range on input (the pixel's nearest colour without dithering, say) only speeds
+        up the search.
     """
     height, width, channels = image.shape
     low = np.empty(channels, dtype=np.float32)
@@ -103,7 +112,7 @@ def floyd_steinberg(image, palette, active, labels):
             for c in range(channels):
                 v = image[y, x, c] + error[current, x + 1, c]
                 value[c] = min(max(v, low[c]), high[c])
-            best = _nearest_colour(value, palette, order, sums)
+            best = _nearest_colour(value, palette, order, sums, labels[y, x])
             labels[y, x] = best
             for c in range(channels):
                 e = value[c] - palette[best, c]
