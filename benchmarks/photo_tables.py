@@ -78,7 +78,7 @@ def large_table(rows) -> list:
     return lines
 
 
-def worst_picture(rows, images: Path, out: Path, crop: int = 256) -> str:
+def worst_picture(rows, images: Path, out: Path, crop: int = 192) -> str:
     """Save the worst cell's crops side by side; its description."""
     from PIL import Image
 
