@@ -68,10 +68,23 @@ def launch(kernel, *args, work=None):
         return serial_twin(kernel)(*args)
     if _known_layer is None or _known_layer == "workqueue":
         with _launch_lock:
-            result = kernel(*args)
+            try:
+                result = kernel(*args)
+            except ValueError as error:
+                if _current_layer() is None and "threading layer" in str(error):
+                    raise RuntimeError(_layer_message()) from None
+                raise
             _known_layer = _current_layer()
         return result
     return kernel(*args)
+
+
+def _layer_message() -> str:
+    wanted = numba.config.THREADING_LAYER
+    return (
+        f"numba could not load the threading layer {wanted!r} (NUMBA_THREADING_LAYER="
+        f"{os.environ.get('NUMBA_THREADING_LAYER', '')!r}): install it or unset the variable"
+    )
 
 
 def serial_only():

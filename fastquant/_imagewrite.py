@@ -1,5 +1,6 @@
 """Writing image files atomically: a temporary file in the destination's folder
-replaces the destination only once it is complete. A quantized image can be written
+replaces the destination only once it is complete, and is removed on any failure or
+on SIGTERM/SIGINT/SIGHUP during the write. A quantized image can be written
 as an indexed (palette) PNG, by a small encoder here, or as an indexed GIF, through
 imageio's pillow plugin."""
 
@@ -8,15 +9,19 @@ from __future__ import annotations
 import binascii
 import os
 import secrets
+import signal
+import stat
 import struct
+import threading
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Tuple
+from typing import Callable, Iterable, Iterator, Optional, Tuple
 
 import imageio.v3 as iio
 import numpy as np
 
-from ._imageread import PathLike
+from ._imageread import PathLike, as_path, native_byte_order
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Compressed pixel data is split into IDAT chunks of at most this many bytes.
@@ -25,7 +30,10 @@ _IDAT_CHUNK = 1 << 20
 _PNG_COMPRESSION = 6
 #: Largest number of palette entries an indexed PNG or GIF holds.
 _MAX_ENTRIES = 256
-
+#: Signals that, arriving during a write, remove the temporary file before they act.
+_CLEANUP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def write_image(
@@ -42,6 +50,10 @@ def write_image(
     The file is first written whole to a temporary file in the folder of
     ``path``, which then replaces ``path`` (``os.replace``); on any failure
     the temporary file is removed and an existing ``path`` is left as it was.
+    A replaced file keeps its permission bits; a new one gets those of any new
+    file under the umask.  When called from the main thread, SIGINT, SIGTERM
+    and SIGHUP arriving during the write first remove the temporary file and
+    then act as they would have (the previous handlers are restored).
 
     With ``palette`` and ``labels`` (``image`` being ``palette[labels]``) the
     image is written indexed when the format allows it:
@@ -55,16 +67,17 @@ def write_image(
 
     Any other extension, a palette of more than 256 entries or a palette that
     is not ``uint8`` writes ``image`` in full colour, as without a palette.
+    Samples in a byte order other than the machine's are written by value.
 
     Parameters
     ----------
-    path : str or path-like
+    path : str, bytes or path-like
         Destination; its extension chooses the format.
     image : ndarray
         The pixels, ``(height, width)`` or ``(height, width, channels)``.
     overwrite : bool
         Replace an existing file; without it an existing ``path`` is an error.
-    protect : iterable of str or path-like
+    protect : iterable of str, bytes or path-like
         Files that must never be replaced (the inputs).
     palette : ndarray, optional
         The colours of an indexed image: shape ``(n,)`` (or ``(n, 1)``) of gray
@@ -78,35 +91,61 @@ def write_image(
     FileExistsError
         ``path`` exists and ``overwrite`` is false, or ``path`` is a protected
         input.
+    IsADirectoryError
+        ``path`` is a folder.
     ValueError
-        Only one of ``palette`` and ``labels`` is given; or, when writing
-        indexed, ``labels`` is not of the image's height and width, holds an
-        index outside the palette, or ``palette[labels]`` differs from
-        ``image``; or a GIF is asked for an alpha it cannot hold.
+        ``path`` has no extension; only one of ``palette`` and ``labels`` is
+        given; or, when writing indexed, ``labels`` is not of the image's
+        height and width, holds an index outside the palette, or
+        ``palette[labels]`` differs from ``image``; or a GIF is asked for an
+        alpha it cannot hold.
+    InterruptedError
+        A signal arrived during the write and its handler returned.
     """
-    path = Path(path)
-    image = np.asarray(image)
-    _check_destination(path, overwrite, protect)
+    path = as_path(path)
+    image = native_byte_order(np.asarray(image))
+    check_destination(path, overwrite, protect)
     write = _writer(path, image, palette, labels)
-    temporary = _create_temporary(path)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
+    with _signals_removing_temporary(path):
+        temporary = _create_temporary(path)
         try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+            write(temporary)
+            _keep_mode(path, temporary)
+            os.replace(temporary, path)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except FileNotFoundError:
+                pass
+            raise
 
 
-def _check_destination(path: Path, overwrite: bool, protect: Iterable[PathLike]) -> None:
-    """Refuse a destination that is a protected file, or exists without ``overwrite``."""
+def check_output_name(path: Path) -> None:
+    """Refuse a destination that is a folder, or without extension (which names no format).
+
+    Raises
+    ------
+    IsADirectoryError
+        ``path`` is a folder.
+    ValueError
+        ``path`` has no extension.
+    """
+    if path.is_dir():
+        raise IsADirectoryError(f"output {str(path)!r} is a folder, not a file name")
+    if not path.suffix:
+        raise ValueError(
+            f"output {str(path)!r} has no extension to choose its format (such as .png or .gif)"
+        )
+
+
+def check_destination(path: Path, overwrite: bool, protect: Iterable[PathLike]) -> None:
+    """Refuse a bad output name, a protected file, or a file that exists without ``overwrite``."""
+    check_output_name(path)
     if not path.exists():
         return
     for other in protect:
         try:
-            same = os.path.samefile(path, other)
+            same = os.path.samefile(path, as_path(other))
         except OSError:  # a protected file that does not exist is not this one
             same = False
         if same:
@@ -115,12 +154,74 @@ def _check_destination(path: Path, overwrite: bool, protect: Iterable[PathLike])
         raise FileExistsError(f"output {str(path)!r} already exists (use --force to replace it)")
 
 
+def _keep_mode(path: Path, temporary: str) -> None:
+    """Give ``temporary`` the permission bits of the file it replaces, if there is one."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(temporary, mode)
+
+
+class _Signalled(BaseException):
+    """A cleanup signal arrived while a file was being written."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_removing_temporary(path: Path) -> Iterator[None]:
+    """Turn the cleanup signals into :class:`_Signalled` while the block runs.
+
+    The block's own ``except``/``finally`` clauses thus run (removing the
+    temporary file); then the previous handlers are put back and the signal is
+    passed on to the one it was meant for: the default action (ending the
+    process) or the handler Python code had installed.  Signals that were
+    ignored stay ignored.  Only the main thread can set handlers; elsewhere
+    the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_signalled(signum, frame):
+        raise _Signalled(signum)
+
+    previous = {}
+    try:
+        for signum in _CLEANUP_SIGNALS:
+            if signal.getsignal(signum) not in (signal.SIG_IGN, None):
+                previous[signum] = signal.signal(signum, raise_signalled)
+        yield
+    except _Signalled as caught:
+        handler = previous[caught.signum]
+        _restore(previous)
+        if callable(handler):
+            handler(caught.signum, None)
+        else:  # the default action
+            signal.raise_signal(caught.signum)
+        name = signal.Signals(caught.signum).name
+        raise InterruptedError(f"writing {str(path)!r} was interrupted by {name}") from None
+    finally:
+        _restore(previous)
+
+
+def _restore(previous: dict) -> None:
+    """Put back the signal handlers saved in ``previous`` (and forget them)."""
+    while previous:
+        signum, handler = previous.popitem()
+        signal.signal(signum, handler)
+
+
 def _create_temporary(path: Path) -> str:
     """Create an empty, uniquely named hidden file beside ``path``; return its name.
 
     Unlike ``tempfile.mkstemp`` (which makes files readable by their owner
     only) the file gets the permissions of any new file under the umask, so
-    the output has them too once it replaces ``path``.
+    the output has them too once it replaces ``path``.  Raises
+    ``FileNotFoundError`` naming the folder when it is missing.
     """
     directory = path.parent
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -130,6 +231,10 @@ def _create_temporary(path: Path) -> str:
             handle = os.open(name, flags, 0o666)
         except FileExistsError:
             continue
+        except (FileNotFoundError, NotADirectoryError):
+            raise FileNotFoundError(
+                f"output folder {str(directory)!r} of {str(path)!r} does not exist"
+            ) from None
         os.close(handle)
         return str(name)
     raise FileExistsError(f"no free temporary file name beside {str(path)!r}")
@@ -161,7 +266,17 @@ def _writer(
                 name, indices, plugin="pillow", extension=".gif", mode="P",
                 palette=rgb.tobytes(), **options,
             )
-    return lambda name: iio.imwrite(name, image, extension=path.suffix or None)
+
+    def write_full_colour(name: str) -> None:
+        try:
+            iio.imwrite(name, image, extension=path.suffix)
+        except TypeError as exc:  # Pillow has no mode for this sample type and channels
+            raise ValueError(
+                f"output {str(path)!r}: cannot write a {image.dtype} image of shape "
+                f"{image.shape} as {path.suffix} ({exc}); .tif holds any of them"
+            ) from None
+
+    return write_full_colour
 
 
 def _palette_entries(palette) -> Optional[Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]:

@@ -2,7 +2,7 @@
 of several attempts. Works on validated float32 points, deduplicated into weighted
 rows where that pays (see ``_distinct``); results are those of the plain algorithm."""
 
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Protocol, Tuple
 
 import numpy as np
 
@@ -22,22 +22,61 @@ BOUNDS_MIN_FEATURES = 8
 BOUNDS_MIN_CLUSTERS = 32
 
 
+class DistanceBounds:
+    """Hamerly's bounds of every row (see kernels/_bounds.py): an upper bound on its
+    distance to the center of its label, a lower bound on its distance to every
+    other center, and the centers they refer to.
+
+    A row whose upper bound is infinite has no bounds: the next pass searches all
+    centers for it.
+    """
+
+    def __init__(self, n_rows: int, n_clusters: int):
+        self.upper = np.empty(n_rows, dtype=np.float32)
+        self.lower = np.empty(n_rows, dtype=np.float32)
+        self.moves = np.empty(n_clusters, dtype=np.float64)
+        self.half_gaps = np.empty(n_clusters, dtype=np.float64)
+        self.centers = None  # the centers of the bounds; None: no bounds yet
+
+    def reset(self):
+        """Forget every bound (at the start of an attempt)."""
+        self.centers = None
+
+    def invalidate(self, row: int):
+        """Forget the bounds of one row (its label was changed by hand)."""
+        self.upper[row] = np.inf
+
+    def assign(self, rows: Rows, centers, changes_only: bool, labels, partial_sums,
+               partial_counts):
+        """A Lloyd pass that skips the rows whose bounds hold, then moves the bounds
+        to ``centers``. ``labels`` are the rows' labels (INOUT)."""
+        if self.centers is None:  # every row is searched
+            self.upper.fill(np.inf)
+            self.lower.fill(0.0)
+            labels.fill(0)
+            self.centers = centers
+        _bounds.center_moves_and_gaps(centers, self.centers, self.moves, self.half_gaps)
+        launch(
+            _bounds.assign_bounded, rows.values, rows.weights, centers, self.moves,
+            self.half_gaps, changes_only, labels, self.upper, self.lower, partial_sums,
+            partial_counts, work=rows.values.size * len(centers),
+        )
+        self.centers = centers
+
+
 class Workspace:
     """Buffers reused by every pass of every attempt on the same rows."""
 
-    def __init__(self, n_rows: int, n_clusters: int, n_features: int):
+    def __init__(self, n_rows: int, n_clusters: int, n_features: int, count_dtype=np.int64):
+        # Counts are int64 for integer weights, float64 for float sample weights.
         n_chunks = kernels.chunk_count(n_rows)
         self.partial_sums = np.empty((n_chunks, n_clusters, n_features), dtype=np.float64)
-        self.partial_counts = np.empty((n_chunks, n_clusters), dtype=np.int64)
+        self.partial_counts = np.empty((n_chunks, n_clusters), dtype=count_dtype)
         self.partial_dist = np.empty(n_chunks, dtype=np.float64)
         self.sums = np.empty((n_clusters, n_features), dtype=np.float64)
-        self.counts = np.empty(n_clusters, dtype=np.int64)
-        self.bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
-        if self.bounded:
-            self.upper = np.empty(n_rows, dtype=np.float32)
-            self.lower = np.empty(n_rows, dtype=np.float32)
-            self.moves = np.empty(n_clusters, dtype=np.float64)
-            self.half_gaps = np.empty(n_clusters, dtype=np.float64)
+        self.counts = np.empty(n_clusters, dtype=count_dtype)
+        bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
+        self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
     def reduce(self):
         kernels.reduce_partials(self.partial_sums, self.partial_counts, self.sums, self.counts)
@@ -91,35 +130,62 @@ def _means(sums, counts, previous=None):
     return centers, _passes.cluster_means(sums, counts, previous, centers)
 
 
-def fill_empty_clusters(passes, sums, counts):
+def fill_empty_clusters(passes, sums, counts, donors=None):
     """cv2's repair: each empty cluster, in increasing order, takes the sample of the
     largest cluster (lowest index among equals) that lies farthest from that
-    cluster's mean. ``sums`` and ``counts`` (INOUT) follow the moves."""
+    cluster's mean. ``sums`` and ``counts`` (INOUT) follow the moves. ``donors``,
+    when given, replaces ``counts`` in the choice of the largest cluster."""
     for k in np.flatnonzero(counts == 0):
-        largest = int(np.argmax(counts))
+        largest = int(np.argmax(counts if donors is None else donors))
         mean, _ = _means(sums[largest : largest + 1], counts[largest : largest + 1])
         value, weight = passes.move_farthest(largest, mean, int(k))
         counts[largest] -= weight
         counts[k] += weight
+        if donors is not None:
+            donors[largest] -= 1
+            donors[k] += 1
         sums[largest] -= weight * value
         sums[k] += weight * value
 
 
-def lloyd(passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None):
+class Passes(Protocol):
+    """Where the data of an attempt live: rows in memory (:class:`RowPasses`) or the
+    blocks of a dask array (``fastquant.dask._passes.BlockPasses``). :func:`lloyd`
+    drives any of them."""
+
+    def label_sums(self) -> Tuple[np.ndarray, np.ndarray]:
+        """float64 (K, D) sums and int64 (K,) counts of the initial labels (only
+        needed by attempts that start from labels)."""
+
+    def assign(self, centers: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """An assignment pass to ``centers``: the new labels' sums and counts, arrays
+        the caller may change."""
+
+    def move_farthest(self, cluster: int, mean: np.ndarray, into: int) -> Tuple[np.ndarray, int]:
+        """Move the sample of ``cluster`` farthest from ``mean`` (float32 (1, D)) into
+        cluster ``into`` (cv2's empty-cluster repair); its float64 (D,) value and its
+        weight."""
+
+    def finish(self, centers: np.ndarray):
+        """The attempt's result: the compactness of the current labels to ``centers``,
+        without reassignment (cv2's last pass)."""
+
+
+def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None,
+          total_shift: bool = False):
     """One attempt of cv2's loop, counted as cv2 counts its passes.
 
     Parameters
     ----------
-    passes
-        Where the data live: ``label_sums()`` gives the sums and counts of the
-        initial labels, ``assign(centers)`` runs an assignment pass and gives the new
-        sums and counts, ``move_farthest(cluster, mean, into)`` moves the farthest
-        sample of ``cluster`` into cluster ``into`` and gives its float64 value and
-        weight, and ``finish(centers)`` gives the result.
+    passes : Passes
+        Where the data live.
     criteria : Criteria
     initial_centers : float32 (n_clusters, n_features), optional
         Starting centers; without them the centers start as the means of the
         initial labels.
+    total_shift : bool
+        Compare ``criteria.eps_sq`` with the sum over the centers of their squared
+        moves (scikit-learn's rule) instead of the largest one (cv2's).
 
     Returns
     -------
@@ -134,7 +200,10 @@ def lloyd(passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = No
             shift = np.inf
         else:
             fill_empty_clusters(passes, sums, counts)
-            centers, shift = _means(sums, counts, None if iteration == 0 else centers)
+            previous = None if iteration == 0 else centers
+            centers, shift = _means(sums, counts, previous)
+            if total_shift and previous is not None:
+                shift = float(np.sum(np.square(centers.astype(np.float64) - previous)))
         iteration += 1
         if iteration == criteria.max_iter or shift <= criteria.eps_sq:
             return passes.finish(centers)
@@ -177,8 +246,8 @@ class RowPasses:
         # Sums and counts of the rows' current labels, when they are exact and so can
         # be brought up to date by the changes of labels alone.
         self.label_totals = None
-        # Centers the distance bounds refer to (None: no bounds yet).
-        self.bounds_centers = None
+        if workspace.bounds is not None:
+            workspace.bounds.reset()
 
     def label_sums(self):
         ws, rows = self.workspace, self.rows
@@ -186,32 +255,25 @@ class RowPasses:
         ws.reduce()
         return ws.sums, ws.counts
 
-    def assign(self, centers):
+    def assign(self, centers, totals: bool = True):
+        """An assignment pass to ``centers``; the sums and counts of the new labels,
+        or None without ``totals`` (then only the changes of labels are accumulated,
+        which costs less)."""
         ws, rows = self.workspace, self.rows
-        update = self.label_totals is not None
-        work = rows.values.size * len(centers)
-        if ws.bounded:
-            previous = self.bounds_centers
-            if previous is None:  # no bounds yet: every row is searched
-                ws.upper.fill(np.inf)
-                ws.lower.fill(0.0)
-                self.labels.fill(0)
-                previous = centers
-            _bounds.center_moves_and_gaps(centers, previous, ws.moves, ws.half_gaps)
-            launch(
-                _bounds.assign_bounded, rows.values, rows.weights, centers, ws.moves,
-                ws.half_gaps, update, self.labels, ws.upper, ws.lower, ws.partial_sums,
-                ws.partial_counts, work=work,
-            )
-            self.bounds_centers = centers
+        update = self.label_totals is not None or not totals
+        if ws.bounds is not None:
+            ws.bounds.assign(rows, centers, update, self.labels, ws.partial_sums, ws.partial_counts)
         else:
             launch(
                 _passes.assign_and_update if update else kernels.assign_and_accumulate,
                 rows.values, rows.weights, centers, self.labels, ws.partial_sums,
-                ws.partial_counts, work=work,
+                ws.partial_counts, work=rows.values.size * len(centers),
             )
         ws.reduce()
         self.moves.clear()
+        if not totals:
+            self.label_totals = None
+            return None
         if update:
             sums, counts = self.label_totals
             sums += ws.sums
@@ -234,11 +296,11 @@ class RowPasses:
             row, weight = int(rows.inverse[sample]), 1
             moves.move(sample, row, into)
         else:  # the row moves, with its weight (1 for plain samples, as in cv2)
-            row, weight = sample, int(rows.weights[sample])
+            row, weight = sample, rows.weights[sample].item()
             labels[row] = into
             self.label_totals = None
-            if self.workspace.bounded:
-                self.workspace.upper[row] = np.inf
+            if self.workspace.bounds is not None:
+                self.workspace.bounds.invalidate(row)
         return rows.values[row].astype(np.float64), weight
 
     def finish(self, centers) -> Attempt:
@@ -252,9 +314,10 @@ class RowPasses:
         moved_samples, moved_labels = moves.arrays()
         if moves.label:
             moved_rows = np.ascontiguousarray(rows.values[rows.inverse[moved_samples]])
-            compactness += _passes.label_distance_sum(
-                moved_rows, np.ones(len(moved_samples), np.int32), centers, moved_labels,
-                np.empty(kernels.chunk_count(len(moved_samples))),
+            compactness += launch(
+                _passes.label_distance_sum, moved_rows, np.ones(len(moved_samples), np.int32),
+                centers, moved_labels, np.empty(kernels.chunk_count(len(moved_samples))),
+                work=moved_rows.size,
             )
         return Attempt(float(compactness), labels, centers, moved_samples, moved_labels)
 
@@ -269,6 +332,8 @@ def best_attempt(
     start_labels: Optional[np.ndarray] = None,
     rows: Optional[Rows] = None,
     start_centers: Optional[np.ndarray] = None,
+    passes_type=None,
+    total_shift: bool = False,
 ) -> Tuple[Attempt, Rows]:
     """Run ``attempts`` attempts; the one of smallest compactness (first on ties) and
     the rows it ran on.
@@ -292,10 +357,16 @@ def best_attempt(
         rows of ``points``).
     start_centers : float32 (n_clusters, n_features), optional
         Centers that replace the initialisation of the first attempt.
+    passes_type : optional
+        The class of the passes over ``rows`` (default :class:`RowPasses`).
+    total_shift : bool
+        See :func:`lloyd`.
     """
     rows = distinct_rows(points) if rows is None else rows
     n_features = points.values.shape[1]
-    workspace = Workspace(len(rows.values), n_clusters, n_features)
+    passes_type = RowPasses if passes_type is None else passes_type
+    count_dtype = np.float64 if rows.weights.dtype.kind == "f" else np.int64
+    workspace = Workspace(len(rows.values), n_clusters, n_features, count_dtype)
     best, best_rows = None, rows
     for attempt in range(attempts):
         attempt_rows = rows
@@ -317,7 +388,8 @@ def best_attempt(
                     points.low, points.high, n_clusters, rng_state
                 )
             labels = np.empty(len(rows.values), dtype=np.int32)
-            result = lloyd(RowPasses(rows, workspace, labels), criteria, initial_centers)
+            result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
+                           total_shift)
         if best is None or result.compactness < best.compactness:
             best, best_rows = result, attempt_rows
     return best, best_rows

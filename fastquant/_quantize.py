@@ -92,6 +92,7 @@ class Quantized:
 
 def _check_image(image) -> Tuple[np.ndarray, float]:
     array = np.asarray(image)
+    array = array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
     if array.dtype not in _PEAKS and array.dtype.kind != "f":
         raise TypeError(
             f"image must be uint8, uint16 or floating point in [0, 1], got dtype {array.dtype}"
@@ -329,14 +330,10 @@ def quantize(
     alpha channels are clustered with the colour.
     """
     array, peak = _check_image(image)
-    k = check.require_int(k, "k")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    k = check.positive_int(k, "k")
     if attempts is None:
         attempts = FEW_COLOUR_ATTEMPTS if k <= FEW_COLOURS else 1
-    attempts = check.require_int(attempts, "attempts")
-    if attempts < 1:
-        raise ValueError(f"attempts must be at least 1, got {attempts}")
+    attempts = check.positive_int(attempts, "attempts")
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     channels = 1 if array.ndim == 2 else array.shape[2]

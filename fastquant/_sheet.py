@@ -8,6 +8,8 @@ from typing import List, Tuple
 
 import numpy as np
 
+from ._imageread import native_byte_order
+
 # 5x7 glyphs, seven rows of five columns ("#" = ink).
 _GLYPHS = {
     '0': [' ### ', '#   #', '#  ##', '# # #', '##  #', '#   #', ' ### '],
@@ -58,7 +60,7 @@ def text_mask(text: str, scale: int = 2) -> np.ndarray:
 
 def _as_rgb8(image: np.ndarray) -> np.ndarray:
     """An 8-bit RGB view of any image fastquant quantizes (alpha over white)."""
-    array = image
+    array = native_byte_order(np.asarray(image))
     if array.dtype == np.uint16:
         array = (array // 257).astype(np.uint8)
     elif array.dtype.kind == "f":

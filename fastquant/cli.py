@@ -1,18 +1,34 @@
 """The ``fastquant`` command: images in K colours."""
 
 import argparse
+import os
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, NoReturn, Optional, Sequence, TextIO
 
-from ._files import FileResult, output_paths, quantize_file
-from ._imageread import read_image
+from ._files import FileResult, check_outputs, output_paths, quantize_file
+from ._imageread import MAX_PIXELS, read_image
 from ._imagewrite import write_image
 from ._quantize import SPACES, Quantized, quantize
 from ._sheet import comparison_sheet
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Ctrl-C (SIGINT), as shells report a process it ended (128 + 2).
+EXIT_INTERRUPTED = 130
+#: Standard output closed by its reader (``| head``), as shells report SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
+
+_EXIT_STATUS = f"""exit status:
+  {EXIT_OK}    every input was written
+  {EXIT_FAILED}    some inputs failed (unreadable, too large, output exists, write failed);
+       the others were written
+  {EXIT_USAGE}    usage error (bad option, output that would replace an input, output
+       that is a folder or has no extension, bad --scheduler address); nothing written
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C); files being written are removed
+  {EXIT_BROKEN_PIPE}  standard output was closed (e.g. piped to head); stops quietly
+every error is one line on standard error, starting "fastquant: error:"
+"""
 
 
 def example_path() -> Path:
@@ -20,11 +36,22 @@ def example_path() -> Path:
     return Path(str(resources.files("fastquant") / "data" / "messi.jpg"))
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error told in one line of standard error."""
+
+    def error(self, message: str) -> NoReturn:
+        _error(f"{message} (see {self.prog} --help)")
+        raise SystemExit(EXIT_USAGE)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fastquant",
-        description="Reduce images to K colours with k-means (indexed PNG/GIF output).",
-        epilog="exit status: 0 success, 1 some inputs failed, 2 usage error",
+        description="Reduce images to K colours with k-means (indexed PNG/GIF output). "
+                    "'fastquant bench --help': time fastquant against the k-means "
+                    "libraries installed here.",
+        epilog=_EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("inputs", nargs="*", metavar="INPUT", help="image files")
     parser.add_argument("--example", action="store_true", help="use the photo shipped with fastquant")
@@ -37,7 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dither", action="store_true", help="Floyd-Steinberg dithering")
     parser.add_argument("--space", choices=SPACES, default="rgb", help="clustering space")
     parser.add_argument("--compare", metavar="K1,K2,...", help="write a comparison sheet for these K")
-    parser.add_argument("--force", action="store_true", help="replace existing outputs")
+    parser.add_argument("--force", action="store_true", help="replace existing outputs (never an input)")
+    parser.add_argument(
+        "--max-pixels", type=int, default=MAX_PIXELS, metavar="N",
+        help=f"refuse images of more than N pixels, read from the header before decoding "
+        f"(default {MAX_PIXELS:,}; 0 = no limit)",
+    )
     parser.add_argument(
         "--scheduler", metavar="ADDRESS",
         help="with -d: quantize the files on a dask cluster, at a scheduler ADDRESS "
@@ -62,9 +94,12 @@ def _check_usage(args, parser) -> List[Path]:
         parser.error("give an INPUT file or --example")
     if args.attempts < 1:
         parser.error(f"--attempts must be at least 1, got {args.attempts}")
+    if args.max_pixels < 0:
+        parser.error(f"--max-pixels must be 0 (no limit) or more, got {args.max_pixels}")
     if args.compare:
         if len(inputs) != 1 or not args.output or args.outdir:
             parser.error("--compare takes one input and -o SHEET")
+        _check_outputs(inputs, [args.output], parser)
         return inputs
     if args.k is None or args.k < 1:
         parser.error("-k K (at least 1) is required")
@@ -79,7 +114,16 @@ def _check_usage(args, parser) -> List[Path]:
             output_paths(inputs, args.outdir, args.k, args.format)
         except ValueError as exc:
             parser.error(str(exc))
+    else:
+        _check_outputs(inputs, [args.output], parser)
     return inputs
+
+
+def _check_outputs(inputs: Sequence[Path], outputs: Sequence[str], parser) -> None:
+    try:
+        check_outputs(inputs, outputs)
+    except ValueError as exc:
+        parser.error(str(exc))
 
 
 def _quantize(args, image, k) -> Quantized:
@@ -98,30 +142,52 @@ class _Progress:
         if self.shown:
             filled = 30 * done // self.total
             bar = "#" * filled + "." * (30 - filled)
-            print(f"\r[{bar}] {done}/{self.total} {name[:40]:<40}", end="", file=sys.stderr, flush=True)
+            _write(sys.stderr, f"\r[{bar}] {done}/{self.total} {name[:40]:<40}", end="")
+            sys.stderr.flush()
 
     def close(self):
         if self.shown:
-            print(file=sys.stderr)
+            _write(sys.stderr, "")
+
+
+def _printable(text: str, encoding: str) -> str:
+    """``text`` as the stream can show it: bytes of a file name that were not
+    UTF-8 (kept by Python as surrogates) as ``\\xNN``, other characters the
+    encoding lacks as backslash escapes."""
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that are no file-name bytes
+        pass
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def _write(stream: Optional[TextIO], text: str, end: str = "\n") -> None:
+    """Print a line that never fails on the characters it holds (None: no stream)."""
+    if stream is not None:
+        print(_printable(text, getattr(stream, "encoding", None) or "utf-8"), end=end, file=stream)
+
+
+def _say(text: str) -> None:
+    _write(sys.stdout, text)
 
 
 def _error(message: str):
-    print(f"fastquant: error: {message}", file=sys.stderr)
+    _write(sys.stderr, f"fastquant: error: {message}")
 
 
 def _run_compare(args, source: Path, parser) -> int:
     ks = _parse_ks(args.compare, parser)
     try:
-        image = read_image(source)
+        image = read_image(source, max_pixels=args.max_pixels)
         panels = [(image, "original")]
         for k in ks:
             result = _quantize(args, image, k)
             panels.append((result.image, f"K={k} {result.psnr:.2f} dB"))
         write_image(args.output, comparison_sheet(panels), overwrite=args.force, protect=[source])
-    except (OSError, ValueError, TypeError) as exc:
-        _error(str(exc))
+    except (OSError, ValueError, TypeError, MemoryError) as exc:
+        _error(str(exc) or type(exc).__name__)
         return EXIT_FAILED
-    print(f"{source.name}: comparison of K = {', '.join(map(str, ks))} -> {args.output}")
+    _say(f"{source.name}: comparison of K = {', '.join(map(str, ks))} -> {args.output}")
     return EXIT_OK
 
 
@@ -139,7 +205,7 @@ class _BatchReport:
         self.done += 1
         if result.ok:
             if not self.progress.shown:
-                print(result.summary(self.k))
+                _say(result.summary(self.k))
         else:
             self.progress.close()
             self.failed += 1
@@ -155,7 +221,7 @@ class _BatchReport:
 
 def _options(args) -> dict:
     return dict(attempts=args.attempts, seed=args.seed, dither=args.dither, space=args.space,
-                force=args.force)
+                force=args.force, max_pixels=args.max_pixels)
 
 
 def _run_batch(args, inputs: Sequence[Path]) -> int:
@@ -170,14 +236,20 @@ def _run_batch(args, inputs: Sequence[Path]) -> int:
 
 def _run_on_dask(args, inputs: Sequence[Path], parser) -> int:
     try:
-        from .dask import quantize_files, scheduler_client
+        from .dask._files import check_scheduler_address, quantize_files, scheduler_client
     except ImportError as exc:
         parser.error(f"--scheduler needs the dask extra (pip install 'fastquant[dask]'): {exc}")
+    try:
+        check_scheduler_address(args.scheduler)
+    except ValueError as exc:
+        parser.error(f"--scheduler: {exc}")
     report = _BatchReport(args, len(inputs))
     try:
         with scheduler_client(args.scheduler) as client:
             quantize_files(inputs, args.k, args.outdir, format=args.format, client=client,
                            on_result=report, **_options(args))
+    except BrokenPipeError:
+        raise
     except OSError as exc:  # the scheduler cannot be reached
         _error(f"--scheduler {args.scheduler}: {exc}")
         return EXIT_FAILED
@@ -185,7 +257,46 @@ def _run_on_dask(args, inputs: Sequence[Path], parser) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 failed, 2 usage error)."""
+    """Run the command line; return the exit status (see ``fastquant --help``).
+
+    0 every input written, 1 some inputs failed, 2 usage error (nothing written),
+    130 interrupted, 141 standard output closed.  Usage errors raise
+    ``SystemExit(2)`` after their one-line message.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if args[:1] == ["bench"]:
+            from ._bench import main as bench_main
+
+            status = bench_main(args[1:])
+        else:
+            status = _main(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    return status
+
+
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so that what is still buffered
+    does not fail again when the interpreter exits."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (tests, none)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
+
+
+def _main(argv: Optional[List[str]]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     inputs = _check_usage(args, parser)

@@ -1,4 +1,5 @@
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
+import fastquant as fq
 from fastquant import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,14 +38,19 @@ def test_quantizes_to_k_colours(photo, tmp_path, capsys):
     assert "PSNR" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("flags", [["--dither"], ["--space", "lab"], ["--attempts", "3"]])
-def test_options_are_applied(photo, tmp_path, flags):
-    path, _ = photo
+@pytest.mark.parametrize("flags, options", [
+    (["--dither"], dict(dither=True)),
+    (["--space", "lab"], dict(space="lab")),
+    (["--attempts", "3"], dict(attempts=3)),
+])
+def test_options_are_applied(photo, tmp_path, flags, options):
+    path, image = photo
     plain, other = tmp_path / "plain.png", tmp_path / "other.png"
-    assert cli.main([str(path), "-k", "6", "-o", str(plain)]) == 0
-    assert cli.main([str(path), "-k", "6", "-o", str(other), *flags]) == 0
-    assert _colours(other) <= 6
-    assert not np.array_equal(iio.imread(plain), iio.imread(other)) or flags[0] == "--attempts"
+    assert cli.main([str(path), "-k", "6", "-o", str(plain), "--seed", "1"]) == 0
+    assert cli.main([str(path), "-k", "6", "-o", str(other), "--seed", "1", *flags]) == 0
+    expected = fq.quantize(image, 6, seed=1, **options).image
+    np.testing.assert_array_equal(iio.imread(other), expected)
+    assert not np.array_equal(iio.imread(plain), expected)  # the option changes the result
 
 
 def test_example_runs_as_a_module(tmp_path):
@@ -113,12 +120,121 @@ def test_existing_output_is_kept_without_force(photo, tmp_path, capsys):
     assert iio.imread(out).shape[2] == 3
 
 
-def test_input_is_never_overwritten(photo, capsys):
+def _usage_error(argv, capsys) -> str:
+    """Run the command, check it ends as a usage error; return its one line of stderr."""
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fastquant: error:") and err.count("\n") == 1, err
+    return err
+
+
+def test_input_is_never_overwritten(photo, tmp_path, capsys):
     path, _ = photo
     before = path.read_bytes()
-    assert cli.main([str(path), "-k", "3", "-o", str(path), "--force"]) == 1
+    os.link(path, tmp_path / "hard.png")
+    (tmp_path / "soft.png").symlink_to(path)
+    for output in (path, tmp_path / "x" / ".." / "small.png", tmp_path / "hard.png",
+                   tmp_path / "soft.png"):
+        err = _usage_error([str(path), "-k", "3", "-o", str(output), "--force"], capsys)
+        assert "would replace the input" in err
+        err = _usage_error([str(path), "--compare", "2,3", "-o", str(output), "--force"], capsys)
+        assert "would replace the input" in err
     assert path.read_bytes() == before
-    assert "input" in capsys.readouterr().err
+
+
+def test_batch_naming_that_would_overwrite_an_input_is_refused(photo, tmp_path, capsys):
+    # issue 10: "fastquant a.png a-k8.png -k 8 -d . --force" overwrote a-k8.png
+    path, _ = photo
+    second = tmp_path / "small-k8.png"
+    shutil.copyfile(path, second)
+    before = second.read_bytes()
+    err = _usage_error([str(path), str(second), "-k", "8", "-d", str(tmp_path), "--force"], capsys)
+    assert f"would replace the input {str(second)!r}" in err
+    assert second.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small-k8.png", "small.png"]
+
+
+@pytest.mark.parametrize("output, problem", [("noext", "has no extension"), ("folder", "is a folder")])
+def test_bad_outputs_are_usage_errors(photo, tmp_path, capsys, output, problem):
+    path, _ = photo
+    (tmp_path / "folder").mkdir()
+    err = _usage_error([str(path), "-k", "3", "-o", str(tmp_path / output)], capsys)
+    assert problem in err
+    err = _usage_error([str(path), "-k", "3", "-d", str(path)], capsys)  # -d on a file
+    assert "is a file" in err
+
+
+def test_max_pixels(photo, tmp_path, capsys):
+    path, image = photo
+    pixels = image.shape[0] * image.shape[1]
+    out = tmp_path / "o.png"
+    assert cli.main([str(path), "-k", "3", "-o", str(out), "--max-pixels", str(pixels - 1)]) == 1
+    err = capsys.readouterr().err
+    assert f"above the limit of {pixels - 1:,}" in err and "--max-pixels" in err
+    assert err.count("\n") == 1 and not out.exists()
+    assert cli.main([str(path), "-k", "3", "-o", str(out), "--max-pixels", str(pixels)]) == 0
+    assert cli.main([str(path), "-k", "3", "-d", str(tmp_path / "d"), "--max-pixels", "0"]) == 0
+    sheet = str(tmp_path / "s.png")
+    assert cli.main([str(path), "--compare", "2", "-o", sheet, "--max-pixels", "9"]) == 1
+    assert "above the limit of 9" in capsys.readouterr().err
+    err = _usage_error([str(path), "-k", "3", "-o", str(out), "--max-pixels", "-1"], capsys)
+    assert "--max-pixels must be 0 (no limit) or more" in err
+
+
+def test_interrupt_is_one_line_and_exit_130(photo, tmp_path, monkeypatch, capsys):
+    path, _ = photo
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "quantize_file", interrupted)
+    assert cli.main([str(path), "-k", "3", "-o", str(tmp_path / "o.png")]) == 130
+    assert capsys.readouterr().err == "fastquant: error: interrupted\n"
+
+
+def _run(args, **kwargs):
+    """``python -m fastquant`` on the worktree's package, in ``ROOT``."""
+    return subprocess.run([sys.executable, "-m", "fastquant", *args], cwd=ROOT, **kwargs)
+
+
+def test_names_that_are_not_utf8_on_a_strict_stdout(photo, tmp_path):
+    # issue 10: such a name crashed the command and lost the other files of the batch
+    path, _ = photo
+    bad = os.path.join(os.fsencode(tmp_path), b"\xff.png")
+    shutil.copyfile(path, bad)
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")  # strict: surrogates cannot be printed
+    done = _run([bad, os.fsencode(path), b"-k", b"3", b"-d", os.fsencode(out)],
+                capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(os.fsencode(out))) == [b"small-k3.png", b"\xff-k3.png"]
+    assert done.stdout.count(b"\n") == 2 and b"\\xff.png: 170x113, K=3" in done.stdout
+    assert done.stderr == b""
+
+
+def test_closed_stdout_exits_quietly(photo, tmp_path):
+    path, _ = photo
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone, as after "| head -0"
+    try:
+        done = _run([str(path), "-k", "2", "-o", str(tmp_path / "o.png")], stdout=write_end,
+                    stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert done.stderr == b""  # no traceback, no "Exception ignored" at exit
+    assert (tmp_path / "o.png").exists()
+
+
+def test_help_documents_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for code in ("0", "1", "2", "130", "141"):
+        assert f"\n  {code} " in out
+    assert "--max-pixels" in out
 
 
 @pytest.mark.parametrize("content", [b"not an image at all", b"\x89PNG\r\n\x1a\n broken"])

@@ -3,6 +3,7 @@
 import gc
 
 import numpy as np
+import pytest
 
 from fastquant.dask import _block_rows
 
@@ -30,11 +31,26 @@ def test_integer_block_becomes_weighted_distinct_rows_kept_while_it_lives():
     assert _block_rows.cached_blocks() == 0  # dropped with its block
 
 
-def test_an_equal_but_distinct_block_is_not_taken_for_a_cached_one():
+def test_a_new_block_at_a_dead_blocks_id_is_not_taken_for_it(monkeypatch):
+    # An entry normally leaves with its block; keep dead entries, as a late weakref
+    # callback would, so that a new block can reuse a dead one's id while its entry
+    # is still there.
+    monkeypatch.setattr(_block_rows, "_forget", lambda key: None)
     _block_rows.clear()
-    first = _block(1)
+    first = _block(1) % 4  # values 0..3; the new blocks hold 4..7
     _block_rows.block_rows(first, *_bounds(first))
-    other = _block(2)
+    stale_id = id(first)
+    del first
+    gc.collect()
+    keep = []  # holds the blocks tried, so that each try gets a fresh id
+    for seed in range(2, 200):
+        other = _block(seed) % 4 + 4
+        if id(other) == stale_id:
+            break
+        keep.append(other)
+    else:
+        pytest.skip("no new block got the dead block's id here")
+    assert _block_rows.cached_blocks() == 1  # the dead block's entry, at the same id
     rows = _block_rows.block_rows(other, *_bounds(other))
     assert rows.weights.sum() == len(other)
     np.testing.assert_array_equal(rows.values, np.unique(other, axis=0))

@@ -13,7 +13,7 @@ from distributed import Client, LocalCluster
 
 from fastquant import cli, quantize
 from fastquant._imageread import read_image
-from fastquant.dask import quantize_files
+from fastquant.dask import quantize_files, scheduler_client
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -126,3 +126,41 @@ def test_command_line_scheduler_needs_an_output_folder(inputs, tmp_path, capsys)
         cli.main([str(inputs[0]), "-k", "4", "-o", str(tmp_path / "x.png"), "--scheduler", "local"])
     assert exit_info.value.code == 2
     assert "--scheduler takes -d OUTDIR" in capsys.readouterr().err
+
+
+def test_batch_that_would_overwrite_an_input_is_refused_before_any_task(client, inputs, tmp_path, capsys):
+    # issue 10: "--scheduler local" also overwrote a-k8.png with the output of a.png
+    folder = inputs[0].parent
+    second = folder / "chelsea-k8.png"
+    shutil.copyfile(inputs[2], second)
+    before = second.read_bytes()
+    with pytest.raises(ValueError, match="would replace the input"):
+        quantize_files([inputs[0], second], 8, folder, client=client, force=True)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([str(inputs[0]), str(second), "-k", "8", "-d", str(folder), "--force",
+                  "--scheduler", client.scheduler.address])
+    assert exit_info.value.code == 2
+    assert "would replace the input" in capsys.readouterr().err
+    assert second.read_bytes() == before
+    assert not (folder / "chelsea-k8-k8.png").exists()
+
+
+def test_pixel_limit_reaches_the_workers(client, inputs, tmp_path):
+    results = quantize_files(inputs[:1], 4, tmp_path, client=client, max_pixels=451 * 300 - 1)
+    assert "451x300 = 135,300 pixels, above the limit of 135,299" in results[0].error
+    assert quantize_files(inputs[:1], 4, tmp_path, client=client, max_pixels=0)[0].ok
+    with pytest.raises(ValueError, match="max_pixels"):
+        quantize_files(inputs[:1], 4, tmp_path, client=client, max_pixels=-5)
+
+
+@pytest.mark.parametrize("address", ["foo://x", "not a url", "tcp://host"])
+def test_command_line_bad_scheduler_address(inputs, tmp_path, capsys, address):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([str(inputs[0]), "-k", "4", "-d", str(tmp_path), "--scheduler", address])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fastquant: error: --scheduler: scheduler address {address!r} is not usable")
+    assert err.count("\n") == 1
+    with pytest.raises(ValueError, match="is not usable"):
+        with scheduler_client(address):
+            pass

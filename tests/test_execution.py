@@ -108,6 +108,81 @@ def test_fork_pool_works_after_the_parent_ran_kmeans():
         assert fingerprint == expected
 
 
+def _points_ending_after_a_repair():
+    """Integer points in 40 distinct rows, on which cv2's k-means with these random
+    centers ends right after an empty-cluster repair has moved single samples out of
+    their rows (the run's last pass then sums those samples apart)."""
+    rng = np.random.default_rng(0)
+    points = np.repeat(rng.integers(0, 4, (40, 3)), 2000, axis=0).astype(np.float32)
+    rng.shuffle(points)
+    return points
+
+
+def _job_ending_after_a_repair(points):
+    fq.setRNGSeed(3)
+    return fq.kmeans(points, 12, None, (fq.TERM_CRITERIA_COUNT, 2, 0), 1, 0)[0]
+
+
+def test_the_repair_case_really_moves_samples(monkeypatch):
+    from fastquant import _lloyd
+
+    moved = []
+    finish = _lloyd.RowPasses.finish
+
+    def spy(self, centers):
+        moved.append(len(self.moves.label))
+        return finish(self, centers)
+
+    monkeypatch.setattr(_lloyd.RowPasses, "finish", spy)
+    _job_ending_after_a_repair(_points_ending_after_a_repair())
+    assert moved and moved[0] > 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_pool_after_openmp_finishes_runs_that_end_after_a_repair():
+    points = _points_ending_after_a_repair()
+    expected = _job_ending_after_a_repair(points)  # the parent starts its thread pool
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        # a child killed by GNU OpenMP would leave the pool waiting forever
+        results = pool.map_async(_job_ending_after_a_repair, [points] * 2).get(timeout=300)
+    assert results == [expected, expected]
+
+
+def test_workqueue_threads_finish_runs_that_end_after_a_repair():
+    code = """
+        import threading, numpy as np, fastquant as fq
+        from tests.test_execution import _job_ending_after_a_repair, _points_ending_after_a_repair
+        points = _points_ending_after_a_repair()
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(_job_ending_after_a_repair(points)))
+                   for _ in range(6)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print(len(set(results)), len(results))
+    """
+    done = _run_script(code, NUMBA_THREADING_LAYER="workqueue")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "6"]
+
+
+def test_a_missing_threading_layer_is_one_clear_error():
+    code = """
+        import numpy as np, fastquant as fq
+        points = np.random.default_rng(0).random((200_000, 3)).astype(np.float32)
+        try:
+            fq.kmeans(points, 4, None, (3, 10, 1.0), 1, 0)
+            print("ran")
+        except RuntimeError as error:
+            print(error)
+    """
+    done = _run_script(code, NUMBA_THREADING_LAYER="tbb")
+    if done.stdout.strip() == "ran":
+        pytest.skip("TBB is installed here")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1 and "NUMBA_THREADING_LAYER" in lines[0] and "'tbb'" in lines[0]
+
+
 def test_import_survives_when_no_cache_location_is_writable():
     code = """
         import numba.core.caching as caching

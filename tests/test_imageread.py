@@ -3,15 +3,19 @@
 PIL is used here only to make files; fastquant reaches it through imageio.
 """
 
+import os
 import struct
 
 import imageio.v3 as iio
 import numpy as np
 import pytest
+import tifffile
+from imageio.plugins.pillow import PillowPlugin
+from imageio.plugins.tifffile_v3 import TifffilePlugin
 from PIL import Image, ImageOps
 
 from fastquant import _imageread
-from fastquant._imageread import read_image
+from fastquant._imageread import PixelLimitError, read_image
 
 
 def test_read_errors(tmp_path):
@@ -168,3 +172,101 @@ def test_directory_is_not_a_file(tmp_path):
 
 
 # ---------------------------------------------------------------- atomic writes
+
+
+# ---------------------------------------------------------------- pixel limit, byte order, names
+
+
+@pytest.fixture(scope="module")
+def huge_tiff(tmp_path_factory):
+    """A 20000x20000 gray TIFF (400 M pixels) of 419 kB: zlib tiles of zeros."""
+    path = tmp_path_factory.mktemp("huge") / "huge.tif"
+    tile = np.zeros((1024, 1024), np.uint8)
+    tiles = (tile for _ in range(20 * 20))
+    tifffile.imwrite(path, tiles, shape=(20000, 20000), dtype=np.uint8, tile=(1024, 1024),
+                     compression="zlib")
+    return path
+
+
+def _no_decoding(monkeypatch):
+    """Make every plugin's pixel decoding fail the test."""
+    def decoded(*args, **kwargs):
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(PillowPlugin, "read", decoded)
+    monkeypatch.setattr(TifffilePlugin, "read", decoded)
+
+
+def test_huge_tiff_refused_before_decoding(huge_tiff, monkeypatch):
+    _no_decoding(monkeypatch)
+    hint = r"above the limit of 178,956,970; max_pixels \(--max-pixels N"
+    with pytest.raises(PixelLimitError, match=hint) as caught:
+        read_image(huge_tiff)
+    assert "20000x20000 = 400,000,000 pixels" in str(caught.value) and "\n" not in str(caught.value)
+    refused = "20000x20000 = 400,000,000 pixels, above the limit of 1,000;"
+    with pytest.raises(PixelLimitError, match=refused):
+        read_image(huge_tiff, max_pixels=1000)
+    with pytest.raises(PixelLimitError, match="above the limit of 300,000,000"):
+        read_image(huge_tiff, max_pixels=300_000_000)  # above Pillow's own limit
+
+
+def test_pixel_limit_checked_before_decoding_in_every_reader(tmp_path, monkeypatch):
+    image = np.zeros((30, 40, 3), np.uint8)
+    iio.imwrite(tmp_path / "a.png", image)
+    stored = (np.arange(4 * 5 * 3).reshape(4, 5, 3) * 900).astype(np.uint16)
+    (tmp_path / "b.tif").write_bytes(rgb16_tiff(stored, 1))  # read by tifffile
+    assert read_image(tmp_path / "a.png", max_pixels=1200).shape == (30, 40, 3)
+    assert read_image(tmp_path / "b.tif", max_pixels=20).dtype == np.uint16
+    _no_decoding(monkeypatch)
+    with pytest.raises(PixelLimitError, match="40x30 = 1,200 pixels, above the limit of 1,199"):
+        read_image(tmp_path / "a.png", max_pixels=1199)
+    monkeypatch.setattr(_imageread, "_read_with_pillow", lambda file, path, limit: (None, None))
+    with pytest.raises(PixelLimitError, match="5x4 = 20 pixels, above the limit of 19"):
+        read_image(tmp_path / "b.tif", max_pixels=19)
+
+
+def test_legacy_plugin_checked_after_decoding(tmp_path):
+    np.savez(tmp_path / "a.npz", np.zeros((3, 4), np.uint8))
+    with pytest.raises(PixelLimitError, match="4x3 = 12 pixels"):
+        read_image(tmp_path / "a.npz", max_pixels=11)
+
+
+def test_limit_replaces_pillows_own_check_and_restores_it(tmp_path, monkeypatch):
+    iio.imwrite(tmp_path / "a.png", np.zeros((30, 40), np.uint8))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow refuses above 200
+    with pytest.raises(PixelLimitError, match="40x30 = 1,200 pixels, above the limit of 1,000"):
+        read_image(tmp_path / "a.png", max_pixels=1000)
+    assert Image.MAX_IMAGE_PIXELS == 100
+    # refused by Pillow first (its limit is above ours): the message still gives ours
+    with pytest.raises(PixelLimitError, match="40x30 = 1,200 pixels, above the limit of 150;"):
+        read_image(tmp_path / "a.png", max_pixels=150)
+    assert Image.MAX_IMAGE_PIXELS == 100
+    for larger in (None, 0, 5000, 2000):
+        assert read_image(tmp_path / "a.png", max_pixels=larger).shape == (30, 40)
+        assert Image.MAX_IMAGE_PIXELS == 100
+
+
+@pytest.mark.parametrize("max_pixels, error", [(-1, ValueError), (1.5, TypeError), ("9", TypeError),
+                                               (True, TypeError)])
+def test_bad_max_pixels(tmp_path, max_pixels, error):
+    iio.imwrite(tmp_path / "a.png", np.zeros((3, 4), np.uint8))
+    with pytest.raises(error, match="max_pixels"):
+        read_image(tmp_path / "a.png", max_pixels=max_pixels)
+
+
+def test_big_endian_samples_come_back_native(tmp_path):
+    image = (np.arange(5 * 7).reshape(5, 7) * 1000).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "be.tif", image, byteorder=">")
+    with Image.open(tmp_path / "be.tif") as opened:
+        assert opened.mode == "I;16B"  # pillow gives '>u2'
+    back = read_image(tmp_path / "be.tif")
+    assert back.dtype == np.dtype("=u2") and back.dtype.isnative
+    np.testing.assert_array_equal(back, image)
+
+
+def test_bytes_name_that_is_not_utf8(tmp_path):
+    name = os.path.join(os.fsencode(tmp_path), b"\xff.png")
+    with open(name, "wb") as stream:
+        stream.write(iio.imwrite("<bytes>", np.full((2, 3), 9, np.uint8), extension=".png"))
+    np.testing.assert_array_equal(read_image(name), np.full((2, 3), 9, np.uint8))
+    np.testing.assert_array_equal(read_image(os.fsdecode(name)), np.full((2, 3), 9, np.uint8))

@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from .. import kernels
-from ..kernels import _feature_bounds, _passes, _random
+from ..kernels import _feature_bounds, _passes, _random, _repair
 from .._distinct import plain_rows
 from .._execution import launch, one_thread_per_launch
 from .._lloyd import RowPasses, Workspace
@@ -75,24 +75,34 @@ def sums_and_counts(block, centers, low, high, block_info=None) -> np.ndarray:
     return np.concatenate((sums.ravel(), counts)).reshape(1, -1)
 
 
+# The block's samples are rows of their own: no inverse, no last samples, no moves
+# within rows (the moved samples' labels are already in ``labels``).
+_NO_INVERSE = np.empty(0, dtype=np.int32)
+_NO_LAST = np.empty(0, dtype=np.int64)
+_NO_COUNT = np.empty(0, dtype=np.int32)
+
+
 @_one_thread
 def farthest(block, centers, moved_samples, moved_labels, cluster, mean, block_info=None):
     """(1, 2 + D) float64: the squared distance to ``mean`` of the block's farthest
-    sample of ``cluster`` (highest index on ties), its index, then its coordinates;
-    a distance of -1 when the block has no sample of ``cluster``."""
+    sample of ``cluster`` (cv2's rule, the kernel of the in-memory repair: highest
+    index on ties), its index, then its coordinates; a distance of -1 when the block
+    has no sample of ``cluster``."""
     points = as_points(block)
     first = first_row(block_info)
     labels, _ = _labels(points, first, centers, moved_samples, moved_labels)
-    members = np.flatnonzero(labels == cluster)
     result = np.full((1, 2 + points.shape[1]), -1.0)
-    if len(members):
-        distances = np.empty(len(members), dtype=np.float32)
-        launch(kernels.assign, points[members], mean, np.empty(len(members), dtype=np.int32),
-               distances)
-        pick = len(members) - 1 - int(np.argmax(distances[::-1]))  # the last of the largest
-        result[0, 0] = distances[pick]
-        result[0, 1] = first + members[pick]
-        result[0, 2:] = points[members[pick]]
+    pick = _repair.farthest_sample(
+        points, np.ones(len(points), dtype=np.int32), labels, _NO_INVERSE, _NO_LAST, _NO_COUNT,
+        *_NO_MOVES, cluster, mean,
+    )
+    if pick >= 0:
+        distance = np.empty(1, dtype=np.float32)
+        launch(kernels.assign, points[pick : pick + 1], mean, np.empty(1, dtype=np.int32),
+               distance, work=points.shape[1])
+        result[0, 0] = distance[0]
+        result[0, 1] = first + pick
+        result[0, 2:] = points[pick]
     return result
 
 

@@ -36,6 +36,31 @@ def _pick_weighted(dist, weights, inverse, n_pixels, p):
 
 
 @helper
+def _first_center(weights, rng_state):
+    """The first center: uniform over the points when every weight is 1 (cv2's draw,
+    ``next() % n``), otherwise with probability proportional to the weight (one
+    float64 draw located on the running sum of the weights)."""
+    n = weights.shape[0]
+    total = 0.0
+    unit = True
+    for i in range(n):
+        total += weights[i]
+        unit = unit and weights[i] == 1
+    if unit:
+        return np.int64(rng_next(rng_state) % np.uint32(n))
+    p = rng_double(rng_state) * total
+    reached = 0.0
+    last = 0
+    for i in range(n):
+        if weights[i] > 0:
+            last = i
+            reached += weights[i]
+            if reached > p:
+                return np.int64(i)
+    return np.int64(last)
+
+
+@helper
 def _integer_distances(X, weights):
     """True when every squared distance between rows of X is an integer exact in
     float32 and every weighted sum of such distances an integer exact in float64."""
@@ -86,8 +111,11 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     X : float32 (n_samples, n_features)
         IN: the points.
     weights : int32 (n_samples,)
-        IN: multiplicity of each point (all 1 for plain data; a point of weight w is
-        drawn as w consecutive samples would be).
+        IN: multiplicity of each point (all 1 for plain data). With all weights 1 the
+        draws are cv2's. Otherwise the first center is drawn with probability
+        proportional to the weight, and each candidate, as in cv2, with probability
+        proportional to weight times squared distance to the nearest center so far
+        (a point of weight 0 is never drawn).
     n_clusters : int
         Number of centers to pick, 1 <= n_clusters <= n_samples.
     n_trials : int
@@ -163,7 +191,10 @@ def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist
     sample_chunks = chunk_count(n_pixels) if exact_walk else 0
     sample_sums = np.empty(sample_chunks, dtype=np.float64)
     features = by_feature(X)
-    chosen[0] = row_of(inverse, rng_next(rng_state) % np.uint32(n_pixels))
+    if inverse.shape[0] > 0:
+        chosen[0] = inverse[rng_next(rng_state) % np.uint32(n_pixels)]
+    else:
+        chosen[0] = _first_center(weights, rng_state)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         chunk_dist = slots[current, start:stop]

@@ -1,0 +1,43 @@
+"""fastquant.kernels._repair: cv2's empty-cluster repair."""
+
+import numpy as np
+
+from fastquant.kernels import _distinct_table, _repair
+
+from ._data import NO_INVERSE, ones
+
+
+_NO_MOVES = (np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int32))
+
+
+_NO_LAST = np.empty(0, np.int64)
+
+
+def test_farthest_sample_takes_highest_index_on_ties():
+    points = np.array([[0], [3], [-3], [1], [3], [9]], dtype=np.float32)
+    labels = np.array([0, 0, 0, 0, 0, 1], dtype=np.int32)
+    center = np.zeros((1, 1), dtype=np.float32)
+    weights = ones(points)
+    assert _repair.farthest_sample(points, weights, labels, NO_INVERSE, _NO_LAST, *_NO_MOVES, 0, center) == 4
+    assert _repair.farthest_sample(points, weights, labels, NO_INVERSE, _NO_LAST, *_NO_MOVES, 1, center) == 5
+    same = np.zeros((3, 2), dtype=np.float32)
+    zeros = np.zeros(3, np.int32)
+    assert _repair.farthest_sample(same, ones(same), zeros, NO_INVERSE, _NO_LAST, *_NO_MOVES, 0, same[:1]) == 2
+
+
+def test_farthest_sample_on_rows_skips_moved_samples():
+    rows = np.array([[0], [5], [-5]], dtype=np.float32)
+    weights = np.array([2, 3, 2], dtype=np.int32)
+    inverse = np.array([1, 0, 2, 1, 1, 0, 2], dtype=np.int32)  # samples of each row
+    labels = np.zeros(3, dtype=np.int32)
+    center = np.zeros((1, 1), dtype=np.float32)
+    last = _distinct_table.last_samples(inverse, 3)
+    np.testing.assert_array_equal(last, [5, 4, 6])
+    # rows 1 and 2 are equally far: the highest sample among them is 6 (row 2).
+    assert _repair.farthest_sample(rows, weights, labels, inverse, last, *_NO_MOVES, 0, center) == 6
+    # sample 6 moved to cluster 1: the next is sample 4 (row 1).
+    count = np.array([0, 0, 1], dtype=np.int32)
+    moved = (count, np.array([6], np.int64), np.array([1], np.int32))
+    assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 0, center) == 4
+    # ... and it is the only, hence farthest, sample of cluster 1.
+    assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 1, center) == 6

@@ -1,0 +1,68 @@
+"""fastquant.kernels._seeding: k-means++ seeding."""
+
+import numpy as np
+import pytest
+
+from fastquant import kernels
+from fastquant.kernels import _seeding
+
+from .. import naive
+from ._data import NO_INVERSE, blobs, distinct, ones
+
+
+@pytest.mark.parametrize("d", [1, 3, 5])
+def test_kmeanspp_matches_reference(d):
+    points = blobs(3000, d, 6, seed=7, integer=True)
+    reference = naive.MWC(5)
+    state = np.array([reference.state], dtype=np.uint64)
+    chosen = _seeding.kmeanspp_rows(points, ones(points), NO_INVERSE, 10, 3, state, np.empty(kernels.chunk_count(3000)))
+    np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 10, reference))
+    assert int(state[0]) == reference.state
+
+
+def test_weighted_walk_over_rows_equals_walk_over_expanded_samples():
+    dist = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)
+    weights = np.array([2, 1, 1, 3], dtype=np.int32)
+    inverse = np.repeat(np.arange(4, dtype=np.int32), weights)  # samples row by row
+    total = float(np.sum(weights * dist))
+    for p in np.linspace(0.01, total, 60):
+        by_rows = _seeding._pick_weighted(dist, weights, NO_INVERSE, 4, p)
+        by_samples = _seeding._pick_weighted(dist, weights, inverse, len(inverse), p)
+        assert by_rows == by_samples, p
+
+
+def test_prefix_walk_equals_cv2_walk_on_integer_distances():
+    rng = np.random.default_rng(15)
+    rows = rng.integers(0, 50, size=(40, 3)).astype(np.float32)
+    inverse = rng.integers(0, 40, size=5000).astype(np.int32)
+    weights = np.bincount(inverse, minlength=40).astype(np.int32)
+    assert _seeding._integer_distances(rows, weights)
+    dist = ((rows - rows[7]) ** 2).sum(axis=1).astype(np.float32)
+    sample_dist = dist[inverse].astype(np.float64)
+    # chunk boundaries as the kernels cut them
+    size = -(-5000 // 10)
+    chunk_sums = np.array([sample_dist[c * size:(c + 1) * size].sum() for c in range(10)])
+    total = sample_dist.sum()
+    for p in np.concatenate([[0.0, total, total * 2], rng.uniform(0, total, 300), np.cumsum(sample_dist)[::97]]):
+        walked = _seeding._pick_weighted(dist, weights, inverse, 5000, p)
+        assert _seeding._pick_by_prefix(dist, inverse, chunk_sums, p) == walked, p
+
+
+def test_integer_distance_condition():
+    ones = np.ones(3, np.int32)
+    assert not _seeding._integer_distances(np.array([[0.5], [1.0], [2.0]], np.float32), ones)
+    assert not _seeding._integer_distances(np.array([[0.0], [5000.0], [1.0]], np.float32), ones)
+    assert _seeding._integer_distances(np.array([[0.0], [4000.0], [1.0]], np.float32), ones)
+
+
+@pytest.mark.parametrize("k", [_seeding.INCREMENTAL_MIN_CLUSTERS, _seeding.INCREMENTAL_MIN_CLUSTERS + 1, 40])
+def test_kmeanspp_on_weighted_rows_equals_the_reference_on_samples_with_many_centers(k):
+    # Beyond INCREMENTAL_MIN_CLUSTERS the per-chunk sums are updated row by row.
+    points = np.clip(np.rint(blobs(30_000, 3, 9, seed=3, integer=True) / 8), 0, 31).astype(np.float32)
+    _, counts, inverse, _ = distinct(points)
+    rows = points[np.unique(inverse, return_index=True)[1]]
+    reference = naive.MWC(8)
+    state = np.array([reference.state], dtype=np.uint64)
+    chosen = _seeding.kmeanspp_rows(rows, counts, inverse, k, 3, state,
+                              np.empty(kernels.chunk_count(len(rows))))
+    np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, k, reference))

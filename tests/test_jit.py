@@ -1,0 +1,203 @@
+"""fastquant._jit: where jitted code lives, how it is launched, and its on-disk cache."""
+
+import ast
+import importlib
+import os
+import pkgutil
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+import fastquant
+from fastquant import _jit
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "fastquant"
+
+
+def _all_modules():
+    modules = []
+    for info in pkgutil.walk_packages(fastquant.__path__, "fastquant."):
+        if info.name.endswith("__main__"):
+            continue
+        try:
+            modules.append(importlib.import_module(info.name))
+        except ImportError:  # an optional extra (dask) that is not installed
+            continue
+    return modules
+
+
+def _is_jitted(value):
+    return isinstance(value, numba.core.registry.CPUDispatcher)
+
+
+def test_every_jitted_function_is_defined_in_the_kernels_package():
+    found = []
+    for module in _all_modules():
+        for name, value in vars(module).items():
+            if _is_jitted(value):
+                found.append(value)
+                assert value.py_func.__module__.startswith("fastquant.kernels"), (
+                    f"{module.__name__}.{name} is jitted outside fastquant.kernels"
+                )
+    assert len(found) > 20  # the scan sees the kernels
+
+
+def _parallel_kernel_names():
+    names = {kernel.py_func.__name__ for kernel in _jit._SERIAL_TWINS}
+    assert {"assign", "assign_and_accumulate", "kmeanspp_rows", "label_distance_sum"} <= names
+    return names
+
+
+def _kernel_aliases(tree):
+    """Local names bound by imports of the kernels package or of its modules."""
+    aliases = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (
+            "kernels" in (node.module or "") or any(a.name == "kernels" for a in node.names)
+        ):
+            aliases.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            aliases.update(a.asname or a.name for a in node.names if "kernels" in a.name)
+    return aliases
+
+
+def _direct_calls(path, names):
+    """(line, name) of every call, in ``path``, of a kernel called one of ``names``:
+    ``name(...)`` imported from the kernels package, or ``module.name(...)`` with the
+    kernels package or one of its modules imported as ``module``."""
+    tree = ast.parse(path.read_text(), str(path))
+    aliases = _kernel_aliases(tree)
+    calls = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in aliases and func.id in names:
+            calls.append((node.lineno, func.id))
+        elif (isinstance(func, ast.Attribute) and func.attr in names
+              and isinstance(func.value, ast.Name) and func.value.id in aliases):
+            calls.append((node.lineno, func.attr))
+    return calls
+
+
+def test_parallel_kernels_are_launched_only_through_launch():
+    names = _parallel_kernel_names()
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if "kernels" in path.relative_to(PACKAGE).parts[:1]:
+            continue  # kernels call each other inside compiled code
+        offenders += [(str(path.relative_to(ROOT)), *call) for call in _direct_calls(path, names)]
+    assert offenders == []
+
+
+def test_the_direct_call_scan_finds_a_direct_call(tmp_path):
+    source = tmp_path / "bad.py"
+    source.write_text(
+        "from fastquant import kernels\nfrom .kernels import _passes\n"
+        "from .kernels._seeding import kmeanspp_rows\n"
+        "kernels.assign(x, c, l, d)\n_passes.label_distance_sum(x)\nkmeanspp_rows(x)\n"
+        "launch(kernels.assign, x)\npasses.assign(centers)\n"
+    )
+    assert _direct_calls(source, _parallel_kernel_names()) == [
+        (4, "assign"), (5, "label_distance_sum"), (6, "kmeanspp_rows"),
+    ]
+
+
+def _run(code, cwd=ROOT, **env):
+    """Run ``code`` in a fresh interpreter that imports fastquant from ``cwd``."""
+    full_env = {**os.environ, **env}
+    full_env.pop("FASTQUANT_DISABLE_CACHE", None)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code) + "\nimport fastquant; assert fastquant.__file__.startswith(%r)" % str(cwd)],
+        capture_output=True, text=True, env=full_env, timeout=600, cwd=cwd,
+    )
+
+
+_RANDOM_CENTERS = """
+    import numpy as np
+    from fastquant.kernels import _random
+    state = np.array([7], dtype=np.uint64)
+    centers = _random.random_centers(np.zeros(2, np.float32), np.full(2, 10, np.float32), 2, state)
+    print(repr(centers.ravel().tolist()), "|", sum(_random.random_centers.stats.cache_hits.values()))
+"""
+
+
+@pytest.fixture
+def package_copy(tmp_path):
+    """A copy of the fastquant package with its own cache directory."""
+    shutil.copytree(PACKAGE, tmp_path / "fastquant", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path, {"cwd": tmp_path, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+
+
+def test_cache_is_used_then_invalidated_by_an_edit_of_another_kernel_file(package_copy):
+    root, env = package_copy
+    first = _run(_RANDOM_CENTERS, **env)
+    assert first.returncode == 0, first.stderr
+    values, hits = first.stdout.split(" | ")
+    assert hits.strip() == "0"  # compiled
+    again = _run(_RANDOM_CENTERS, **env)
+    assert again.stdout.split(" | ")[0] == values
+    assert again.stdout.split(" | ")[1].strip() == "1"  # loaded from the cache
+    # random_centers (in _random.py) widens the box by F32_TWO, a constant of _common.py
+    common = root / "fastquant" / "kernels" / "_common.py"
+    text = common.read_text()
+    assert "F32_TWO = np.float32(2.0)" in text
+    common.write_text(text.replace("F32_TWO = np.float32(2.0)", "F32_TWO = np.float32(4.0)"))
+    edited = _run(_RANDOM_CENTERS, **env)
+    assert edited.returncode == 0, edited.stderr
+    new_values, hits = edited.stdout.split(" | ")
+    assert hits.strip() == "0"  # recompiled, not the stale machine code
+    assert new_values != values
+
+
+def test_unreadable_cache_files_are_recompiled(package_copy):
+    root, env = package_copy
+    first = _run(_RANDOM_CENTERS, **env)
+    assert first.returncode == 0, first.stderr
+    cache_files = [p for p in (root / "cache").rglob("*") if p.suffix in (".nbi", ".nbc")]
+    assert cache_files
+    for path in cache_files:
+        path.write_bytes(path.read_bytes()[:7])  # truncated
+    again = _run(_RANDOM_CENTERS, **env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.split(" | ")[0] == first.stdout.split(" | ")[0]
+
+
+def test_disable_jit_runs_the_kernels_as_python():
+    code = """
+        import numpy as np, fastquant as fq
+        rng = np.random.default_rng(0)
+        points = rng.integers(0, 50, (2000, 3)).astype(np.float32)
+        fq.setRNGSeed(1)
+        compactness, labels, centers = fq.kmeans(points, 5, None, (3, 10, 1.0), 2, fq.KMEANS_PP_CENTERS)
+        image = rng.integers(0, 256, (30, 40, 3)).astype(np.uint8)
+        print(compactness, centers.tobytes().hex(), fq.quantize(image, 6, dither=True).image.tobytes().hex())
+    """
+    plain = _run(code, NUMBA_DISABLE_JIT="1")
+    assert plain.returncode == 0, plain.stderr
+    jitted = _run(code)
+    assert jitted.returncode == 0, jitted.stderr
+    assert plain.stdout == jitted.stdout
+
+
+def test_kernel_options_come_from_one_place():
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text()
+        if path.name != "_jit.py":
+            assert "njit(" not in text and "numba.jit(" not in text, path
+            assert "fastmath" not in text, path
+
+
+def test_source_hash_covers_every_kernel_file():
+    before = _jit._source_hash()
+    assert len(before) == 64
+    names = sorted(p.name for p in (PACKAGE / "kernels").glob("*.py"))
+    assert "_common.py" in names and "__init__.py" in names
+    np.testing.assert_equal(before, _jit._source_hash())  # stable
