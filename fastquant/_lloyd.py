@@ -7,7 +7,7 @@ from typing import Dict, NamedTuple, Optional, Protocol, Tuple
 import numpy as np
 
 from . import kernels
-from .kernels import _bounds, _passes, _random, _repair, _seeding
+from .kernels import _bounds, _passes, _random, _repair, _seeding, _tiles
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
 from ._validation import Criteria, Points
@@ -20,6 +20,9 @@ from .constants import KMEANSPP_TRIALS
 #: 8-bit photos, D = 3, up to K = 256).
 BOUNDS_MIN_FEATURES = 8
 BOUNDS_MIN_CLUSTERS = 32
+#: From this many features on, passes without bounds search through the norm expansion
+#: (kernels/_tiles.py), with the same labels. MEASURED-TILES
+TILES_MIN_FEATURES = 8
 
 
 class DistanceBounds:
@@ -75,6 +78,8 @@ class Workspace:
         self.partial_dist = np.empty(n_chunks, dtype=np.float64)
         self.sums = np.empty((n_clusters, n_features), dtype=np.float64)
         self.counts = np.empty(n_clusters, dtype=count_dtype)
+        self.settled = np.empty(n_chunks, dtype=np.int64)  # rows the tiles left unsure
+        self.tiled = n_features >= TILES_MIN_FEATURES
         bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
         self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
@@ -263,6 +268,12 @@ class RowPasses:
         update = self.label_totals is not None or not totals
         if ws.bounds is not None:
             ws.bounds.assign(rows, centers, update, self.labels, ws.partial_sums, ws.partial_counts)
+        elif ws.tiled:
+            launch(
+                _tiles.assign_tiled, rows.values, rows.weights, centers, update, self.labels,
+                ws.partial_sums, ws.partial_counts, ws.settled,
+                work=rows.values.size * len(centers),
+            )
         else:
             launch(
                 _passes.assign_and_update if update else kernels.assign_and_accumulate,
