@@ -5,7 +5,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
-from ._common import ROW_BLOCK, add_labelled_point, chunk_bounds, clear_chunk, sq_dist
+from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds, sq_dist
 from ._distances import block_nearest, gather_rows, row_block_buffers
 
 
@@ -119,12 +119,8 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
                     n_pending = 0
         _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
                      block_x, dist, best_dist, second_dist, best_label)
-        sums = partial_sums[chunk]
-        counts = partial_counts[chunk]
-        clear_chunk(sums, counts)
-        for i in range(start, stop):
-            old = previous[i - start] if changes_only else labels[i]
-            add_labelled_point(X, i, weights[i], labels[i], old, changes_only, sums, counts)
+        add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop], previous,
+                         changes_only, partial_sums[chunk], partial_counts[chunk])
 
 
 @helper

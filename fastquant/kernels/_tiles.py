@@ -18,7 +18,7 @@ from numba import prange
 
 from .._jit import fused, inline, kernel
 from ._common import (
-    F32_INF, F32_TWO, F32_ZERO, ROW_BLOCK, add_labelled_point, chunk_bounds, clear_chunk,
+    F32_INF, F32_TWO, F32_ZERO, ROW_BLOCK, add_chunk_points, chunk_bounds,
 )
 from ._distances import block_nearest, gather_rows, load_rows, row_block_buffers
 
@@ -237,13 +237,5 @@ def assign_tiled(X, weights, centers, changes_only, labels, partial_sums, partia
                 pending[:n_pending] = pending[ROW_BLOCK : ROW_BLOCK + n_pending]
         _settle(X, centers, pending, n_pending, labels, pending_buffers)
         settled[chunk] = n_settled + n_pending
-        sums = partial_sums[chunk]
-        counts = partial_counts[chunk]
-        clear_chunk(sums, counts)
-        rows = X[start:stop]  # views from 0: see load_rows
-        chunk_weights = weights[start:stop]
-        chunk_labels = labels[start:stop]
-        for i in range(stop - start):
-            old = previous[i] if changes_only else chunk_labels[i]
-            add_labelled_point(rows, i, chunk_weights[i], chunk_labels[i], old, changes_only,
-                               sums, counts)
+        add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop], previous,
+                         changes_only, partial_sums[chunk], partial_counts[chunk])
