@@ -14,15 +14,20 @@ from ._validation import Criteria, Points
 from .constants import KMEANSPP_TRIALS
 
 
-#: Distance bounds (Hamerly's) are kept from this many features and clusters on. Below,
-#: the search over all centers costs less than keeping the bounds (measured on 1M-point
-#: blobs: bounds win at D = 16 with K = 32 and 64, lose at K = 8 and 16, and lose on the
-#: 8-bit photos, D = 3, up to K = 256).
+#: Distance bounds (Hamerly's) are kept from BOUNDS_MIN_FEATURES up to, not including,
+#: BOUNDS_MAX_FEATURES features and from BOUNDS_MIN_CLUSTERS clusters on; from
+#: TILES_MIN_FEATURES features on, passes without bounds search through the norm
+#: expansion (kernels/_tiles.py), with the same labels. Measured in CPU time of the
+#: serial kernels (steadier than wall time on a loaded machine), 10 passes from K
+#: random points of Gaussian blobs, bounds / plain search / expansion, in seconds:
+#: D = 8, K = 64: 0.12 / 0.15 / 0.16; D = 16, K = 16: 0.12 / 0.12 / 0.13; D = 16,
+#: K = 64: 0.17 / 0.25 / 0.25; D = 32, K = 64: 0.29 / 0.45 / 0.41 (300k points);
+#: D = 64, K = 256: 2.6 / 2.8 / 2.2; D = 128, K = 256: 2.0 / 1.9 / 1.6 (100k points).
+#: On the 8-bit photos (D = 3) the bounds lose up to K = 256.
 BOUNDS_MIN_FEATURES = 8
+BOUNDS_MAX_FEATURES = 64
 BOUNDS_MIN_CLUSTERS = 32
-#: From this many features on, passes without bounds search through the norm expansion
-#: (kernels/_tiles.py), with the same labels. MEASURED-TILES
-TILES_MIN_FEATURES = 8
+TILES_MIN_FEATURES = 32
 
 
 class DistanceBounds:
@@ -80,7 +85,8 @@ class Workspace:
         self.counts = np.empty(n_clusters, dtype=count_dtype)
         self.settled = np.empty(n_chunks, dtype=np.int64)  # rows the tiles left unsure
         self.tiled = n_features >= TILES_MIN_FEATURES
-        bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
+        bounded = (BOUNDS_MIN_FEATURES <= n_features < BOUNDS_MAX_FEATURES
+                   and n_clusters >= BOUNDS_MIN_CLUSTERS)
         self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
     def reduce(self):
