@@ -8,6 +8,7 @@ import numpy as np
 
 from . import kernels
 from .kernels import _bounds, _passes, _random, _repair, _seeding, _tiles
+from .kernels._common import ROW_BLOCK_MAX_FEATURES
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
 from ._validation import Criteria, Points
@@ -73,18 +74,24 @@ class DistanceBounds:
 
 
 class Workspace:
-    """Buffers reused by every pass of every attempt on the same rows."""
+    """Buffers reused by every pass of every attempt on the same rows.
+
+    The per-chunk partial sums take at most ``kernels._common.PARTIALS_BUDGET`` bytes
+    or, for very large ``n_clusters * n_features``, ``MIN_BUDGET_CHUNKS`` times one
+    chunk's (see ``kernels.chunk_count``).
+    """
 
     def __init__(self, n_rows: int, n_clusters: int, n_features: int, count_dtype=np.int64):
         # Counts are int64 for integer weights, float64 for float sample weights.
-        n_chunks = kernels.chunk_count(n_rows)
+        n_chunks = kernels.chunk_count(n_rows, n_clusters, n_features)
         self.partial_sums = np.empty((n_chunks, n_clusters, n_features), dtype=np.float64)
         self.partial_counts = np.empty((n_chunks, n_clusters), dtype=count_dtype)
-        self.partial_dist = np.empty(n_chunks, dtype=np.float64)
+        self.partial_dist = np.empty(kernels.chunk_count(n_rows), dtype=np.float64)
         self.sums = np.empty((n_clusters, n_features), dtype=np.float64)
         self.counts = np.empty(n_clusters, dtype=count_dtype)
         self.settled = np.empty(n_chunks, dtype=np.int64)  # rows the tiles left unsure
-        self.tiled = n_features >= TILES_MIN_FEATURES
+        # (wider rows than ROW_BLOCK_MAX_FEATURES are searched row by row instead)
+        self.tiled = TILES_MIN_FEATURES <= n_features <= ROW_BLOCK_MAX_FEATURES
         bounded = (BOUNDS_MIN_FEATURES <= n_features < BOUNDS_MAX_FEATURES
                    and n_clusters >= BOUNDS_MIN_CLUSTERS)
         self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
@@ -404,7 +411,10 @@ def best_attempt(
                 initial_centers = _random.random_centers(
                     points.low, points.high, n_clusters, rng_state
                 )
-            labels = np.empty(len(rows.values), dtype=np.int32)
+            # Zeros: a run that stops before its first assignment pass (an epsilon whose
+            # square overflows to infinity) returns them, as cv2 returns its fresh
+            # (zero) label buffer.
+            labels = np.zeros(len(rows.values), dtype=np.int32)
             result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
                            total_shift)
         if best is None or result.compactness < best.compactness:

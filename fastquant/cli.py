@@ -47,7 +47,9 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fastquant",
-        description="Reduce images to K colours with k-means (indexed PNG/GIF output).",
+        description="Reduce images to K colours with k-means (indexed PNG/GIF output). "
+                    "'fastquant bench --help': time fastquant against the k-means "
+                    "libraries installed here.",
         epilog=_EXIT_STATUS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -57,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", help="output file (one input, or the --compare sheet)")
     parser.add_argument("-d", "--outdir", help="output folder: writes <name>-k<K>.<format> per input")
     parser.add_argument("--format", default="png", help="output format with -d (default png)")
-    parser.add_argument("--attempts", type=int, default=1, help="k-means attempts (default 1)")
+    parser.add_argument("--attempts", type=int, default=None,
+                        help="k-means attempts (default: 5 up to k = 16, else 1)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generator")
     parser.add_argument("--dither", action="store_true", help="Floyd-Steinberg dithering")
     parser.add_argument("--space", choices=SPACES, default="rgb", help="clustering space")
@@ -90,7 +93,7 @@ def _check_usage(args, parser) -> List[Path]:
     inputs = [Path(p) for p in args.inputs] + ([example_path()] if args.example else [])
     if not inputs:
         parser.error("give an INPUT file or --example")
-    if args.attempts < 1:
+    if args.attempts is not None and args.attempts < 1:
         parser.error(f"--attempts must be at least 1, got {args.attempts}")
     if args.max_pixels < 0:
         parser.error(f"--max-pixels must be 0 (no limit) or more, got {args.max_pixels}")
@@ -261,8 +264,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     130 interrupted, 141 standard output closed.  Usage errors raise
     ``SystemExit(2)`` after their one-line message.
     """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        status = _main(argv)
+        if args[:1] == ["bench"]:
+            from ._bench import main as bench_main
+
+            status = bench_main(args[1:])
+        else:
+            status = _main(args)
         if sys.stdout is not None:
             sys.stdout.flush()
     except BrokenPipeError:

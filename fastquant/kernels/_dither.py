@@ -1,8 +1,66 @@
 """Error diffusion of an image onto a palette."""
 
 import numpy as np
-from .._jit import helper
-from ._common import F32_INF, F32_ZERO
+from .._jit import helper, inline
+from ._checks import require_at_least, require_equal
+from ._common import F32_INF, F32_ONE, F32_ZERO
+
+
+#: Relative widening of the lower bound test, and the rounding of a float32 sum of
+#: channels relative to the magnitudes summed (far above float32's 2**-24 per addition).
+_BOUND_SLACK = np.float32(1e-5)
+_SUM_ROUNDING = np.float32(2.0**-18)
+
+
+@inline
+def _nearest_colour(value, palette, order, sums, guess):
+    """Index of the palette colour nearest to ``value`` (lowest index on ties), the
+    same as a search over all colours.
+
+    The colours are visited by increasing gap between their sum of channels and the
+    value's (``order`` sorts them by ``sums``), which bounds the squared distance from
+    below: ``(sum of differences)**2 / channels``; the search stops once that bound
+    exceeds the best distance found, starting from colour ``guess`` when it is a valid
+    index (the pixel's own nearest colour is usually close to the answer).
+    """
+    channels = value.shape[0]
+    n_colors = order.shape[0]
+    total = F32_ZERO
+    for c in range(channels):
+        total += value[c]
+    high = np.searchsorted(sums, total)
+    low = high - 1
+    rounding = _SUM_ROUNDING * (abs(total) + max(abs(sums[0]), abs(sums[-1])) + F32_ONE)
+    best = n_colors
+    best_dist = F32_INF
+    if 0 <= guess < n_colors:
+        best = guess
+        best_dist = F32_ZERO
+        for c in range(channels):
+            t = value[c] - palette[guess, c]
+            best_dist += t * t
+    inv_channels = np.float32(1.0 / channels)
+    while low >= 0 or high < n_colors:
+        gap_low = total - sums[low] if low >= 0 else F32_INF
+        gap_high = sums[high] - total if high < n_colors else F32_INF
+        if gap_low <= gap_high:
+            gap, position = gap_low, low
+            low -= 1
+        else:
+            gap, position = gap_high, high
+            high += 1
+        gap -= rounding
+        if gap > F32_ZERO and gap * gap * inv_channels > best_dist * (F32_ONE + _BOUND_SLACK):
+            break
+        k = order[position]
+        d = F32_ZERO
+        for c in range(channels):
+            t = value[c] - palette[k, c]
+            d += t * t
+        if d < best_dist or (d == best_dist and k < best):
+            best_dist = d
+            best = k
+    return best
 
 
 @helper
@@ -10,7 +68,9 @@ def floyd_steinberg(image, palette, active, labels):
     """Floyd-Steinberg dithering of an image onto a palette.
 
     Pixels are visited row by row, left to right; each takes the nearest palette
-    colour (lowest index on ties) of its value plus the error diffused to it, and
+    colour (lowest index on ties; see :func:`_nearest_colour`) of its value plus the
+    error diffused to it, clamped to the palette's range in each channel (so that the
+    error of colours the palette cannot reach does not pile up into streaks), and
     passes its own error on: 7/16 right, 3/16 below left, 5/16 below, 1/16 below right.
 
     Parameters
@@ -23,9 +83,28 @@ def floyd_steinberg(image, palette, active, labels):
         IN: pixels to dither; the others keep their label and neither take nor
         pass on error.
     labels : int32 (height, width)
-        INOUT: palette index of each pixel (set for the active ones).
+        INOUT: palette index of each pixel (set for the active ones); an index in
+        range on input (the pixel's nearest colour without dithering, say) only speeds
+        up the search.
     """
     height, width, channels = image.shape
+    require_at_least(palette.shape[0], 1, "palette must have at least one colour")
+    require_equal(palette.shape[1], channels, "palette must have one column per channel of image")
+    require_equal(active.shape[0], height, "active must have one row per row of image")
+    require_equal(active.shape[1], width, "active must have one column per column of image")
+    require_equal(labels.shape[0], height, "labels must have one row per row of image")
+    require_equal(labels.shape[1], width, "labels must have one column per column of image")
+    low = np.empty(channels, dtype=np.float32)
+    high = np.empty(channels, dtype=np.float32)
+    for c in range(channels):
+        low[c] = palette[:, c].min()
+        high[c] = palette[:, c].max()
+    sums = np.zeros(palette.shape[0], dtype=np.float32)
+    for k in range(palette.shape[0]):
+        for c in range(channels):
+            sums[k] += palette[k, c]
+    order = np.argsort(sums, kind="mergesort")
+    sums = sums[order]
     error = np.zeros((2, width + 2, channels), dtype=np.float32)
     value = np.empty(channels, dtype=np.float32)
     for y in range(height):
@@ -38,17 +117,9 @@ def floyd_steinberg(image, palette, active, labels):
             if not active[y, x]:
                 continue
             for c in range(channels):
-                value[c] = image[y, x, c] + error[current, x + 1, c]
-            best = 0
-            best_dist = F32_INF
-            for k in range(palette.shape[0]):
-                d = F32_ZERO
-                for c in range(channels):
-                    t = value[c] - palette[k, c]
-                    d += t * t
-                if d < best_dist:
-                    best_dist = d
-                    best = k
+                v = image[y, x, c] + error[current, x + 1, c]
+                value[c] = min(max(v, low[c]), high[c])
+            best = _nearest_colour(value, palette, order, sums, labels[y, x])
             labels[y, x] = best
             for c in range(channels):
                 e = value[c] - palette[best, c]

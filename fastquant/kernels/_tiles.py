@@ -20,7 +20,9 @@ from .._jit import fused, inline, kernel
 from ._common import (
     F32_INF, F32_TWO, F32_ZERO, ROW_BLOCK, add_chunk_points, chunk_bounds,
 )
-from ._distances import block_nearest, gather_rows, load_rows, row_block_buffers
+from ._distances import (
+    block_nearest, gather_rows, index_row_by_row, load_rows, row_block_buffers,
+)
 
 #: float32's unit roundoff.
 _UNIT = 2.0**-24
@@ -173,9 +175,12 @@ def _row_margins(block_x, center_norm_max, relative, absolute, margins):
 def _settle(X, centers, pending, count, labels, buffers):
     """Nearest centers of rows ``pending[:count]`` in cv2's order, into ``labels``
     (``buffers``: those of ``row_block_buffers``)."""
-    block_x, dist, best_dist, second_dist, best_label = buffers
-    gather_rows(X, pending, count, block_x)
-    block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
+    by_row, block_x, dist, best_dist, second_dist, best_label = buffers
+    if by_row:
+        index_row_by_row(X, pending, count, centers, best_dist, best_label, second_dist, False)
+    else:
+        gather_rows(X, pending, count, block_x)
+        block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
     for r in range(count):
         labels[pending[r]] = best_label[r]
 
@@ -212,7 +217,10 @@ def assign_tiled(X, weights, centers, changes_only, labels, partial_sums, partia
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         previous = labels[start:stop].copy() if changes_only else labels[:0]
-        block_x, _, best_dist, second_dist, best_label = row_block_buffers(n_features)
+        block_x = np.empty((n_features, ROW_BLOCK), dtype=np.float32)
+        best_dist = np.empty(ROW_BLOCK, dtype=np.float32)
+        second_dist = np.empty(ROW_BLOCK, dtype=np.float32)
+        best_label = np.empty(ROW_BLOCK, dtype=np.int32)
         dots = np.empty((2, ROW_BLOCK), dtype=np.float32)
         margins = np.empty(ROW_BLOCK, dtype=np.float64)
         pending_buffers = row_block_buffers(n_features)  # the tile's stay in use
