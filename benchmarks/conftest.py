@@ -17,7 +17,10 @@ import numpy as np
 import pytest
 
 import fastquant
-from workloads import PEERS, environment_info, gaussian_blobs, upscaled_messi
+from workloads import (
+    PEERS, W4_BLOBS, W4_K, W4_SHAPE, environment_info, gaussian_blobs, initial_centers,
+    upscaled_messi,
+)
 
 #: Repository root and the photo of the OpenCV k-means tutorial shipped with fastquant.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +88,18 @@ def blob_points() -> np.ndarray:
     return gaussian_blobs()
 
 
+@pytest.fixture(scope="session")
+def w4_points() -> np.ndarray:
+    """W4: 1,000,000 float32 Gaussian-blob points in 128 dimensions (256 blobs)."""
+    return gaussian_blobs(W4_SHAPE, W4_BLOBS)
+
+
+@pytest.fixture(scope="session")
+def w4_centers(w4_points) -> np.ndarray:
+    """W4's given initial centers: 256 of its points."""
+    return initial_centers(w4_points, W4_K)
+
+
 @pytest.fixture
 def record_timing(request):
     """A function ``record(benchmark, section, case, contender, extra=None, scale=1.0)``.
@@ -93,7 +108,8 @@ def record_timing(request):
     (for times estimated from a subsample), for the end-of-run summary, and writes
     ``section``, ``case`` and ``contender`` into its ``extra_info`` as ``workload``,
     ``case`` and ``contender`` (``report.py`` reads them from the JSON). ``section`` is
-    "W1" (printed as cv2/fastquant ratios per case), "W2" or "W3" (ratios against
+    "W1" (printed as cv2/fastquant ratios per case), "W2", "W3", "W4", "W2 given" or
+    "seeding" (ratios against
     cv2 and the faster peer; ``extra`` is a dict with "compactness" and "estimated"),
     "startup" (plain times) or "memory" (``extra`` is the child's measurement).
     Nothing is filed when benchmarking is disabled.
@@ -250,6 +266,12 @@ def pytest_terminal_summary(terminalreporter, config):
                _peers_lines),
         "W3": ("W3 Gaussian blobs (1M x 16, K=64, k-means++, 10 passes): time / fastquant time",
                _peers_lines),
+        "W4": ("W4 embeddings (1M x 128 blobs, K=256, given centers, 10 passes): "
+               "time / fastquant time", _peers_lines),
+        "W2 given": ("W2 from given centers (the Lloyd passes alone): time / fastquant time",
+                     _peers_lines),
+        "seeding": ("k-means++ seeding alone (W3's points, 3 candidates per center)",
+                    _peers_lines),
         "startup": ("Whole-process start-up times (python -c / python -m fastquant)",
                     _startup_lines),
         "memory": ("Peak RSS of one fresh process per contender (VmHWM)", _memory_lines),

@@ -7,6 +7,12 @@ scikit-learn's ``KMeans`` and faiss's ``Kmeans``, on one workload each:
   about 11 MP). The resampled image is uint8, so its float32 points are integers.
 * W3, Gaussian blobs: 1,000,000 float32 points in 16 dimensions around 64 centers.
 
+and, with given initial centers (the same K points of the data for every contender, so
+the comparison is the Lloyd passes alone), W4 (embeddings-like blobs: 1,000,000 float32
+points in 128 dimensions around 256 centers, K = 256) and W2 at K = 64; and the
+k-means++ seeding alone (fastquant's ``kernels.kmeanspp`` against scikit-learn's
+``kmeans_plusplus``, both with 3 candidates per center) on W3's points.
+
 Every contender runs k-means++ initialisation, one attempt and 10 assignment passes:
 
 * ``fastquant.kmeans`` and ``cv2.kmeans``: criteria ``(TERM_CRITERIA_COUNT, 11, 0)``,
@@ -62,6 +68,15 @@ DASK_KS = (16, 64)
 W3_SHAPE = (1_000_000, 16)
 W3_BLOBS = 64
 W3_K = 64
+#: W4: points, dimensions, blob centers and clusters (given initial centers).
+W4_SHAPE = (1_000_000, 128)
+W4_BLOBS = 256
+W4_K = 256
+#: W2 with given initial centers: the cluster count.
+W2_GIVEN_K = 64
+#: k-means++ seeding alone (on W3's points): centers, and candidates per center.
+SEEDING_K = 64
+SEEDING_TRIALS = 3
 #: Memory benchmark: the workload's cluster count.
 MEMORY_K = 64
 #: cv2 is timed on every CV2_SAMPLE_STEP-th point when the full call would be too slow.
@@ -121,6 +136,12 @@ def gaussian_blobs(shape=W3_SHAPE, n_blobs: int = W3_BLOBS, seed: int = SEED) ->
     points = rng.standard_normal((n, d), dtype=np.float32)
     points += centers[rng.integers(0, n_blobs, size=n)]
     return points
+
+
+def initial_centers(points: np.ndarray, k: int, seed: int = SEED) -> np.ndarray:
+    """``k`` distinct points drawn uniformly with a seeded generator (float32 copy)."""
+    rng = np.random.default_rng(seed)
+    return np.ascontiguousarray(points[np.sort(rng.choice(len(points), k, replace=False))])
 
 
 def strided_sample(points: np.ndarray, step: int) -> np.ndarray:
@@ -192,6 +213,78 @@ MODULES = {"fastquant": "fastquant", "cv2": "cv2", "sklearn": "sklearn.cluster",
 PEERS = ("sklearn", "faiss")
 
 
+# --- contenders from given initial centers, and the seeding alone -----------------
+
+
+def given_fastquant(points: np.ndarray, centers: np.ndarray) -> Result:
+    """``fastquant.KMeans`` from ``centers``: 10 iterations, tol 0."""
+    import fastquant
+
+    model = fastquant.KMeans(n_clusters=len(centers), init=centers, n_init=1,
+                             max_iter=PASSES, tol=0)
+    model.fit(points)
+    return float(model.inertia_), model.labels_, model.cluster_centers_
+
+
+def given_sklearn(points: np.ndarray, centers: np.ndarray) -> Result:
+    """scikit-learn's Lloyd k-means from ``centers``: 10 iterations, tol 0."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    model = KMeans(n_clusters=len(centers), init=centers, algorithm="lloyd", n_init=1,
+                   tol=0, max_iter=PASSES)
+    with threadpool_limits(limits=THREADS):
+        model.fit(points)
+    return float(model.inertia_), model.labels_, model.cluster_centers_
+
+
+def given_faiss(points: np.ndarray, centers: np.ndarray) -> Result:
+    """faiss from ``centers`` (``init_centroids``): 10 iterations on all the points,
+    then labels by search."""
+    import faiss
+
+    faiss.omp_set_num_threads(THREADS)
+    n, d = points.shape
+    model = faiss.Kmeans(d, len(centers), niter=PASSES, max_points_per_centroid=n,
+                         verbose=False)
+    model.train(points, init_centroids=centers)
+    distances, labels = model.index.search(points, 1)
+    return float(distances.sum(dtype=np.float64)), labels.ravel(), model.centroids
+
+
+GIVEN_CONTENDERS: Dict[str, Callable[..., Result]] = {
+    "fastquant": given_fastquant,
+    "sklearn": given_sklearn,
+    "faiss": given_faiss,
+}
+
+
+def seeding_fastquant(points: np.ndarray, k: int, seed: int = SEED) -> np.ndarray:
+    """fastquant's k-means++ (``kernels.kmeanspp``, cv2's draws): the centers."""
+    from fastquant import kernels
+
+    weights = np.ones(len(points), dtype=np.int32)
+    state = np.array([seed], dtype=np.uint64)
+    return points[kernels.kmeanspp(points, weights, k, SEEDING_TRIALS, state)]
+
+
+def seeding_sklearn(points: np.ndarray, k: int, seed: int = SEED) -> np.ndarray:
+    """scikit-learn's ``kmeans_plusplus`` with as many candidates per center."""
+    from sklearn.cluster import kmeans_plusplus
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=THREADS):
+        centers, _ = kmeans_plusplus(points, k, n_local_trials=SEEDING_TRIALS,
+                                     random_state=seed)
+    return centers
+
+
+SEEDING_CONTENDERS: Dict[str, Callable[..., np.ndarray]] = {
+    "fastquant": seeding_fastquant,
+    "sklearn": seeding_sklearn,
+}
+
+
 # --- timing ------------------------------------------------------------------------
 
 
@@ -240,6 +333,24 @@ def benchmark_contender(benchmark, record_timing, section: str, points: np.ndarr
     record_timing(benchmark, section, f"K={k}", contender,
                   extra={"compactness": compactness, "estimated": info["estimated"]},
                   scale=info["time_scale"])
+
+
+def benchmark_given(benchmark, record_timing, section: str, points: np.ndarray,
+                    centers: np.ndarray, contender: str, n_rounds: int) -> None:
+    """Time ``contender`` from the given ``centers`` (one untimed warm-up call on a
+    strided slice first), in the group ``section K=k``."""
+    run = GIVEN_CONTENDERS[contender]
+    k = len(centers)
+    benchmark.group = f"{section} K={k}"
+    benchmark.extra_info.update(k=k, n_points=len(points), n_dims=points.shape[1],
+                                threads=THREADS, estimated=False, time_scale=1.0)
+    run(strided_sample(points, WARMUP_STEP), centers)
+    compactness, labels, result = benchmark.pedantic(run, args=(points, centers),
+                                                     rounds=n_rounds, iterations=1)
+    assert result.shape == centers.shape and labels.shape == (len(points),)
+    benchmark.extra_info["compactness"] = compactness
+    record_timing(benchmark, section, f"K={k}", contender,
+                  extra={"compactness": compactness, "estimated": False})
 
 
 # --- environment -------------------------------------------------------------------

@@ -87,6 +87,13 @@ def inline(func):
     return _compile(func, parallel=False, inline="always")
 
 
+def fused(func):
+    """Compile ``func`` as a serial helper whose multiplications and additions may
+    fuse into multiply-adds (numba's ``contract`` flag, for this function's own
+    arithmetic only: its callers keep their rounding)."""
+    return _compile(func, parallel=False, fastmath={"contract"})
+
+
 def kernel(func):
     """Compile ``func`` as a parallel kernel and register its serial twin.
 

@@ -82,6 +82,21 @@ def test_distance_bounds_do_not_change_results_on_float_data(k, monkeypatch):
     assert bounded[0] == plain[0]
 
 
+@pytest.mark.parametrize("d, k", [(40, 9), (70, 40)])
+def test_norm_expansion_passes_do_not_change_results(d, k, monkeypatch):
+    # From 32 features on the passes without bounds search through the norm expansion;
+    # far from the origin its rounding is large: many rows are left to cv2's order.
+    rng = np.random.default_rng(d)
+    centers = 300 + rng.normal(size=(9, d)) * 3
+    points = (centers[rng.integers(0, 9, 6000)] + rng.normal(size=(6000, d))).astype(np.float32)
+    tiled = _run(points, k, (EPS_COUNT, 8, 1e-4), 2, fq.KMEANS_PP_CENTERS)
+    monkeypatch.setattr(fq._lloyd, "TILES_MIN_FEATURES", 10**9)
+    plain = _run(points, k, (EPS_COUNT, 8, 1e-4), 2, fq.KMEANS_PP_CENTERS)
+    np.testing.assert_array_equal(tiled[1], plain[1])
+    np.testing.assert_array_equal(tiled[2], plain[2])
+    assert tiled[0] == plain[0]
+
+
 @pytest.mark.parametrize(
     "criteria, max_iter, eps",
     [

@@ -32,6 +32,8 @@ Where each step of fastquant lives (private modules, free to change):
 * ``_distances``: the nearest-center search over blocks of 64 rows (:func:`assign`);
 * ``_passes``: Lloyd passes, their sums, the centers from the sums, the compactness;
 * ``_bounds``: Hamerly's distance bounds (passes that skip rows that cannot change);
+* ``_tiles``: the nearest-center search through the norm expansion, rows it cannot
+  decide settled in cv2's order (many features);
 * ``_repair``: cv2's empty-cluster repair (the farthest sample of a cluster);
 * ``_seeding`` and ``_chunk_table``: k-means++ (:func:`kmeanspp`) and its row-to-chunks
   table for distinct rows;

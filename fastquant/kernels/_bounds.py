@@ -8,7 +8,7 @@ from .._jit import helper, inline, kernel
 from ._checks import (
     in_range, require_cluster_indices, require_equal, require_one_per_row, require_pass_arguments,
 )
-from ._common import ROW_BLOCK, add_labelled_point, chunk_bounds, clear_chunk, sq_dist
+from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds, sq_dist
 from ._distances import block_nearest, gather_rows, index_row_by_row, row_block_buffers
 
 
@@ -135,12 +135,9 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
                     n_pending = 0
         _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
                      by_row, block_x, dist, best_dist, second_dist, best_label)
-        sums = partial_sums[chunk]
-        counts = partial_counts[chunk]
-        clear_chunk(sums, counts)
-        for i in range(start, stop if chunk_bad == 0 else start):
-            old = previous[i - start] if changes_only else labels[i]
-            add_labelled_point(X, i, weights[i], labels[i], old, changes_only, sums, counts)
+        end = stop if chunk_bad == 0 else start  # bad labels: nothing is added
+        add_chunk_points(X[start:end], weights[start:end], labels[start:end], previous,
+                         changes_only, partial_sums[chunk], partial_counts[chunk])
         n_bad += chunk_bad
     require_cluster_indices(n_bad)
 

@@ -128,6 +128,21 @@ def add_labelled_point(X, i, weight, label, old_label, changes_only, sums, count
 
 
 @inline
+def add_chunk_points(X, weights, labels, previous, changes_only, sums, counts):
+    """Every row of ``X`` added to the cluster of its label (``sums`` and ``counts``
+    cleared first), in row order; with ``changes_only``, only the rows whose label
+    differs from ``previous``, subtracted from the old cluster. The flag is tested
+    once, outside the loops: a test per row keeps them from being optimised."""
+    clear_chunk(sums, counts)
+    if changes_only:
+        for i in range(X.shape[0]):
+            add_labelled_point(X, i, weights[i], labels[i], previous[i], True, sums, counts)
+    else:
+        for i in range(X.shape[0]):
+            add_point(X, i, weights[i], labels[i], sums, counts)
+
+
+@inline
 def row_of(inverse, sample):
     return inverse[sample] if inverse.shape[0] > 0 else sample
 

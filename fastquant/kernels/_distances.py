@@ -56,17 +56,31 @@ def gather_rows(X, index, count, block_x):
 @inline
 def distances_to_row(features, first, row, out):
     """``out[i]``: squared distance from sample ``first + i`` (``features[:, first +
-    i]``) to ``row``, summed over the features in :func:`sq_dist`'s order. The loops
+    i]``) to ``row``, summed over the features in :func:`sq_dist`'s order (four
+    features per visit of ``out[i]``: ``((out + t0*t0) + t1*t1) + ...``). The loops
     run over contiguous views from index 0, which numba's negative-index handling
     needs in order to let LLVM vectorise them."""
-    for i in range(out.shape[0]):
+    n = out.shape[0]
+    for i in range(n):
         out[i] = F32_ZERO
-    for j in range(features.shape[0]):
+    j = 0
+    while j + 4 <= features.shape[0]:  # four features per visit of out[i], same order
+        c0, c1, c2, c3 = row[j], row[j + 1], row[j + 2], row[j + 3]
+        f0 = features[j, first : first + n]
+        f1 = features[j + 1, first : first + n]
+        f2 = features[j + 2, first : first + n]
+        f3 = features[j + 3, first : first + n]
+        for i in range(n):
+            t0, t1, t2, t3 = f0[i] - c0, f1[i] - c1, f2[i] - c2, f3[i] - c3
+            out[i] = out[i] + t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3
+        j += 4
+    while j < features.shape[0]:
         c = row[j]
-        feature = features[j, first : first + out.shape[0]]
-        for i in range(out.shape[0]):
+        feature = features[j, first : first + n]
+        for i in range(n):
             t = feature[i] - c
             out[i] += t * t
+        j += 1
 
 
 @inline

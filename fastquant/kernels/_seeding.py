@@ -225,7 +225,7 @@ def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist
         dist = slots[current]
         if incremental and k > 1:
             update_chunk_sums(dist, slots[previous], offsets, entries, sample_sums)
-        else:
+        elif exact_walk:  # (no parallel region at all when there is nothing to sum)
             for chunk in prange(sample_chunks):
                 start, stop = chunk_bounds(chunk, sample_chunks, n_pixels)
                 total = 0.0
