@@ -7,10 +7,12 @@ import numpy as np
 
 from . import _validation as check
 from . import kernels
-from .kernels import _dither
+from . import _alpha
 from ._colorspace import srgb_to_lab
+from ._dithering import Dither, check_dither, dithered_labels
 from ._distinct import Rows, distinct_rows
 from ._execution import launch
+from ._quality import check_target, smallest_k
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
@@ -95,12 +97,16 @@ def _weighted_rows(values: np.ndarray) -> Rows:
 
 
 def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:
+    """Colours in the clustering space; RGBA premultiplied (see ``_alpha``)."""
     if space == "rgb":
-        return np.ascontiguousarray(values, dtype=np.float32)
-    lab = srgb_to_lab(values[:, :3] / peak)
-    if values.shape[1] == 4:  # alpha on the scale of L*
-        lab = np.column_stack([lab, values[:, 3] * np.float32(100.0 / peak)])
-    return np.ascontiguousarray(lab, dtype=np.float32)
+        converted = np.asarray(values, dtype=np.float32)
+    else:
+        converted = srgb_to_lab(values[:, :3] / peak)
+        if values.shape[1] == 4:  # alpha on the scale of L*
+            converted = np.column_stack([converted, values[:, 3] * np.float32(100.0 / peak)])
+    if values.shape[1] == 4:
+        converted = _alpha.premultiplied(converted, 100.0 if space != "rgb" else peak)
+    return np.ascontiguousarray(converted, dtype=np.float32)
 
 
 def _round(palette: np.ndarray, dtype: np.dtype, peak: float) -> np.ndarray:
@@ -164,13 +170,21 @@ def _coarse_to_fine(rows: Rows, space_rows: Rows, k, attempts, seed, space, peak
 
 def _cluster(values, k, attempts, seed, space, dtype, peak):
     """Labels (n,) and palette (m, c) of the colours ``values`` (n, c), m <= k."""
-    rows = _weighted_rows(values)
+    return _cluster_rows(_weighted_rows(values), k, attempts, seed, space, dtype, peak)
+
+
+def _cluster_rows(rows: Rows, k, attempts, seed, space, dtype, peak):
+    """Labels of the samples ``rows.inverse`` maps, and palette (m, c), m <= k, of
+    distinct colours with their counts."""
     if len(rows.values) <= k:
         return rows.inverse, _round(rows.values, dtype, peak), 0.0
     space_rows = Rows(_to_space(rows.values, space, peak), rows.weights, np.empty(0, np.int32))
     best = _coarse_to_fine(rows, space_rows, k, attempts, seed, space, peak)
     # The palette: the mean colour of each cluster, in the image's own units.
-    _, means = _group_means(best.row_labels, rows, k)
+    if rows.values.shape[1] == 4:
+        means = _alpha.cluster_means(best.row_labels, rows.values, rows.weights, k)
+    else:
+        _, means = _group_means(best.row_labels, rows, k)
     palette = _round(means, dtype, peak)
     # Each colour goes to its nearest palette entry (rounding moved the centers).
     row_labels = np.empty(len(rows.values), dtype=np.int32)
@@ -190,8 +204,9 @@ def quantize(
     *,
     attempts: int = 1,
     seed: Optional[int] = None,
-    dither: bool = False,
+    dither: Dither = False,
     space: str = "rgb",
+    target_psnr: Optional[float] = None,
 ) -> Quantized:
     """Reduce an image to at most ``k`` colours with k-means.
 
@@ -208,11 +223,18 @@ def quantize(
     seed : int, optional
         Seed of the generator (cv2's, private to this call); None means 0, so that
         results are reproducible.
-    dither : bool
-        Floyd-Steinberg error diffusion onto the palette.
+    dither : bool, float or {"floyd", "ordered"}
+        False: every pixel on its palette entry. True or "floyd": Floyd-Steinberg
+        error diffusion; a number in [0, 1]: Floyd-Steinberg diffusing that share of
+        the error. "ordered": an 8x8 Bayer pattern scaled to the palette's spacing
+        (no error carried between pixels: stable from frame to frame).
     space : {"rgb", "lab"}
         Cluster the colours as they are, or in CIELAB (perceptual distances; needs
         3 or 4 channels). The palette is in the image's own units either way.
+    target_psnr : float, optional
+        A quality target in dB: the result of the smallest K up to ``k`` whose PSNR
+        reaches it (found by bisection on K), or the result of ``k`` when none does
+        (check ``psnr``).
 
     Returns
     -------
@@ -220,10 +242,11 @@ def quantize(
 
     Notes
     -----
-    RGBA images whose alpha is binary (only 0 and the peak) keep their alpha mask
-    exactly: transparent pixels share one fully transparent palette entry and the
-    opaque ones are clustered on their colour with the other k - 1 entries. Other
-    alpha channels are clustered with the colour.
+    RGBA images are clustered on premultiplied colour (a 10%-opaque pixel's colour
+    error weighs 10%) with alpha; fully transparent pixels all share one palette
+    entry (0, 0, 0, 0) and the others get the other k - 1. A binary alpha mask
+    (only 0 and the peak) thus comes back exactly; other alpha values are quantized
+    with the colour.
     """
     array, peak = _check_image(image)
     k = check.require_int(k, "k")
@@ -238,41 +261,43 @@ def quantize(
     if space == "lab" and channels not in (3, 4):
         raise ValueError(f"space='lab' needs an RGB or RGBA image, got {channels} channel(s)")
     seed = 0 if seed is None else check.require_int(seed, "seed")
+    check_dither(dither)
+    target_psnr = check_target(target_psnr)
+    if target_psnr is not None:
+        return smallest_k(
+            lambda n: quantize(array, n, attempts=attempts, seed=seed, dither=dither,
+                               space=space), k, target_psnr)
     height, width = array.shape[:2]
     pixels = array.reshape(-1, channels)
 
-    transparent = None
-    if channels == 4 and k >= 2:
-        alpha = pixels[:, 3]
-        if np.all((alpha == 0) | (alpha == peak)) and (alpha == 0).any() and (alpha == peak).any():
-            transparent = alpha == 0
+    transparent = _alpha.transparent_pixels(pixels, k)
     if transparent is None:
         labels, palette, compactness = _cluster(pixels, k, attempts, seed, space, array.dtype, peak)
     else:
         opaque = ~transparent
         colour_labels, colours, compactness = _cluster(
-            pixels[opaque, :3], k - 1, attempts, seed, space, array.dtype, peak
+            pixels[opaque], k - 1, attempts, seed, space, array.dtype, peak
         )
         palette = np.zeros((len(colours) + 1, 4), dtype=array.dtype)
-        palette[:-1, :3] = colours
-        palette[:-1, 3] = peak
+        palette[:-1] = colours
         labels = np.full(len(pixels), len(colours), dtype=np.int64)
         labels[opaque] = colour_labels
 
     labels = labels.reshape(height, width)
     if dither:
         # transparent pixels keep their entry (the last one), which no other pixel takes
-        active = np.ones((height, width), dtype=bool)
+        active = None if transparent is None else ~transparent.reshape(height, width)
         colours = palette.reshape(len(palette), channels)
-        if transparent is not None:
-            active = ~transparent.reshape(height, width)
-            colours = colours[:-1]
-        dithered = labels.astype(np.int32)
-        _dither.floyd_steinberg(
-            np.ascontiguousarray(array.reshape(height, width, channels), dtype=np.float32),
-            np.ascontiguousarray(colours, dtype=np.float32), active, dithered,
-        )
-        labels = dithered
+        labels = dithered_labels(array.reshape(height, width, channels),
+                                 colours if transparent is None else colours[:-1],
+                                 labels, active, dither, peak)
+    return quantized_result(array, palette.reshape(len(palette), channels), labels,
+                            compactness, peak)
+
+
+def quantized_result(array: np.ndarray, palette: np.ndarray, labels: np.ndarray,
+                     compactness: float, peak: float) -> Quantized:
+    """The :class:`Quantized` of ``array`` given its palette (n, channels) and labels."""
     labels = labels.astype(np.uint8 if len(palette) <= 256 else np.uint16)
     if array.ndim == 2:
         palette = palette.reshape(-1)

@@ -1,0 +1,182 @@
+"""Palettes shared by several images (``fastquant.palette``) and images mapped onto
+a given palette (``fastquant.remap``)."""
+
+from dataclasses import dataclass
+from typing import Iterable, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _alpha
+from . import _validation as check
+from . import kernels
+from ._distinct import Rows
+from ._dithering import Dither, check_dither, dithered_labels
+from ._execution import launch
+from ._quantize import (SPACES, Quantized, _check_image, _cluster_rows, _to_space,
+                        _weighted_rows, quantized_result)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours fitted on one or several images.
+
+    Attributes
+    ----------
+    colors : ndarray (n_colors, channels)
+        The colours, in the images' dtype: 1, 3 (RGB) or 4 (RGBA) channels.
+    space : str
+        The space the colours were clustered in; :func:`remap` looks for each pixel's
+        nearest entry there ("rgb", or "lab").
+    """
+
+    colors: np.ndarray
+    space: str = "rgb"
+
+    def __len__(self) -> int:
+        return len(self.colors)
+
+
+def _channels(array: np.ndarray) -> int:
+    return 1 if array.ndim == 2 else array.shape[2]
+
+
+def _joint_table(images) -> Tuple[np.ndarray, np.ndarray, np.dtype, float]:
+    """The distinct colours of all the images with their total counts."""
+    values, counts, dtype, peak, channels = [], [], None, None, None
+    for index, image in enumerate(images):
+        array, image_peak = _check_image(image)
+        if dtype is None:
+            dtype, peak, channels = array.dtype, image_peak, _channels(array)
+        elif array.dtype != dtype or _channels(array) != channels:
+            raise ValueError(
+                f"images must share a dtype and a number of channels: image 0 is {dtype} "
+                f"with {channels} channel(s), image {index} is {array.dtype} with "
+                f"{_channels(array)}")
+        table = _weighted_rows(array.reshape(-1, channels))
+        values.append(table.values)
+        counts.append(table.weights)
+    if dtype is None:
+        raise ValueError("images is empty: give at least one image")
+    # the same colour seen in several images: one row, its counts summed
+    joint = _weighted_rows(np.concatenate(values))
+    totals = np.bincount(joint.inverse, weights=np.concatenate(counts).astype(np.float64))
+    if totals.sum() >= 2**31:
+        raise ValueError(f"images hold {int(totals.sum())} pixels; at most 2**31 - 1 in all")
+    return joint.values, totals.astype(np.int32), dtype, peak
+
+
+def palette(
+    images: Iterable,
+    k: int,
+    *,
+    space: str = "rgb",
+    seed: Optional[int] = None,
+    attempts: int = 1,
+) -> Palette:
+    """Fit one palette of at most ``k`` colours on several images together.
+
+    The images' colours are gathered in one table (each distinct colour once, with
+    its number of pixels over all the images) and clustered as :func:`quantize`
+    clusters one image's: the result is that of ``quantize`` on the images put side
+    by side, up to the seeding (the table's order may differ).
+
+    Parameters
+    ----------
+    images : iterable of array_like
+        Images of one dtype and number of channels, as :func:`quantize` takes them
+        (sizes may differ).
+    k : int
+        Largest number of colours, >= 1.
+    space : {"rgb", "lab"}
+        Clustering space, as for :func:`quantize`.
+    seed : int, optional
+        Seed of the generator; None means 0.
+    attempts : int
+        k-means runs; the most compact is kept.
+
+    Returns
+    -------
+    Palette
+        RGBA images: fully transparent pixels share one entry (0, 0, 0, 0), the
+        others are clustered premultiplied.
+    """
+    k = check.require_int(k, "k")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    attempts = check.require_int(attempts, "attempts")
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, got {attempts}")
+    if space not in SPACES:
+        raise ValueError(f"space must be one of {SPACES}, got {space!r}")
+    seed = 0 if seed is None else check.require_int(seed, "seed")
+    values, counts, dtype, peak = _joint_table(images)
+    channels = values.shape[1]
+    if space != "rgb" and channels not in (3, 4):
+        raise ValueError(f"space={space!r} needs RGB or RGBA images, got {channels} channel(s)")
+    clear = _alpha.transparent_pixels(values, k)
+    kept = slice(None) if clear is None else ~clear
+    table = Rows(values[kept], counts[kept], np.arange(len(values[kept]), dtype=np.int32))
+    _, colours, _ = _cluster_rows(table, k if clear is None else k - 1, attempts, seed,
+                                  space, dtype, peak)
+    if clear is not None:
+        colours = np.concatenate([colours, np.zeros((1, 4), dtype)])
+    return Palette(colours.reshape(len(colours), channels), space)
+
+
+def _palette_colours(palette, array: np.ndarray) -> Tuple[np.ndarray, str]:
+    """The palette's colours in the image's dtype, (n, channels), and its space."""
+    space = palette.space if isinstance(palette, Palette) else "rgb"
+    given = np.asarray(palette.colors if isinstance(palette, Palette) else palette)
+    channels = _channels(array)
+    if given.ndim == 1 and channels == 1:
+        given = given[:, None]
+    if given.ndim != 2 or given.shape[1] != channels or not 1 <= len(given) <= 65536:
+        raise ValueError(
+            f"palette must hold 1 to 65536 colours of the image's {channels} channel(s), "
+            f"shape (n, {channels}), got shape {given.shape}")
+    colours = given.astype(array.dtype)
+    if given.dtype.kind not in "uif" or not np.array_equal(colours, given):
+        raise ValueError(f"palette colours must be {array.dtype} values like the image's, "
+                         f"got {given.dtype} values that do not convert exactly")
+    return colours, space
+
+
+def remap(image, palette: Union[Palette, np.ndarray], *, dither: Dither = False) -> Quantized:
+    """Map an image onto a given palette.
+
+    Parameters
+    ----------
+    image : array_like
+        As :func:`quantize` takes it.
+    palette : Palette or array_like (n_colours, channels)
+        The colours, as many channels as the image (a gray image also takes shape
+        (n_colours,)), values the image's dtype can hold exactly. Each pixel goes to
+        its nearest entry (the first on ties): by squared RGB distance for an
+        array, in the palette's space for a :class:`Palette`; RGBA colours are
+        compared premultiplied.
+    dither : bool, float or {"floyd", "ordered"}
+        As for :func:`quantize`.
+
+    Returns
+    -------
+    Quantized
+        ``palette`` is exactly the given colours, in the given order (entries no pixel
+        takes included); ``compactness`` the sum of squared distances in the
+        comparison space.
+    """
+    array, peak = _check_image(image)
+    colours, space = _palette_colours(palette, array)
+    check_dither(dither)
+    height, width = array.shape[:2]
+    channels = _channels(array)
+    rows = _weighted_rows(array.reshape(-1, channels))
+    row_labels = np.empty(len(rows.values), dtype=np.int32)
+    distances = np.empty(len(rows.values), dtype=np.float32)
+    launch(kernels.assign, _to_space(rows.values, space, peak),
+           _to_space(colours.astype(np.float32), space, peak), row_labels, distances)
+    compactness = float(np.dot(rows.weights.astype(np.float64), distances))
+    labels = rows.take_sample_labels(row_labels).reshape(height, width)
+    active = array[..., 3] > 0 if channels == 4 else None  # transparent: nearest entry
+    labels = dithered_labels(array.reshape(height, width, channels), colours, labels, active,
+                             dither, peak)
+    return quantized_result(array, colours, labels, compactness, peak)
