@@ -384,7 +384,10 @@ def _used_entries(indices: np.ndarray, rgb: np.ndarray, alpha: Optional[np.ndarr
     if alpha is not None:
         alpha = alpha[used]
         translucent = np.flatnonzero(alpha != 255)
-        alpha = alpha[: translucent[-1] + 1] if len(translucent) else None
+        end = translucent[-1] + 1 if len(translucent) else 0
+        if end and alpha[end - 1] == 10 and end < len(alpha):
+            end += 1  # Pillow reads a tRNS chunk "\0\n" as "entry 0 transparent, no other"
+        alpha = alpha[:end] if end else None
     return indices, rgb, alpha
 
 

@@ -2,7 +2,7 @@
 a given palette (``fastquant.remap``)."""
 
 from dataclasses import dataclass
-from typing import Iterable, Optional, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -12,8 +12,9 @@ from . import kernels
 from ._distinct import Rows
 from ._dithering import Dither, check_dither, dithered_labels
 from ._execution import launch
+from ._quality import smallest_k
 from ._quantize import (SPACES, Quantized, _check_image, _cluster_rows, _to_space,
-                        _weighted_rows, quantized_result)
+                        _weighted_rows, quantize, quantized_result)
 
 
 @dataclass(frozen=True)
@@ -180,3 +181,59 @@ def remap(image, palette: Union[Palette, np.ndarray], *, dither: Dither = False)
     labels = dithered_labels(array.reshape(height, width, channels), colours, labels, active,
                              dither, peak)
     return quantized_result(array, colours, labels, compactness, peak)
+
+
+@dataclass(frozen=True)
+class QuantizedFrames:
+    """The frames of an animation (or one image), each quantized."""
+
+    frames: List[Quantized]
+
+    @property
+    def mse(self) -> float:
+        """Mean squared error over all the frames' values."""
+        sizes = [q.image.size for q in self.frames]
+        return float(np.dot(sizes, [q.mse for q in self.frames]) / sum(sizes))
+
+    @property
+    def psnr(self) -> float:
+        """PSNR over all the frames, in dB."""
+        image = self.frames[0].image
+        peak = 1.0 if image.dtype.kind == "f" else float(np.iinfo(image.dtype).max)
+        mse = self.mse
+        return float("inf") if mse == 0 else float(10.0 * np.log10(peak**2 / mse))
+
+    @property
+    def n_colours(self) -> int:
+        """Most palette entries a frame has."""
+        return max(len(q.palette) for q in self.frames)
+
+
+def quantize_frames(
+    images: Sequence,
+    k: int,
+    *,
+    colours: Optional[np.ndarray] = None,
+    per_frame: bool = False,
+    target_psnr: Optional[float] = None,
+    attempts: int = 1,
+    seed: Optional[int] = None,
+    dither: Dither = False,
+    space: str = "rgb",
+) -> QuantizedFrames:
+    """Quantize frames on one palette fitted on them all (a single image: as
+    :func:`quantize` does), on one palette each (``per_frame``), or remap them onto
+    ``colours``. ``target_psnr``: the smallest K up to ``k`` whose PSNR over all the
+    frames reaches it (per frame with ``per_frame``); unused with ``colours``."""
+    if colours is not None:
+        return QuantizedFrames([remap(image, colours, dither=dither) for image in images])
+    options = dict(attempts=attempts, seed=seed, dither=dither, space=space)
+    if per_frame or len(images) == 1:
+        return QuantizedFrames([quantize(image, k, target_psnr=target_psnr, **options)
+                                for image in images])
+
+    def shared(n_colours: int) -> QuantizedFrames:
+        fitted = palette(images, n_colours, space=space, seed=seed, attempts=attempts)
+        return QuantizedFrames([remap(image, fitted, dither=dither) for image in images])
+
+    return shared(k) if target_psnr is None else smallest_k(shared, k, target_psnr)
