@@ -67,13 +67,14 @@ class DistanceBounds:
 class Workspace:
     """Buffers reused by every pass of every attempt on the same rows."""
 
-    def __init__(self, n_rows: int, n_clusters: int, n_features: int):
+    def __init__(self, n_rows: int, n_clusters: int, n_features: int, count_dtype=np.int64):
+        # Counts are int64 for integer weights, float64 for float sample weights.
         n_chunks = kernels.chunk_count(n_rows)
         self.partial_sums = np.empty((n_chunks, n_clusters, n_features), dtype=np.float64)
-        self.partial_counts = np.empty((n_chunks, n_clusters), dtype=np.int64)
+        self.partial_counts = np.empty((n_chunks, n_clusters), dtype=count_dtype)
         self.partial_dist = np.empty(n_chunks, dtype=np.float64)
         self.sums = np.empty((n_clusters, n_features), dtype=np.float64)
-        self.counts = np.empty(n_clusters, dtype=np.int64)
+        self.counts = np.empty(n_clusters, dtype=count_dtype)
         bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
         self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
@@ -129,16 +130,20 @@ def _means(sums, counts, previous=None):
     return centers, _passes.cluster_means(sums, counts, previous, centers)
 
 
-def fill_empty_clusters(passes, sums, counts):
+def fill_empty_clusters(passes, sums, counts, donors=None):
     """cv2's repair: each empty cluster, in increasing order, takes the sample of the
     largest cluster (lowest index among equals) that lies farthest from that
-    cluster's mean. ``sums`` and ``counts`` (INOUT) follow the moves."""
+    cluster's mean. ``sums`` and ``counts`` (INOUT) follow the moves. ``donors``,
+    when given, replaces ``counts`` in the choice of the largest cluster."""
     for k in np.flatnonzero(counts == 0):
-        largest = int(np.argmax(counts))
+        largest = int(np.argmax(counts if donors is None else donors))
         mean, _ = _means(sums[largest : largest + 1], counts[largest : largest + 1])
         value, weight = passes.move_farthest(largest, mean, int(k))
         counts[largest] -= weight
         counts[k] += weight
+        if donors is not None:
+            donors[largest] -= 1
+            donors[k] += 1
         sums[largest] -= weight * value
         sums[k] += weight * value
 
@@ -166,7 +171,8 @@ class Passes(Protocol):
         without reassignment (cv2's last pass)."""
 
 
-def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None):
+def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarray] = None,
+          total_shift: bool = False):
     """One attempt of cv2's loop, counted as cv2 counts its passes.
 
     Parameters
@@ -177,6 +183,9 @@ def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarr
     initial_centers : float32 (n_clusters, n_features), optional
         Starting centers; without them the centers start as the means of the
         initial labels.
+    total_shift : bool
+        Compare ``criteria.eps_sq`` with the sum over the centers of their squared
+        moves (scikit-learn's rule) instead of the largest one (cv2's).
 
     Returns
     -------
@@ -191,7 +200,10 @@ def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarr
             shift = np.inf
         else:
             fill_empty_clusters(passes, sums, counts)
-            centers, shift = _means(sums, counts, None if iteration == 0 else centers)
+            previous = None if iteration == 0 else centers
+            centers, shift = _means(sums, counts, previous)
+            if total_shift and previous is not None:
+                shift = float(np.sum(np.square(centers.astype(np.float64) - previous)))
         iteration += 1
         if iteration == criteria.max_iter or shift <= criteria.eps_sq:
             return passes.finish(centers)
@@ -243,9 +255,12 @@ class RowPasses:
         ws.reduce()
         return ws.sums, ws.counts
 
-    def assign(self, centers):
+    def assign(self, centers, totals: bool = True):
+        """An assignment pass to ``centers``; the sums and counts of the new labels,
+        or None without ``totals`` (then only the changes of labels are accumulated,
+        which costs less)."""
         ws, rows = self.workspace, self.rows
-        update = self.label_totals is not None
+        update = self.label_totals is not None or not totals
         if ws.bounds is not None:
             ws.bounds.assign(rows, centers, update, self.labels, ws.partial_sums, ws.partial_counts)
         else:
@@ -256,6 +271,9 @@ class RowPasses:
             )
         ws.reduce()
         self.moves.clear()
+        if not totals:
+            self.label_totals = None
+            return None
         if update:
             sums, counts = self.label_totals
             sums += ws.sums
@@ -278,7 +296,7 @@ class RowPasses:
             row, weight = int(rows.inverse[sample]), 1
             moves.move(sample, row, into)
         else:  # the row moves, with its weight (1 for plain samples, as in cv2)
-            row, weight = sample, int(rows.weights[sample])
+            row, weight = sample, rows.weights[sample].item()
             labels[row] = into
             self.label_totals = None
             if self.workspace.bounds is not None:
@@ -314,6 +332,8 @@ def best_attempt(
     start_labels: Optional[np.ndarray] = None,
     rows: Optional[Rows] = None,
     start_centers: Optional[np.ndarray] = None,
+    passes_type=None,
+    total_shift: bool = False,
 ) -> Tuple[Attempt, Rows]:
     """Run ``attempts`` attempts; the one of smallest compactness (first on ties) and
     the rows it ran on.
@@ -337,10 +357,16 @@ def best_attempt(
         rows of ``points``).
     start_centers : float32 (n_clusters, n_features), optional
         Centers that replace the initialisation of the first attempt.
+    passes_type : optional
+        The class of the passes over ``rows`` (default :class:`RowPasses`).
+    total_shift : bool
+        See :func:`lloyd`.
     """
     rows = distinct_rows(points) if rows is None else rows
     n_features = points.values.shape[1]
-    workspace = Workspace(len(rows.values), n_clusters, n_features)
+    passes_type = RowPasses if passes_type is None else passes_type
+    count_dtype = np.float64 if rows.weights.dtype.kind == "f" else np.int64
+    workspace = Workspace(len(rows.values), n_clusters, n_features, count_dtype)
     best, best_rows = None, rows
     for attempt in range(attempts):
         attempt_rows = rows
@@ -362,7 +388,8 @@ def best_attempt(
                     points.low, points.high, n_clusters, rng_state
                 )
             labels = np.empty(len(rows.values), dtype=np.int32)
-            result = lloyd(RowPasses(rows, workspace, labels), criteria, initial_centers)
+            result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
+                           total_shift)
         if best is None or result.compactness < best.compactness:
             best, best_rows = result, attempt_rows
     return best, best_rows

@@ -249,12 +249,8 @@ def quantize(
     with the colour.
     """
     array, peak = _check_image(image)
-    k = check.require_int(k, "k")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    attempts = check.require_int(attempts, "attempts")
-    if attempts < 1:
-        raise ValueError(f"attempts must be at least 1, got {attempts}")
+    k = check.positive_int(k, "k")
+    attempts = check.positive_int(attempts, "attempts")
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     channels = 1 if array.ndim == 2 else array.shape[2]

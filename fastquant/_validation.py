@@ -34,9 +34,18 @@ class Criteria(NamedTuple):
 
 
 def require_int(value, name: str) -> int:
+    """``value`` as an int; a TypeError naming ``name`` for anything but an integer."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     return int(value)
+
+
+def positive_int(value, name: str, minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum``; TypeError or ValueError naming ``name``."""
+    number = require_int(value, name)
+    if number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
 def as_float32(data, name: str = "data") -> np.ndarray:

@@ -9,7 +9,7 @@ from distributed.comm.registry import get_backend
 
 from .._files import FileResult, output_paths, quantize_file
 from .._imageread import MAX_PIXELS, PathLike, as_path, check_max_pixels
-from .._validation import require_int
+from .._validation import positive_int
 
 
 def check_scheduler_address(address: str) -> None:
@@ -114,9 +114,7 @@ def quantize_files(
     TypeError
         ``max_pixels`` is not an integer or None.
     """
-    n_colours = require_int(k, "k")
-    if n_colours < 1:
-        raise ValueError(f"k must be at least 1, got {n_colours}")
+    n_colours = positive_int(k, "k")
     check_max_pixels(max_pixels)
     client = client if client is not None else default_client()
     sources = [as_path(path).absolute() for path in paths]

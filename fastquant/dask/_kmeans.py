@@ -94,8 +94,8 @@ def kmeans(
 
     Notes
     -----
-    Given the same starting centers, the result equals ``fastquant.kmeans``'s (and
-    ``fastquant.KMeans(init=centers)``'s) whatever the chunking and the number of
+    Given the same starting centers, the result equals ``fastquant.kmeans``'s
+    whatever the chunking and the number of
     workers: the same labels, and centers equal up to float32 rounding of float64
     sums added in another order (bit-identical on integer-valued data, where those
     sums are exact). With ``KMEANS_RANDOM_CENTERS`` the starting centers are those
@@ -119,9 +119,7 @@ def kmeans(
         initial_centers, n_clusters, n_features, "initial_centers", "(K, D)"
     )
     scale = _positive(oversampling, "oversampling")
-    n_rounds = check.require_int(rounds, "rounds")
-    if n_rounds < 1:
-        raise ValueError(f"rounds must be at least 1, got {n_rounds}")
+    n_rounds = check.positive_int(rounds, "rounds")
 
     bounds = checked_bounds(points)
     rng_state = thread_state()

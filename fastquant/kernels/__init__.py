@@ -30,7 +30,9 @@ Where each step of fastquant lives (private modules, free to change):
 * ``_random``: the generators (OpenCV's, random centers, a counter-based stream);
 * ``_distinct_table``: the distinct rows of integer data with their counts;
 * ``_feature_bounds``: the validation pass (bounding box, non-finite values);
-* ``_dither``: Floyd-Steinberg error diffusion.
+* ``_dither``: Floyd-Steinberg error diffusion;
+* ``_estimator``: what ``fastquant.KMeans`` adds (distances to every center, the
+  weighted variance of the features).
 
 Every jitted function of fastquant is defined in this package, through the decorators
 of ``fastquant._jit``; the on-disk cache is keyed on a hash of the package's source, so
