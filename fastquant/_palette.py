@@ -101,12 +101,8 @@ def palette(
         RGBA images: fully transparent pixels share one entry (0, 0, 0, 0), the
         others are clustered premultiplied.
     """
-    k = check.require_int(k, "k")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    attempts = check.require_int(attempts, "attempts")
-    if attempts < 1:
-        raise ValueError(f"attempts must be at least 1, got {attempts}")
+    k = check.positive_int(k, "k")
+    attempts = check.positive_int(attempts, "attempts")
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     seed = 0 if seed is None else check.require_int(seed, "seed")
