@@ -4,7 +4,7 @@ strength, and the offsets of an ordered 8x8 Bayer pattern."""
 import numpy as np
 from numba import prange
 
-from .._jit import helper, kernel
+from .._jit import helper, inline, kernel
 from ._common import F32_INF, F32_ZERO
 
 #: The 8x8 Bayer threshold matrix (each of 0..63 once; neighbours far apart in rank).
@@ -21,6 +21,50 @@ BAYER_8 = np.array(
     ],
     dtype=np.int32,
 )
+
+
+@inline
+def _nearest_by_first_channel(value, sorted_palette, order):
+    """Index (in the unsorted palette) of the entry nearest ``value``, the lowest index
+    on ties, searching outward from ``value``'s place among the entries sorted by
+    their first channel; a direction stops once the first channel alone is farther
+    than the best distance (the float32 sum never drops below its first term)."""
+    n_colors, channels = sorted_palette.shape
+    low, high = 0, n_colors
+    while low < high:
+        middle = (low + high) // 2
+        if sorted_palette[middle, 0] < value[0]:
+            low = middle + 1
+        else:
+            high = middle
+    best = -1
+    best_dist = F32_INF
+    up, down = low, low - 1
+    while up < n_colors or down >= 0:
+        for side in range(2):
+            position = up if side == 0 else down
+            if position < 0 or position >= n_colors:
+                continue
+            t = value[0] - sorted_palette[position, 0]
+            if t * t > best_dist:
+                if side == 0:
+                    up = n_colors
+                else:
+                    down = -1
+                continue
+            d = F32_ZERO
+            for c in range(channels):
+                u = value[c] - sorted_palette[position, c]
+                d += u * u
+            index = order[position]
+            if d < best_dist or (d == best_dist and index < best):
+                best_dist = d
+                best = index
+            if side == 0:
+                up += 1
+            else:
+                down -= 1
+    return best
 
 
 @helper
@@ -49,6 +93,11 @@ def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
     height, width, channels = image.shape
     error = np.zeros((2, width + 2, channels), dtype=np.float32)
     value = np.empty(channels, dtype=np.float32)
+    order = np.argsort(palette[:, 0], kind="mergesort")
+    sorted_palette = np.empty_like(palette)
+    for position in range(palette.shape[0]):
+        for c in range(channels):
+            sorted_palette[position, c] = palette[order[position], c]
     for y in range(height):
         current = y % 2
         below = 1 - current
@@ -60,16 +109,7 @@ def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
                 continue
             for c in range(channels):
                 value[c] = image[y, x, c] + error[current, x + 1, c]
-            best = 0
-            best_dist = F32_INF
-            for k in range(palette.shape[0]):
-                d = F32_ZERO
-                for c in range(channels):
-                    t = value[c] - palette[k, c]
-                    d += t * t
-                if d < best_dist:
-                    best_dist = d
-                    best = k
+            best = _nearest_by_first_channel(value, sorted_palette, order)
             labels[y, x] = best
             for c in range(channels):
                 e = (value[c] - palette[best, c]) * strength

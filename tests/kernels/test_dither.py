@@ -78,3 +78,18 @@ def test_dithering_skips_inactive_pixels():
     for method in ("ordered", 1.0):
         labels = dithered_labels(image, colours, keep, active, method, 255.0)
         assert (labels[:, :4] == 7).all() and set(np.unique(labels[:, 4:])) == {0, 1}
+
+
+def test_floyd_steinberg_search_finds_the_first_nearest_entry():
+    from ..naive import nearest_entries
+
+    rng = np.random.default_rng(5)
+    colours = rng.integers(0, 256, (200, 3)).astype(np.uint8)
+    colours[150:] = colours[:50]  # duplicates: the first of each pair must win
+    colours[:20, 0] = 77  # many entries on one first-channel value
+    image = rng.integers(0, 256, (40, 50, 3)).astype(np.uint8)
+    image[:10, :, 0] = 77
+    labels = np.zeros((40, 50), np.int32)
+    _dither.floyd_steinberg(image.astype(np.float32), colours.astype(np.float32),
+                            np.ones((40, 50), bool), labels, np.float32(0.0))
+    np.testing.assert_array_equal(labels.reshape(-1), nearest_entries(image.reshape(-1, 3), colours))
