@@ -23,6 +23,29 @@ BAYER_8 = np.array(
 )
 
 
+#: From this many colours on, the nearest entry is searched among the entries sorted
+#: by their first channel, below it by a plain scan (hokkaido 800x600, ms per
+#: megapixel, scan -> sorted: K=16 68 -> 81, K=128 367 -> 408, K=160 493 -> 419,
+#: K=256 807 -> 508).
+SORTED_SEARCH_MIN = 144
+
+
+@inline
+def _nearest_by_scan(value, palette):
+    """Index of the entry nearest ``value`` (the lowest index on ties)."""
+    best = 0
+    best_dist = F32_INF
+    for k in range(palette.shape[0]):
+        d = F32_ZERO
+        for c in range(palette.shape[1]):
+            t = value[c] - palette[k, c]
+            d += t * t
+        if d < best_dist:
+            best_dist = d
+            best = k
+    return best
+
+
 @inline
 def _nearest_by_first_channel(value, sorted_palette, order):
     """Index (in the unsorted palette) of the entry nearest ``value``, the lowest index
@@ -109,7 +132,10 @@ def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
                 continue
             for c in range(channels):
                 value[c] = image[y, x, c] + error[current, x + 1, c]
-            best = _nearest_by_first_channel(value, sorted_palette, order)
+            if palette.shape[0] < SORTED_SEARCH_MIN:
+                best = _nearest_by_scan(value, palette)
+            else:
+                best = _nearest_by_first_channel(value, sorted_palette, order)
             labels[y, x] = best
             for c in range(channels):
                 e = (value[c] - palette[best, c]) * strength
