@@ -29,8 +29,11 @@ Where each step of fastquant lives (private modules, free to change):
   table for distinct rows;
 * ``_random``: the generators (OpenCV's, random centers, a counter-based stream);
 * ``_distinct_table``: the distinct rows of integer data with their counts;
+* ``_colour_table``: the distinct colours of an image with their counts (``quantize``);
+* ``_image_passes``: ``quantize``'s other passes (smoothness weights, grid cells, the
+  quantized image and its error);
 * ``_feature_bounds``: the validation pass (bounding box, non-finite values);
-* ``_dither``: Floyd-Steinberg error diffusion;
+* ``_dither``: Floyd-Steinberg error diffusion with a strength, ordered Bayer offsets;
 * ``_estimator``: what ``fastquant.KMeans`` adds (distances to every center, the
   weighted variance of the features).
 
