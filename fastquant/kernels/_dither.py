@@ -5,6 +5,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
+from ._checks import require_at_least, require_equal
 from ._common import F32_INF, F32_ONE, F32_ZERO
 
 #: The 8x8 Bayer threshold matrix (each of 0..63 once; neighbours far apart in rank).
@@ -108,6 +109,12 @@ def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
         IN: share of the error diffused, in [0, 1] (0: the nearest colour).
     """
     height, width, channels = image.shape
+    require_at_least(palette.shape[0], 1, "palette must have at least one colour")
+    require_equal(palette.shape[1], channels, "palette must have one column per channel of image")
+    require_equal(active.shape[0], height, "active must have one row per row of image")
+    require_equal(active.shape[1], width, "active must have one column per column of image")
+    require_equal(labels.shape[0], height, "labels must have one row per row of image")
+    require_equal(labels.shape[1], width, "labels must have one column per column of image")
     low = np.empty(channels, dtype=np.float32)
     high = np.empty(channels, dtype=np.float32)
     for c in range(channels):
