@@ -1,4 +1,5 @@
-"""sRGB to CIELAB (D65), for clustering colours where distances follow perception."""
+"""sRGB to CIELAB (D65) and to Oklab, for clustering colours where distances follow
+perception."""
 
 import numpy as np
 
@@ -38,3 +39,40 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     lab[:, 1] = 500.0 * (f[:, 0] - f[:, 1])
     lab[:, 2] = 200.0 * (f[:, 1] - f[:, 2])
     return lab.astype(np.float32)
+
+
+# Linear sRGB to cone responses, and cube-rooted responses to Oklab (Ottosson, 2020).
+_RGB_TO_LMS = np.array(
+    [
+        [0.4122214708, 0.5363325363, 0.0514459929],
+        [0.2119034982, 0.6806995451, 0.1073969566],
+        [0.0883024619, 0.2817188376, 0.6299787005],
+    ]
+)
+_LMS_TO_OKLAB = np.array(
+    [
+        [0.2104542553, 0.7936177850, -0.0040720468],
+        [1.9779984951, -2.4285922050, 0.4505937099],
+        [0.0259040371, 0.7827717662, -0.8086757660],
+    ]
+)
+
+
+def srgb_to_oklab(rgb: np.ndarray) -> np.ndarray:
+    """Oklab coordinates of sRGB colours.
+
+    Parameters
+    ----------
+    rgb : ndarray (n, 3)
+        sRGB values scaled to [0, 1].
+
+    Returns
+    -------
+    ndarray of float32, shape (n, 3)
+        L in [0, 1], a and b roughly in [-0.4, 0.4].
+    """
+    rgb = np.asarray(rgb, dtype=np.float32)
+    linear = np.where(rgb <= 0.04045, rgb / np.float32(12.92),
+                      ((rgb + np.float32(0.055)) / np.float32(1.055)) ** np.float32(2.4))
+    lms = np.cbrt(linear @ _RGB_TO_LMS.T.astype(np.float32))
+    return (lms @ _LMS_TO_OKLAB.T.astype(np.float32)).astype(np.float32)

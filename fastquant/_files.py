@@ -181,7 +181,7 @@ def quantize_file(
     target: PathLike,
     k: int,
     *,
-    attempts: int = 1,
+    attempts: Optional[int] = None,
     seed: Optional[int] = None,
     dither: Dither = False,
     space: str = "rgb",

@@ -65,14 +65,19 @@ class DistanceBounds:
 
 
 class Workspace:
-    """Buffers reused by every pass of every attempt on the same rows."""
+    """Buffers reused by every pass of every attempt on the same rows.
+
+    The per-chunk partial sums take at most ``kernels._common.PARTIALS_BUDGET`` bytes
+    or, for very large ``n_clusters * n_features``, ``MIN_BUDGET_CHUNKS`` times one
+    chunk's (see ``kernels.chunk_count``).
+    """
 
     def __init__(self, n_rows: int, n_clusters: int, n_features: int, count_dtype=np.int64):
         # Counts are int64 for integer weights, float64 for float sample weights.
-        n_chunks = kernels.chunk_count(n_rows)
+        n_chunks = kernels.chunk_count(n_rows, n_clusters, n_features)
         self.partial_sums = np.empty((n_chunks, n_clusters, n_features), dtype=np.float64)
         self.partial_counts = np.empty((n_chunks, n_clusters), dtype=count_dtype)
-        self.partial_dist = np.empty(n_chunks, dtype=np.float64)
+        self.partial_dist = np.empty(kernels.chunk_count(n_rows), dtype=np.float64)
         self.sums = np.empty((n_clusters, n_features), dtype=np.float64)
         self.counts = np.empty(n_clusters, dtype=count_dtype)
         bounded = n_features >= BOUNDS_MIN_FEATURES and n_clusters >= BOUNDS_MIN_CLUSTERS
@@ -387,7 +392,10 @@ def best_attempt(
                 initial_centers = _random.random_centers(
                     points.low, points.high, n_clusters, rng_state
                 )
-            labels = np.empty(len(rows.values), dtype=np.int32)
+            # Zeros: a run that stops before its first assignment pass (an epsilon whose
+            # square overflows to infinity) returns them, as cv2 returns its fresh
+            # (zero) label buffer.
+            labels = np.zeros(len(rows.values), dtype=np.int32)
             result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
                            total_shift)
         if best is None or result.compactness < best.compactness:

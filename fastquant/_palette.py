@@ -9,12 +9,13 @@ import numpy as np
 from . import _alpha
 from . import _validation as check
 from . import kernels
-from ._distinct import Rows
+from ._colour_table import ColourTable, colour_table
 from ._dithering import Dither, check_dither, dithered_labels
 from ._execution import launch
 from ._quality import smallest_k
-from ._quantize import (SPACES, Quantized, _check_image, _cluster_rows, _to_space,
-                        _weighted_rows, quantize, quantized_result)
+from ._quantize import (SPACES, WEIGHT_BLOCK_SHIFT, Quantized, _check_image, _cluster,
+                        _smoothness_weights, _to_space, default_attempts, quantize,
+                        quantized_result)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Palette:
         The colours, in the images' dtype: 1, 3 (RGB) or 4 (RGBA) channels.
     space : str
         The space the colours were clustered in; :func:`remap` looks for each pixel's
-        nearest entry there ("rgb", or "lab").
+        nearest entry there ("rgb", "lab" or "oklab").
     """
 
     colors: np.ndarray
@@ -41,9 +42,16 @@ def _channels(array: np.ndarray) -> int:
     return 1 if array.ndim == 2 else array.shape[2]
 
 
-def _joint_table(images) -> Tuple[np.ndarray, np.ndarray, np.dtype, float]:
-    """The distinct colours of all the images with their total counts."""
-    values, counts, dtype, peak, channels = [], [], None, None, None
+def _table(colours: np.ndarray, counts: np.ndarray, weights: np.ndarray) -> ColourTable:
+    """A colour table of distinct ``colours`` whose "pixels" are the colours themselves."""
+    index = np.arange(len(colours), dtype=np.int32)
+    return ColourTable(colours, counts, weights, colours, None, index)
+
+
+def _joint_table(images, k: int) -> Tuple[ColourTable, float]:
+    """The distinct colours of all the images with their total counts and weights
+    (each image's pixels weighted as :func:`quantize` weighs them)."""
+    tables, dtype, peak, channels = [], None, None, None
     for index, image in enumerate(images):
         array, image_peak = _check_image(image)
         if dtype is None:
@@ -53,17 +61,20 @@ def _joint_table(images) -> Tuple[np.ndarray, np.ndarray, np.dtype, float]:
                 f"images must share a dtype and a number of channels: image 0 is {dtype} "
                 f"with {channels} channel(s), image {index} is {array.dtype} with "
                 f"{_channels(array)}")
-        table = _weighted_rows(array.reshape(-1, channels))
-        values.append(table.values)
-        counts.append(table.weights)
+        height, width = array.shape[:2]
+        pixels = np.ascontiguousarray(array).reshape(-1, channels)
+        block_weight = _smoothness_weights(pixels.reshape(height, width, channels), peak, k)
+        tables.append(colour_table(pixels, width, WEIGHT_BLOCK_SHIFT, block_weight))
     if dtype is None:
         raise ValueError("images is empty: give at least one image")
-    # the same colour seen in several images: one row, its counts summed
-    joint = _weighted_rows(np.concatenate(values))
-    totals = np.bincount(joint.inverse, weights=np.concatenate(counts).astype(np.float64))
-    if totals.sum() >= 2**31:
-        raise ValueError(f"images hold {int(totals.sum())} pixels; at most 2**31 - 1 in all")
-    return joint.values, totals.astype(np.int32), dtype, peak
+    # the same colour seen in several images: one row, its counts and weights summed
+    joint = colour_table(np.concatenate([table.colours for table in tables]))
+    row = joint.pixel_labels(np.arange(len(joint.counts), dtype=np.int32))
+    counts = np.bincount(row, np.concatenate([t.counts for t in tables]).astype(np.float64))
+    if counts.sum() >= 2**31:
+        raise ValueError(f"images hold {int(counts.sum())} pixels; at most 2**31 - 1 in all")
+    weights = np.bincount(row, np.concatenate([table.weights for table in tables]))
+    return _table(joint.colours, counts.astype(np.int32), weights), peak
 
 
 def palette(
@@ -72,7 +83,7 @@ def palette(
     *,
     space: str = "rgb",
     seed: Optional[int] = None,
-    attempts: int = 1,
+    attempts: Optional[int] = None,
 ) -> Palette:
     """Fit one palette of at most ``k`` colours on several images together.
 
@@ -88,12 +99,12 @@ def palette(
         (sizes may differ).
     k : int
         Largest number of colours, >= 1.
-    space : {"rgb", "lab"}
+    space : {"rgb", "lab", "oklab"}
         Clustering space, as for :func:`quantize`.
     seed : int, optional
         Seed of the generator; None means 0.
-    attempts : int
-        k-means runs; the most compact is kept.
+    attempts : int, optional
+        k-means runs; the most compact is kept (None: as :func:`quantize`).
 
     Returns
     -------
@@ -102,22 +113,24 @@ def palette(
         others are clustered premultiplied.
     """
     k = check.positive_int(k, "k")
-    attempts = check.positive_int(attempts, "attempts")
+    attempts = default_attempts(k) if attempts is None else check.positive_int(attempts, "attempts")
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     seed = 0 if seed is None else check.require_int(seed, "seed")
-    values, counts, dtype, peak = _joint_table(images)
-    channels = values.shape[1]
+    table, peak = _joint_table(images, k)
+    channels = table.colours.shape[1]
     if space != "rgb" and channels not in (3, 4):
         raise ValueError(f"space={space!r} needs RGB or RGBA images, got {channels} channel(s)")
-    clear = _alpha.transparent_pixels(values, k)
-    kept = slice(None) if clear is None else ~clear
-    table = Rows(values[kept], counts[kept], np.arange(len(values[kept]), dtype=np.int32))
-    _, colours, _ = _cluster_rows(table, k if clear is None else k - 1, attempts, seed,
-                                  space, dtype, peak)
-    if clear is not None:
-        colours = np.concatenate([colours, np.zeros((1, 4), dtype)])
-    return Palette(colours.reshape(len(colours), channels), space)
+    clear = _alpha.transparent_pixels(table.colours, k)
+    if clear is None:
+        _, colours, _ = _cluster(table, k, attempts, seed, space, peak)
+    else:  # as quantize: the others clustered on their counts, one entry for all clear
+        kept = ~clear
+        others = _table(table.colours[kept], table.counts[kept],
+                        table.counts[kept].astype(np.float64))
+        _, colours, _ = _cluster(others, k - 1, attempts, seed, space, peak)
+        colours = np.concatenate([colours, np.zeros((1, 4), colours.dtype)])
+    return Palette(colours, space)
 
 
 def _palette_colours(palette, array: np.ndarray) -> Tuple[np.ndarray, str]:
@@ -166,13 +179,13 @@ def remap(image, palette: Union[Palette, np.ndarray], *, dither: Dither = False)
     check_dither(dither)
     height, width = array.shape[:2]
     channels = _channels(array)
-    rows = _weighted_rows(array.reshape(-1, channels))
-    row_labels = np.empty(len(rows.values), dtype=np.int32)
-    distances = np.empty(len(rows.values), dtype=np.float32)
-    launch(kernels.assign, _to_space(rows.values, space, peak),
+    table = colour_table(np.ascontiguousarray(array).reshape(-1, channels))
+    row_labels = np.empty(len(table.counts), dtype=np.int32)
+    distances = np.empty(len(table.counts), dtype=np.float32)
+    launch(kernels.assign, _to_space(table.colours.astype(np.float32), space, peak),
            _to_space(colours.astype(np.float32), space, peak), row_labels, distances)
-    compactness = float(np.dot(rows.weights.astype(np.float64), distances))
-    labels = rows.take_sample_labels(row_labels).reshape(height, width)
+    compactness = float(np.dot(table.counts.astype(np.float64), distances))
+    labels = table.pixel_labels(row_labels).reshape(height, width)
     active = array[..., 3] > 0 if channels == 4 else None  # transparent: nearest entry
     labels = dithered_labels(array.reshape(height, width, channels), colours, labels, active,
                              dither, peak)
@@ -212,7 +225,7 @@ def quantize_frames(
     colours: Optional[np.ndarray] = None,
     per_frame: bool = False,
     target_psnr: Optional[float] = None,
-    attempts: int = 1,
+    attempts: Optional[int] = None,
     seed: Optional[int] = None,
     dither: Dither = False,
     space: str = "rgb",

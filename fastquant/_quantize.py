@@ -5,27 +5,57 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from . import _alpha
 from . import _validation as check
 from . import kernels
-from . import _alpha
-from ._colorspace import srgb_to_lab
+from ._colorspace import srgb_to_lab, srgb_to_oklab
+from ._colour_table import colour_table
+from ._distinct import Rows
+from .kernels import _image_passes as image_passes
 from ._dithering import Dither, check_dither, dithered_labels
-from ._distinct import Rows, distinct_rows
-from ._execution import launch
+from ._execution import launch, one_thread_per_launch
 from ._quality import check_target, smallest_k
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
 
+#: Pixels are weighted by square blocks of 2**WEIGHT_BLOCK_SHIFT pixels a side ...
+WEIGHT_BLOCK_SHIFT = 2
+#: ... by ``floor + (1 - floor) / (1 + variance / WEIGHT_SMOOTH_VARIANCE)`` with the
+#: block's colour variance in 8-bit units squared: errors cost SSIM most where the image
+#: is smooth (its constant C2 is 58.5). The floor is 1 (no weighting) up to
+#: UNWEIGHTED_COLOURS, where the MSE comes first, and WEIGHT_FLOOR from WEIGHTED_COLOURS
+#: on, geometric in between ...
+WEIGHT_SMOOTH_VARIANCE = 40.0
+WEIGHT_FLOOR = 0.2
+UNWEIGHTED_COLOURS = 4
+WEIGHTED_COLOURS = 16
+#: ... and the weights, summed per colour, go to k-means times this scale, in integers.
+WEIGHT_SCALE = 16.0
+#: Up to this many colours, where k-means++ seeds make the most difference, ...
+FEW_COLOURS = 16
+#: ... quantize runs this many attempts by default.
+FEW_COLOUR_ATTEMPTS = 5
 #: Passes and center movement at which quantization stops (in the clustering space).
 CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
 #: With more distinct colours than this, k-means first runs on coarse colour groups...
 COARSE_MIN_ROWS = 16384
 #: ... of this many levels per channel ...
 COARSE_LEVELS = 32
+#: ... made finer until there are this many groups per cluster ...
+COARSE_GROUPS_PER_CLUSTER = 8
+#: ... up to this many levels ...
+MAX_LEVELS = 1 << 16
 #: ... then refines on all the colours with these passes.
 REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
-SPACES = ("rgb", "lab")
+#: k-means on coarse cells runs on one thread below this many cells x clusters: its
+#: many short passes gain less from a second thread than waking it costs (the more so
+#: on a busy machine).
+SERIAL_MAX_WORK = 1 << 23
+#: Grids of at most this many cells number their cells through a table of that many
+#: int32 (8 MB); larger ones through the hashed colour table.
+DENSE_KEY_SPACE = 1 << 21
+SPACES = ("rgb", "lab", "oklab")
 _PEAKS = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
@@ -43,7 +73,7 @@ class Quantized:
         (n_colors, channels) otherwise; n_colors <= k.
     labels : ndarray
         Palette index of each pixel, shape (height, width), uint8 when the palette has
-        at most 256 colours, uint16 otherwise.
+        at most 256 colours, uint16 up to 65,536, uint32 above.
     compactness : float
         k-means compactness in the clustering space (0 when the image has at most k
         colours).
@@ -83,30 +113,29 @@ def _check_image(image) -> Tuple[np.ndarray, float]:
     return array, _PEAKS[array.dtype]
 
 
-def _weighted_rows(values: np.ndarray) -> Rows:
-    """The distinct colours with their counts (the parallel table for integer data,
-    np.unique for the rest)."""
-    points = check.checked_points(np.ascontiguousarray(values, dtype=np.float32), "image")
-    rows = distinct_rows(points)
-    if len(rows.inverse) == 0:
-        unique, inverse, counts = np.unique(
-            points.values, axis=0, return_inverse=True, return_counts=True
-        )
-        rows = Rows(unique, counts.astype(np.int32), inverse.reshape(-1).astype(np.int32))
-    return rows
+#: Scale of each perceptual space, so that CRITERIA's eps means about the same in each:
+#: L* spans 0-100, Oklab's L 0-1.
+_SPACE_SCALE = {"lab": 1.0, "oklab": 100.0}
 
 
 def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:
-    """Colours in the clustering space; RGBA premultiplied (see ``_alpha``)."""
+    """float32 coordinates of colours (image units) in the clustering space; a fourth
+    channel (alpha) goes on the scale of the lightness, and the colour is premultiplied
+    by it (see ``_alpha``)."""
     if space == "rgb":
-        converted = np.asarray(values, dtype=np.float32)
+        coordinates = np.asarray(values, dtype=np.float32)
+        alpha_peak = peak
     else:
-        converted = srgb_to_lab(values[:, :3] / peak)
-        if values.shape[1] == 4:  # alpha on the scale of L*
-            converted = np.column_stack([converted, values[:, 3] * np.float32(100.0 / peak)])
+        convert = srgb_to_lab if space == "lab" else srgb_to_oklab
+        scale = np.float32(_SPACE_SCALE[space])
+        coordinates = convert(values[:, :3] * np.float32(1.0 / peak)) * scale
+        alpha_peak = 100.0
+        if values.shape[1] == 4:
+            alpha = values[:, 3] * np.float32(100.0 / peak)
+            coordinates = np.column_stack([coordinates, alpha])
     if values.shape[1] == 4:
-        converted = _alpha.premultiplied(converted, 100.0 if space != "rgb" else peak)
-    return np.ascontiguousarray(converted, dtype=np.float32)
+        coordinates = _alpha.premultiplied(coordinates, alpha_peak)
+    return np.ascontiguousarray(coordinates, dtype=np.float32)
 
 
 def _round(palette: np.ndarray, dtype: np.dtype, peak: float) -> np.ndarray:
@@ -122,87 +151,158 @@ def _dense_ranks(keys: np.ndarray, key_space: int) -> np.ndarray:
     return ranks[keys]
 
 
-def _group_means(group: np.ndarray, rows: Rows, n_groups: int):
-    """(total weight, weighted mean colour) of each group of rows, in float64."""
-    weights = rows.weights.astype(np.float64)
-    totals = np.bincount(group, weights=weights, minlength=n_groups)
-    sums = np.column_stack(
-        [np.bincount(group, weights=weights * rows.values[:, c], minlength=n_groups)
-         for c in range(rows.values.shape[1])]
-    )
-    return totals, sums / np.maximum(totals, 1)[:, None]
+def _group_means(group: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int):
+    """(total weight, weighted float64 mean value) of each group of rows."""
+    means = np.empty((n_groups, values.shape[1]), dtype=np.float64)
+    totals = image_passes.group_means(group.astype(np.int32, copy=False), values, weights,
+                                       n_groups, means)
+    return totals, means
 
 
-def _coarse_rows(rows: Rows) -> Rows:
-    """Colours grouped by their high bits: the weighted mean colour of each group."""
-    scale = max(float(rows.values.max()), 1.0) / (COARSE_LEVELS - 1)
-    digits = np.rint(rows.values / scale).astype(np.int64)
-    keys = np.zeros(len(digits), dtype=np.int64)
-    for channel in range(digits.shape[1]):
-        keys = keys * COARSE_LEVELS + digits[:, channel]
-    group = _dense_ranks(keys, COARSE_LEVELS ** digits.shape[1])
-    totals, means = _group_means(group, rows, int(group.max()) + 1)
-    return Rows(means.astype(np.float32), totals.astype(np.int32), np.empty(0, np.int32))
+def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int,
+               space: str) -> Rows:
+    """The colours grouped by the cells of a grid of ``levels`` levels per channel:
+    weighted mean colour (in the clustering space) and total weight of each cell."""
+    digits = np.rint(values * np.float32((levels - 1) / peak)).astype(np.int64)
+    keys = digits[:, 0].copy()
+    for channel in range(1, digits.shape[1]):
+        keys *= levels
+        keys += digits[:, channel]
+    key_space = levels ** values.shape[1]
+    group = np.empty(len(keys), dtype=np.int32)
+    if key_space <= DENSE_KEY_SPACE:
+        n_groups = image_passes.dense_groups(keys, key_space, group)
+    else:
+        table = colour_table(keys[:, None])
+        n_groups = len(table.counts)
+        group = table.pixel_labels(np.arange(n_groups, dtype=np.int32))
+    totals, means = _group_means(group, values, weights, n_groups)
+    return Rows(_to_space(means.astype(np.float32), space, peak), totals.astype(np.int32),
+                np.empty(0, np.int32))
 
 
 def _seeded_kmeans(space_rows: Rows, k, attempts, seed):
-    """k-means++ and CRITERIA passes on weighted rows; the best attempt."""
+    """k-means++ and CRITERIA passes on weighted rows: the best attempt."""
     points = check.checked_points(space_rows.values, "image")
     best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
     return best
 
 
-def _coarse_to_fine(rows: Rows, space_rows: Rows, k, attempts, seed, space, peak):
-    """k-means on the colours; with many colours, first on coarse groups of them
-    (the costly seeding and most passes), then a few passes on all of them."""
-    if len(rows.values) <= COARSE_MIN_ROWS:
-        return _seeded_kmeans(space_rows, k, attempts, seed)
-    coarse = _coarse_rows(rows)
-    coarse_space = Rows(_to_space(coarse.values, space, peak), coarse.weights, coarse.inverse)
-    if len(coarse_space.values) > k:
-        centers = _seeded_kmeans(coarse_space, k, attempts, seed).centers
+def _refine(rows: Rows, centers: np.ndarray) -> np.ndarray:
+    """REFINE_CRITERIA passes of k-means on ``rows`` from ``centers``: the new centers."""
+    labels = np.empty(len(rows.values), dtype=np.int32)
+    workspace = Workspace(len(rows.values), len(centers), centers.shape[1])
+    return lloyd(RowPasses(rows, workspace, labels), REFINE_CRITERIA, centers).centers
+
+
+def _fine_levels(coarse: Rows, attempt, levels: int, space: str, peak: float) -> int:
+    """Levels of the grid the centers are refined on: twice the coarse ones, and in RGB
+    more until a cell is no wider than the clusters' RMS spread per channel (so that the
+    cells stand for their colours well, even in a photo quantized at 45 dB)."""
+    fine = 2 * levels
+    if space == "rgb":
+        spread = np.sqrt(attempt.compactness / float(np.sum(coarse.weights, dtype=np.float64))
+                         / coarse.values.shape[1])
+        while peak / (fine - 1) > spread and fine <= peak:
+            fine *= 2
+    return fine
+
+
+def _coarse_to_fine(values, space_rows: Rows, k, attempts, seed, space, peak):
+    """Centers of k clusters of the colours.
+
+    With few colours, k-means on them. With many, on the cells of a grid instead
+    (weighted means; the sums are those of the colours): k-means++ and most passes on
+    a coarse grid of COARSE_LEVELS levels per channel (finer until it has
+    COARSE_GROUPS_PER_CLUSTER cells per cluster: smooth 16-bit or float images have
+    many colours in few cells), then a few passes on a finer grid (see _fine_levels),
+    or on the colours themselves when that grid would have a level per value.
+    """
+    if len(values) <= COARSE_MIN_ROWS:
+        return _seeded_kmeans(space_rows, k, attempts, seed).centers
+    levels = COARSE_LEVELS
+    while True:
+        coarse = _grid_rows(values, space_rows.weights, peak, levels, space)
+        if (len(coarse.values) >= COARSE_GROUPS_PER_CLUSTER * k or levels > peak
+                or levels >= MAX_LEVELS):
+            break
+        levels *= 2
+    if len(coarse.values) <= k:
+        return _seeded_kmeans(space_rows, k, attempts, seed).centers
+    if len(coarse.values) * k < SERIAL_MAX_WORK:
+        with one_thread_per_launch():
+            attempt = _seeded_kmeans(coarse, k, attempts, seed)
     else:
-        centers = coarse_space.values
-    labels = np.empty(len(space_rows.values), dtype=np.int32)
-    workspace = Workspace(len(space_rows.values), len(centers), centers.shape[1])
-    return lloyd(RowPasses(space_rows, workspace, labels), REFINE_CRITERIA, centers)
+        attempt = _seeded_kmeans(coarse, k, attempts, seed)
+    fine = _fine_levels(coarse, attempt, levels, space, peak)
+    if fine > peak or fine > MAX_LEVELS:  # a level per value: the colours themselves
+        return _refine(space_rows, attempt.centers)
+    return _refine(_grid_rows(values, space_rows.weights, peak, fine, space), attempt.centers)
 
 
-def _cluster(values, k, attempts, seed, space, dtype, peak):
-    """Labels (n,) and palette (m, c) of the colours ``values`` (n, c), m <= k."""
-    return _cluster_rows(_weighted_rows(values), k, attempts, seed, space, dtype, peak)
+def _label_dtype(n_colours: int) -> np.dtype:
+    if n_colours <= 256:
+        return np.dtype(np.uint8)
+    return np.dtype(np.uint16 if n_colours <= 65536 else np.uint32)
 
 
-def _cluster_rows(rows: Rows, k, attempts, seed, space, dtype, peak):
-    """Labels of the samples ``rows.inverse`` maps, and palette (m, c), m <= k, of
-    distinct colours with their counts."""
-    if len(rows.values) <= k:
-        return rows.inverse, _round(rows.values, dtype, peak), 0.0
-    space_rows = Rows(_to_space(rows.values, space, peak), rows.weights, np.empty(0, np.int32))
-    best = _coarse_to_fine(rows, space_rows, k, attempts, seed, space, peak)
-    # The palette: the mean colour of each cluster, in the image's own units.
-    if rows.values.shape[1] == 4:
-        means = _alpha.cluster_means(best.row_labels, rows.values, rows.weights, k)
+def _smoothness_weights(image: np.ndarray, peak: float, k: int) -> np.ndarray:
+    """Weight of each block of ``image`` (height, width, channels): high where its
+    colours vary little (see WEIGHT_SMOOTH_VARIANCE)."""
+    height, width = image.shape[:2]
+    block = 1 << WEIGHT_BLOCK_SHIFT
+    weights = np.empty((-(-height // block), -(-width // block)), np.float32)
+    position = np.log2(max(k, UNWEIGHTED_COLOURS) / UNWEIGHTED_COLOURS) / np.log2(
+        WEIGHTED_COLOURS / UNWEIGHTED_COLOURS)
+    floor = 1.0 - (1.0 - WEIGHT_FLOOR) * min(position, 1.0)
+    launch(image_passes.block_weights, image, block, (255.0 / peak) ** 2,
+           WEIGHT_SMOOTH_VARIANCE, floor, weights, work=image.size)
+    return weights
+
+
+def _integer_weights(weights: np.ndarray) -> np.ndarray:
+    """The colours' weights as the int32 weights of k-means (at least 1 each)."""
+    scale = min(WEIGHT_SCALE, 2.0**30 / max(float(weights.sum()), 1.0))
+    return np.maximum(np.rint(weights * scale), 1).astype(np.int32)
+
+
+def _cluster(table, k, attempts, seed, space, peak):
+    """Labels (n,) and palette (m, c) of the pixels of a colour table, m <= k, and the
+    compactness."""
+    n_colours = len(table.counts)
+    if n_colours <= k:
+        colour_labels = np.arange(n_colours, dtype=_label_dtype(n_colours))
+        return table.pixel_labels(colour_labels), table.colours, 0.0
+    values = table.colours.astype(np.float32)
+    weights = _integer_weights(table.weights)
+    space_rows = Rows(_to_space(values, space, peak), weights, np.empty(0, np.int32))
+    centers = _coarse_to_fine(values, space_rows, k, attempts, seed, space, peak)
+    # The palette: the mean colour of each cluster, in the image's units (the best
+    # for the MSE whatever the weights), ...
+    row_labels = np.empty(n_colours, dtype=np.int32)
+    distances = np.empty(n_colours, dtype=np.float32)
+    launch(kernels.assign, space_rows.values, centers, row_labels, distances)
+    compactness = float(np.dot(weights, distances.astype(np.float64)))
+    if values.shape[1] == 4:
+        means = _alpha.cluster_means(row_labels, values, table.counts, k)
     else:
-        _, means = _group_means(best.row_labels, rows, k)
-    palette = _round(means, dtype, peak)
-    # Each colour goes to its nearest palette entry (rounding moved the centers).
-    row_labels = np.empty(len(rows.values), dtype=np.int32)
-    launch(
-        kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
-        row_labels, np.empty(len(rows.values), dtype=np.float32),
-    )
+        _, means = _group_means(row_labels, values, table.counts, k)
+    palette = _round(means, table.colours.dtype, peak)
+    # ... and each colour goes to its nearest palette entry (rounding moved the centers).
+    launch(kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
+           row_labels, distances)
     compact = _dense_ranks(row_labels, len(palette))
     used = np.flatnonzero(np.bincount(row_labels, minlength=len(palette)))
     palette, merged = np.unique(palette[used], axis=0, return_inverse=True)
-    return merged.reshape(-1)[compact][rows.inverse], palette, best.compactness
+    colour_labels = merged.reshape(-1)[compact].astype(_label_dtype(len(palette)))
+    return table.pixel_labels(colour_labels), palette, compactness
 
 
 def quantize(
     image,
     k: int,
     *,
-    attempts: int = 1,
+    attempts: Optional[int] = None,
     seed: Optional[int] = None,
     dither: Dither = False,
     space: str = "rgb",
@@ -218,8 +318,9 @@ def quantize(
     k : int
         Largest number of colours, >= 1. An image with at most ``k`` distinct colours
         keeps them all, unchanged.
-    attempts : int
-        k-means runs (k-means++ seeding); the most compact is kept.
+    attempts : int, optional
+        k-means runs (k-means++ seeding); the most compact is kept. None: 5 up to
+        k = 16 (where seeds matter most), 1 above.
     seed : int, optional
         Seed of the generator (cv2's, private to this call); None means 0, so that
         results are reproducible.
@@ -228,9 +329,9 @@ def quantize(
         error diffusion; a number in [0, 1]: Floyd-Steinberg diffusing that share of
         the error. "ordered": an 8x8 Bayer pattern scaled to the palette's spacing
         (no error carried between pixels: stable from frame to frame).
-    space : {"rgb", "lab"}
-        Cluster the colours as they are, or in CIELAB (perceptual distances; needs
-        3 or 4 channels). The palette is in the image's own units either way.
+    space : {"rgb", "lab", "oklab"}
+        Cluster the colours as they are, or in CIELAB or Oklab (perceptual distances;
+        needs 3 or 4 channels). The palette is in the image's own units either way.
     target_psnr : float, optional
         A quality target in dB: the result of the smallest K up to ``k`` whose PSNR
         reaches it (found by bisection on K), or the result of ``k`` when none does
@@ -250,12 +351,13 @@ def quantize(
     """
     array, peak = _check_image(image)
     k = check.positive_int(k, "k")
-    attempts = check.positive_int(attempts, "attempts")
+    attempts = default_attempts(k) if attempts is None else check.positive_int(attempts, "attempts")
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     channels = 1 if array.ndim == 2 else array.shape[2]
-    if space == "lab" and channels not in (3, 4):
-        raise ValueError(f"space='lab' needs an RGB or RGBA image, got {channels} channel(s)")
+    if space != "rgb" and channels not in (3, 4):
+        raise ValueError(f"space={space!r} needs an RGB or RGBA image, got {channels} "
+                         "channel(s)")
     seed = 0 if seed is None else check.require_int(seed, "seed")
     check_dither(dither)
     target_psnr = check_target(target_psnr)
@@ -264,41 +366,49 @@ def quantize(
             lambda n: quantize(array, n, attempts=attempts, seed=seed, dither=dither,
                                space=space), k, target_psnr)
     height, width = array.shape[:2]
-    pixels = array.reshape(-1, channels)
+    pixels = np.ascontiguousarray(array).reshape(-1, channels)
 
     transparent = _alpha.transparent_pixels(pixels, k)
     if transparent is None:
-        labels, palette, compactness = _cluster(pixels, k, attempts, seed, space, array.dtype, peak)
+        table = colour_table(pixels, width, WEIGHT_BLOCK_SHIFT,
+                             _smoothness_weights(pixels.reshape(height, width, channels), peak, k))
+        labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak)
     else:
         opaque = ~transparent
         colour_labels, colours, compactness = _cluster(
-            pixels[opaque], k - 1, attempts, seed, space, array.dtype, peak
+            colour_table(pixels[opaque]), k - 1, attempts, seed, space, peak
         )
         palette = np.zeros((len(colours) + 1, 4), dtype=array.dtype)
         palette[:-1] = colours
-        labels = np.full(len(pixels), len(colours), dtype=np.int64)
+        labels = np.full(len(pixels), len(colours), dtype=_label_dtype(len(palette)))
         labels[opaque] = colour_labels
 
-    labels = labels.reshape(height, width)
     if dither:
         # transparent pixels keep their entry (the last one), which no other pixel takes
         active = None if transparent is None else ~transparent.reshape(height, width)
-        colours = palette.reshape(len(palette), channels)
         labels = dithered_labels(array.reshape(height, width, channels),
-                                 colours if transparent is None else colours[:-1],
-                                 labels, active, dither, peak)
-    return quantized_result(array, palette.reshape(len(palette), channels), labels,
-                            compactness, peak)
+                                 palette if transparent is None else palette[:-1],
+                                 labels.reshape(height, width), active, dither, peak)
+    return quantized_result(array, palette, labels, compactness, peak)
+
+
+def default_attempts(k: int) -> int:
+    """Attempts when none are asked for: FEW_COLOUR_ATTEMPTS up to FEW_COLOURS, else 1."""
+    return FEW_COLOUR_ATTEMPTS if k <= FEW_COLOURS else 1
 
 
 def quantized_result(array: np.ndarray, palette: np.ndarray, labels: np.ndarray,
                      compactness: float, peak: float) -> Quantized:
     """The :class:`Quantized` of ``array`` given its palette (n, channels) and labels."""
-    labels = labels.astype(np.uint8 if len(palette) <= 256 else np.uint16)
+    height, width = array.shape[:2]
+    pixels = np.ascontiguousarray(array).reshape(height * width, -1)
+    labels = np.ascontiguousarray(labels.reshape(-1), dtype=_label_dtype(len(palette)))
+    quantized = np.empty_like(pixels)
+    palette = np.ascontiguousarray(palette.reshape(len(palette), -1))
+    sse = launch(image_passes.paint, pixels, palette, labels, quantized, work=len(labels))
+    mse = sse / pixels.size
+    psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
     if array.ndim == 2:
         palette = palette.reshape(-1)
-    quantized = palette[labels].reshape(array.shape)
-    error = (quantized.astype(np.float64) - array).reshape(-1)
-    mse = float(np.dot(error, error)) / error.size
-    psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)
-    return Quantized(quantized, palette, labels, float(compactness), mse, psnr)
+    return Quantized(quantized.reshape(array.shape), palette, labels.reshape(height, width),
+                     float(compactness), mse, psnr)

@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", help="output file (one input, or the --compare sheet)")
     parser.add_argument("-d", "--outdir", help="output folder: writes <name>-k<K>.<format> per input")
     parser.add_argument("--format", default="png", help="output format with -d (default png)")
-    parser.add_argument("--attempts", type=int, default=1, help="k-means attempts (default 1)")
+    parser.add_argument("--attempts", type=int, default=None,
+                        help="k-means attempts (default: quantize's, 5 up to K=16, else 1)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generator")
     parser.add_argument(
         "--dither", nargs="?", const="1", metavar="STRENGTH",
@@ -122,7 +123,7 @@ def _check_usage(args, parser) -> List[Path]:
     args.dither = _dither(args, parser, inputs)
     if not inputs:
         parser.error("give an INPUT file or --example")
-    if args.attempts < 1:
+    if args.attempts is not None and args.attempts < 1:
         parser.error(f"--attempts must be at least 1, got {args.attempts}")
     if args.max_pixels < 0:
         parser.error(f"--max-pixels must be 0 (no limit) or more, got {args.max_pixels}")

@@ -120,6 +120,35 @@ def splitmix64_uniform(seed, index):
     return (z >> 11) / 2.0**53
 
 
+def colour_table(pixels, width=None, block=1, block_weight=None):
+    """Distinct rows of ``pixels`` in increasing order, their counts, the sum of their
+    pixels' weights (the weight of the pixel's ``block``-square block of an image
+    ``width`` wide, or 1) and the row of each pixel, by np.unique."""
+    colours, inverse, counts = np.unique(pixels, axis=0, return_inverse=True,
+                                         return_counts=True)
+    inverse = inverse.reshape(-1)
+    if block_weight is None:
+        pixel_weights = np.ones(len(pixels))
+    else:
+        index = np.arange(len(pixels))
+        pixel_weights = block_weight[index // width // block, index % width // block]
+    weights = np.bincount(inverse, weights=pixel_weights, minlength=len(colours))
+    return colours, counts, weights, inverse
+
+
+def block_weights(image, block, variance_scale, smooth_variance, floor):
+    """Weight of each block: floor + (1 - floor) / (1 + mean channel variance * scale / s)."""
+    height, width = image.shape[:2]
+    out = np.empty((-(-height // block), -(-width // block)))
+    for by in range(out.shape[0]):
+        for bx in range(out.shape[1]):
+            cell = image[by * block:(by + 1) * block, bx * block:(bx + 1) * block]
+            values = cell.reshape(-1, image.shape[2]).astype(np.float64)
+            variance = values.var(axis=0).mean() * variance_scale
+            out[by, bx] = floor + (1 - floor) / (1 + variance / smooth_variance)
+    return out
+
+
 def nearest_entries(pixels, palette, peak=255.0):
     """Index of the nearest palette entry of each pixel (the first on ties), by squared
     distance in float64; RGBA compared premultiplied (colour times alpha / peak)."""

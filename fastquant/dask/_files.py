@@ -59,7 +59,7 @@ def quantize_files(
     out_dir: PathLike,
     *,
     format: str = "png",
-    attempts: int = 1,
+    attempts: Optional[int] = None,
     seed: Optional[int] = None,
     dither: bool = False,
     space: str = "rgb",

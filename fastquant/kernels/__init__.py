@@ -14,13 +14,21 @@ Public kernels (stable; callable from Python and from a user's ``@numba.njit`` c
 
 They expect ``X`` float32 C-contiguous (n_samples, n_features) and finite; ``centers``
 float32 (n_clusters, n_features); ``labels`` int32 (n_samples,); ``weights`` int32
-(n_samples,); partial-sum workspaces with ``chunk_count(n_samples)`` chunks first. The
-chunking depends on ``n_samples`` only and every chunk keeps its own float64 partial
-sums, combined in chunk order: results are bitwise identical on any number of threads.
+(n_samples,); partial-sum workspaces with ``chunk_count(n_samples, n_clusters,
+n_features)`` chunks first. The chunking depends on those sizes only and every chunk
+keeps its own float64 partial sums, combined in chunk order: results are bitwise
+identical on any number of threads.
+
+Every kernel checks its arguments inside the jitted code (``_checks``): inconsistent
+shapes, out-of-range labels or indices and bad counts raise a ValueError naming the
+argument, and nothing is written outside the arrays; a non-integer index array is
+refused by numba's TypingError when the call is compiled.
 
 Where each step of fastquant lives (private modules, free to change):
 
-* ``_common``: chunking, the float32 squared distance in OpenCV's order, small helpers;
+* ``_checks``: the argument checks, one helper per rule;
+* ``_common``: chunking and memory budgets, the float32 squared distance in OpenCV's
+  order, small helpers;
 * ``_distances``: the nearest-center search over blocks of 64 rows (:func:`assign`);
 * ``_passes``: Lloyd passes, their sums, the centers from the sums, the compactness;
 * ``_bounds``: Hamerly's distance bounds (passes that skip rows that cannot change);
@@ -29,8 +37,11 @@ Where each step of fastquant lives (private modules, free to change):
   table for distinct rows;
 * ``_random``: the generators (OpenCV's, random centers, a counter-based stream);
 * ``_distinct_table``: the distinct rows of integer data with their counts;
+* ``_colour_table``: the distinct colours of an image with their counts (``quantize``);
+* ``_image_passes``: ``quantize``'s other passes (smoothness weights, grid cells, the
+  quantized image and its error);
 * ``_feature_bounds``: the validation pass (bounding box, non-finite values);
-* ``_dither``: Floyd-Steinberg error diffusion;
+* ``_dither``: Floyd-Steinberg error diffusion with a strength, ordered Bayer offsets;
 * ``_estimator``: what ``fastquant.KMeans`` adds (distances to every center, the
   weighted variance of the features).
 

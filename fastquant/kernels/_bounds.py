@@ -5,8 +5,11 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
+from ._checks import (
+    in_range, require_cluster_indices, require_equal, require_one_per_row, require_pass_arguments,
+)
 from ._common import ROW_BLOCK, add_labelled_point, chunk_bounds, clear_chunk, sq_dist
-from ._distances import block_nearest, gather_rows, row_block_buffers
+from ._distances import block_nearest, gather_rows, index_row_by_row, row_block_buffers
 
 
 _F32_ROUNDING = 2.0**-22  # relative widening that survives rounding a float64 to float32
@@ -24,12 +27,15 @@ def _bound_margin(n_features):
 
 @inline
 def _settle_rows(X, centers, pending, count, labels, upper, lower,
-                 block_x, dist, best_dist, second_dist, best_label):
+                 by_row, block_x, dist, best_dist, second_dist, best_label):
     """Nearest centers of the rows ``pending[:count]`` into ``labels``, with fresh
     bounds."""
     margin = _bound_margin(X.shape[1])
-    gather_rows(X, pending, count, block_x)
-    block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, True)
+    if by_row:
+        index_row_by_row(X, pending, count, centers, best_dist, best_label, second_dist, True)
+    else:
+        gather_rows(X, pending, count, block_x)
+        block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, True)
     for r in range(count):
         i = pending[r]
         labels[i] = best_label[r]
@@ -83,8 +89,13 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
     partial_counts : int64 (n_chunks, n_clusters)
         OUT: likewise.
     """
+    require_pass_arguments(X, weights, centers, labels, partial_sums, partial_counts)
+    require_one_per_row(upper, X.shape[0], "upper")
+    require_one_per_row(lower, X.shape[0], "lower")
+    require_equal(moves.shape[0], centers.shape[0], "moves must have one entry per center")
+    require_equal(half_gaps.shape[0], centers.shape[0], "half_gaps must have one entry per center")
     n_samples, n_features = X.shape
-    n_chunks = partial_sums.shape[0]
+    n_chunks, n_clusters = partial_counts.shape
     margin = _bound_margin(n_features)
     max_move = 0.0  # the largest move, and the largest of the others' (for its center)
     second_move = 0.0
@@ -94,14 +105,19 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
             max_move = moves[k]
         else:
             second_move = max(second_move, moves[k])
+    n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         previous = labels[start:stop].copy() if changes_only else labels[:0]
-        block_x, dist, best_dist, second_dist, best_label = row_block_buffers(n_features)
+        by_row, block_x, dist, best_dist, second_dist, best_label = row_block_buffers(n_features)
         pending = np.empty(ROW_BLOCK, dtype=np.int64)
         n_pending = 0
+        chunk_bad = 0
         for i in range(start, stop):
             label = labels[i]
+            if not in_range(label, n_clusters):  # skipped, and the chunk not accumulated
+                chunk_bad += 1
+                continue
             high = np.float64(upper[i]) + moves[label]
             low = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
             bound = max(low, half_gaps[label])
@@ -115,16 +131,18 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
                 n_pending += 1
                 if n_pending == ROW_BLOCK:
                     _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
-                                 block_x, dist, best_dist, second_dist, best_label)
+                                 by_row, block_x, dist, best_dist, second_dist, best_label)
                     n_pending = 0
         _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
-                     block_x, dist, best_dist, second_dist, best_label)
+                     by_row, block_x, dist, best_dist, second_dist, best_label)
         sums = partial_sums[chunk]
         counts = partial_counts[chunk]
         clear_chunk(sums, counts)
-        for i in range(start, stop):
+        for i in range(start, stop if chunk_bad == 0 else start):
             old = previous[i - start] if changes_only else labels[i]
             add_labelled_point(X, i, weights[i], labels[i], old, changes_only, sums, counts)
+        n_bad += chunk_bad
+    require_cluster_indices(n_bad)
 
 
 @helper
@@ -145,6 +163,10 @@ def center_moves_and_gaps(centers, previous, moves, half_gaps):
         OUT.
     """
     n_clusters, n_features = centers.shape
+    require_equal(previous.shape[0], n_clusters, "previous must have one row per center")
+    require_equal(previous.shape[1], n_features, "previous must have one column per column of centers")
+    require_equal(moves.shape[0], n_clusters, "moves must have one entry per center")
+    require_equal(half_gaps.shape[0], n_clusters, "half_gaps must have one entry per center")
     for k in range(n_clusters):
         total = 0.0
         for j in range(n_features):

@@ -5,7 +5,13 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
+from ._checks import (
+    in_range, require_at_least, require_equal, require_integers, require_none_bad,
+    require_one_per_row,
+)
 from ._common import chunk_bounds, chunk_count
+
+_ROWS_RULE = "inverse must be row indices in [0, n_rows)"
 
 
 #: Largest key space (product of the per-feature value spans) a distinct-row table covers.
@@ -45,6 +51,9 @@ def row_keys(X, low, spans, keys):
         Number of values that are not integers.
     """
     n_samples, n_features = X.shape
+    require_equal(low.shape[0], n_features, "low must have one entry per column of X")
+    require_equal(spans.shape[0], n_features, "spans must have one entry per column of X")
+    require_one_per_row(keys, n_samples, "keys")
     n_chunks = chunk_count(n_samples)
     chunk_bad = np.empty(n_chunks, dtype=np.int64)
     for chunk in prange(n_chunks):
@@ -85,14 +94,23 @@ def distinct_keys(keys, key_space):
     counts : int32 (n_distinct,)
         How many samples carry each of them.
     """
+    require_integers(keys, "keys")
+    require_at_least(key_space, 0, "key_space must not be negative")
     n_samples = keys.shape[0]
     n_words = (key_space + 63) // 64
     present = np.zeros((_KEY_GROUPS, n_words), dtype=np.uint64)
+    n_bad = 0
     for group in prange(_KEY_GROUPS):
         start, stop = chunk_bounds(group, _KEY_GROUPS, n_samples)
+        group_bad = 0
         for i in range(start, stop):
             key = keys[i]
-            present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
+            if in_range(key, key_space):
+                present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
+            else:
+                group_bad += 1
+        n_bad += group_bad
+    require_none_bad(n_bad, "keys must be in [0, key_space)")
     merged = np.empty(n_words, dtype=np.uint64)
     for word in prange(n_words):
         bits = present[0, word]
@@ -150,6 +168,9 @@ def key_rows(unique, low, spans, values):
         OUT: ``low[j] + digit j`` of each key, in float32.
     """
     n_rows, n_features = values.shape
+    require_equal(unique.shape[0], n_rows, "unique must have one entry per row of values")
+    require_equal(low.shape[0], n_features, "low must have one entry per column of values")
+    require_equal(spans.shape[0], n_features, "spans must have one entry per column of values")
     n_chunks = chunk_count(n_rows)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_rows)
@@ -173,12 +194,23 @@ def gather_labels(row_labels, inverse, labels):
     labels : int32 (n_samples,)
         OUT: ``row_labels[inverse]``; may be ``inverse`` itself.
     """
+    require_integers(inverse, "inverse")
     n_samples = inverse.shape[0]
+    require_equal(labels.shape[0], n_samples, "labels must have one entry per entry of inverse")
+    n_rows = row_labels.shape[0]
     n_chunks = chunk_count(n_samples)
+    n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        chunk_bad = 0
         for i in range(start, stop):
-            labels[i] = row_labels[inverse[i]]
+            row = inverse[i]
+            if in_range(row, n_rows):
+                labels[i] = row_labels[row]
+            else:
+                chunk_bad += 1
+        n_bad += chunk_bad
+    require_none_bad(n_bad, _ROWS_RULE)
 
 
 @helper
@@ -196,7 +228,13 @@ def last_samples(inverse, n_rows):
     -------
     int64 (n_rows,)
     """
+    require_integers(inverse, "inverse")
     last = np.empty(n_rows, dtype=np.int64)
+    n_bad = 0
     for i in range(inverse.shape[0]):
-        last[inverse[i]] = i
+        if in_range(inverse[i], n_rows):
+            last[inverse[i]] = i
+        else:
+            n_bad += 1
+    require_none_bad(n_bad, _ROWS_RULE)
     return last

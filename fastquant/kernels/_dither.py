@@ -5,7 +5,8 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
-from ._common import F32_INF, F32_ZERO
+from ._checks import require_at_least, require_equal
+from ._common import F32_INF, F32_ONE, F32_ZERO
 
 #: The 8x8 Bayer threshold matrix (each of 0..63 once; neighbours far apart in rank).
 BAYER_8 = np.array(
@@ -23,70 +24,60 @@ BAYER_8 = np.array(
 )
 
 
-#: From this many colours on, the nearest entry is searched among the entries sorted
-#: by their first channel, below it by a plain scan (hokkaido 800x600, ms per
-#: megapixel, scan -> sorted: K=16 68 -> 81, K=128 367 -> 408, K=160 493 -> 419,
-#: K=256 807 -> 508).
-SORTED_SEARCH_MIN = 144
+#: Relative widening of the lower bound test, and the rounding of a float32 sum of
+#: channels relative to the magnitudes summed (far above float32's 2**-24 per addition).
+_BOUND_SLACK = np.float32(1e-5)
+_SUM_ROUNDING = np.float32(2.0**-18)
 
 
 @inline
-def _nearest_by_scan(value, palette):
-    """Index of the entry nearest ``value`` (the lowest index on ties)."""
-    best = 0
+def _nearest_colour(value, palette, order, sums, guess):
+    """Index of the palette colour nearest to ``value`` (lowest index on ties), the
+    same as a search over all colours.
+
+    The colours are visited by increasing gap between their sum of channels and the
+    value's (``order`` sorts them by ``sums``), which bounds the squared distance from
+    below: ``(sum of differences)**2 / channels``; the search stops once that bound
+    exceeds the best distance found, starting from colour ``guess`` when it is a valid
+    index (the pixel's own nearest colour is usually close to the answer).
+    """
+    channels = value.shape[0]
+    n_colors = order.shape[0]
+    total = F32_ZERO
+    for c in range(channels):
+        total += value[c]
+    high = np.searchsorted(sums, total)
+    low = high - 1
+    rounding = _SUM_ROUNDING * (abs(total) + max(abs(sums[0]), abs(sums[-1])) + F32_ONE)
+    best = n_colors
     best_dist = F32_INF
-    for k in range(palette.shape[0]):
+    if 0 <= guess < n_colors:
+        best = guess
+        best_dist = F32_ZERO
+        for c in range(channels):
+            t = value[c] - palette[guess, c]
+            best_dist += t * t
+    inv_channels = np.float32(1.0 / channels)
+    while low >= 0 or high < n_colors:
+        gap_low = total - sums[low] if low >= 0 else F32_INF
+        gap_high = sums[high] - total if high < n_colors else F32_INF
+        if gap_low <= gap_high:
+            gap, position = gap_low, low
+            low -= 1
+        else:
+            gap, position = gap_high, high
+            high += 1
+        gap -= rounding
+        if gap > F32_ZERO and gap * gap * inv_channels > best_dist * (F32_ONE + _BOUND_SLACK):
+            break
+        k = order[position]
         d = F32_ZERO
-        for c in range(palette.shape[1]):
+        for c in range(channels):
             t = value[c] - palette[k, c]
             d += t * t
-        if d < best_dist:
+        if d < best_dist or (d == best_dist and k < best):
             best_dist = d
             best = k
-    return best
-
-
-@inline
-def _nearest_by_first_channel(value, sorted_palette, order):
-    """Index (in the unsorted palette) of the entry nearest ``value``, the lowest index
-    on ties, searching outward from ``value``'s place among the entries sorted by
-    their first channel; a direction stops once the first channel alone is farther
-    than the best distance (the float32 sum never drops below its first term)."""
-    n_colors, channels = sorted_palette.shape
-    low, high = 0, n_colors
-    while low < high:
-        middle = (low + high) // 2
-        if sorted_palette[middle, 0] < value[0]:
-            low = middle + 1
-        else:
-            high = middle
-    best = -1
-    best_dist = F32_INF
-    up, down = low, low - 1
-    while up < n_colors or down >= 0:
-        for side in range(2):
-            position = up if side == 0 else down
-            if position < 0 or position >= n_colors:
-                continue
-            t = value[0] - sorted_palette[position, 0]
-            if t * t > best_dist:
-                if side == 0:
-                    up = n_colors
-                else:
-                    down = -1
-                continue
-            d = F32_ZERO
-            for c in range(channels):
-                u = value[c] - sorted_palette[position, c]
-                d += u * u
-            index = order[position]
-            if d < best_dist or (d == best_dist and index < best):
-                best_dist = d
-                best = index
-            if side == 0:
-                up += 1
-            else:
-                down -= 1
     return best
 
 
@@ -95,7 +86,9 @@ def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
     """Floyd-Steinberg dithering of an image onto a palette.
 
     Pixels are visited row by row, left to right; each takes the nearest palette
-    colour (lowest index on ties) of its value plus the error diffused to it, and
+    colour (lowest index on ties; see :func:`_nearest_colour`) of its value plus the
+    error diffused to it, clamped to the palette's range in each channel (so that the
+    error of colours the palette cannot reach does not pile up into streaks), and
     passes ``strength`` times its own error on: 7/16 right, 3/16 below left, 5/16
     below, 1/16 below right.
 
@@ -109,18 +102,32 @@ def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
         IN: pixels to dither; the others keep their label and neither take nor
         pass on error.
     labels : int32 (height, width)
-        INOUT: palette index of each pixel (set for the active ones).
+        INOUT: palette index of each pixel (set for the active ones); an index in
+        range on input (the pixel's nearest colour without dithering, say) only speeds
+        up the search.
     strength : float32
         IN: share of the error diffused, in [0, 1] (0: the nearest colour).
     """
     height, width, channels = image.shape
+    require_at_least(palette.shape[0], 1, "palette must have at least one colour")
+    require_equal(palette.shape[1], channels, "palette must have one column per channel of image")
+    require_equal(active.shape[0], height, "active must have one row per row of image")
+    require_equal(active.shape[1], width, "active must have one column per column of image")
+    require_equal(labels.shape[0], height, "labels must have one row per row of image")
+    require_equal(labels.shape[1], width, "labels must have one column per column of image")
+    low = np.empty(channels, dtype=np.float32)
+    high = np.empty(channels, dtype=np.float32)
+    for c in range(channels):
+        low[c] = palette[:, c].min()
+        high[c] = palette[:, c].max()
+    sums = np.zeros(palette.shape[0], dtype=np.float32)
+    for k in range(palette.shape[0]):
+        for c in range(channels):
+            sums[k] += palette[k, c]
+    order = np.argsort(sums, kind="mergesort")
+    sums = sums[order]
     error = np.zeros((2, width + 2, channels), dtype=np.float32)
     value = np.empty(channels, dtype=np.float32)
-    order = np.argsort(palette[:, 0], kind="mergesort")
-    sorted_palette = np.empty_like(palette)
-    for position in range(palette.shape[0]):
-        for c in range(channels):
-            sorted_palette[position, c] = palette[order[position], c]
     for y in range(height):
         current = y % 2
         below = 1 - current
@@ -131,11 +138,9 @@ def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
             if not active[y, x]:
                 continue
             for c in range(channels):
-                value[c] = image[y, x, c] + error[current, x + 1, c]
-            if palette.shape[0] < SORTED_SEARCH_MIN:
-                best = _nearest_by_scan(value, palette)
-            else:
-                best = _nearest_by_first_channel(value, sorted_palette, order)
+                v = image[y, x, c] + error[current, x + 1, c]
+                value[c] = min(max(v, low[c]), high[c])
+            best = _nearest_colour(value, palette, order, sums, labels[y, x])
             labels[y, x] = best
             for c in range(channels):
                 e = (value[c] - palette[best, c]) * strength

@@ -4,6 +4,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel
+from ._checks import require_equal
 from ._common import F32_INF, F32_ZERO, chunk_bounds, chunk_count
 
 
@@ -25,6 +26,8 @@ def feature_bounds(X, low, high):
         Number of NaN and infinite values.
     """
     n_samples, n_features = X.shape
+    require_equal(low.shape[0], n_features, "low must have one entry per column of X")
+    require_equal(high.shape[0], n_features, "high must have one entry per column of X")
     n_chunks = chunk_count(n_samples)
     chunk_low = np.empty((n_chunks, n_features), dtype=np.float32)
     chunk_high = np.empty((n_chunks, n_features), dtype=np.float32)

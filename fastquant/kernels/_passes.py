@@ -5,32 +5,45 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
+from ._checks import (
+    in_range, require_at_least, require_centers, require_cluster_indices, require_equal,
+    require_integers, require_one_per_row, require_partials, require_pass_arguments,
+)
 from ._common import (
     F32_ONE, ROW_BLOCK, add_labelled_point, add_point, chunk_bounds, clear_chunk,
     ordered_sum, sq_dist,
 )
-from ._distances import block_nearest, load_rows, row_block_buffers
-
+from ._distances import block_nearest, load_rows, range_row_by_row, row_block_buffers
 
 @inline
 def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
     """Nearest centers of rows ``start`` to ``stop - 1`` into ``labels``, and their
     weighted sums into ``sums`` and ``counts`` (cleared first): of every row, or with
     ``changes_only`` of the rows whose label changed, added to the new cluster and
-    subtracted from the old one."""
+    subtracted from the old one. With ``changes_only``, a row whose previous label is
+    not a cluster index is skipped (left as it is) and counted: returns that count."""
     clear_chunk(sums, counts)
-    block_x, dist, best_dist, second_dist, best_label = row_block_buffers(X.shape[1])
+    n_clusters = sums.shape[0]
+    n_bad = 0
+    by_row, block_x, dist, best_dist, second_dist, best_label = row_block_buffers(X.shape[1])
     for first in range(start, stop, ROW_BLOCK):
         count = min(ROW_BLOCK, stop - first)
-        load_rows(X, first, count, block_x)
-        block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
+        if by_row:
+            range_row_by_row(X, first, count, centers, best_dist, best_label, second_dist, False)
+        else:
+            load_rows(X, first, count, block_x)
+            block_nearest(block_x, centers, dist, best_dist, best_label, second_dist, False)
         rows = X[first : first + count]
         block_weights = weights[first : first + count]
         block_labels = labels[first : first + count]
         for r in range(count):
+            if changes_only and not in_range(block_labels[r], n_clusters):
+                n_bad += 1
+                continue
             add_labelled_point(rows, r, block_weights[r], best_label[r], block_labels[r],
                                 changes_only, sums, counts)
             block_labels[r] = best_label[r]
+    return n_bad
 
 
 @kernel
@@ -57,6 +70,7 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
     ``n_chunks`` is ``partial_sums.shape[0]``; use :func:`chunk_count` and combine
     the partials with :func:`reduce_partials`.
     """
+    require_pass_arguments(X, weights, centers, labels, partial_sums, partial_counts)
     n_samples = X.shape[0]
     n_chunks = partial_sums.shape[0]
     for chunk in prange(n_chunks):
@@ -94,14 +108,17 @@ def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts)
     partial_counts : int64 (n_chunks, n_clusters)
         OUT: per chunk, the weight that joined each cluster minus the weight that left.
     """
+    require_pass_arguments(X, weights, centers, labels, partial_sums, partial_counts)
     n_samples = X.shape[0]
     n_chunks = partial_sums.shape[0]
+    n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        _assign_chunk(
+        n_bad += _assign_chunk(
             X, weights, centers, labels, start, stop, True,
             partial_sums[chunk], partial_counts[chunk],
         )
+    require_cluster_indices(n_bad)
 
 
 @kernel
@@ -121,15 +138,26 @@ def accumulate(X, weights, labels, partial_sums, partial_counts):
     partial_counts : int64 (n_chunks, n_clusters)
         OUT: as in :func:`assign_and_accumulate`.
     """
+    require_integers(labels, "labels")
+    require_one_per_row(weights, X.shape[0], "weights")
+    require_one_per_row(labels, X.shape[0], "labels")
+    require_partials(partial_sums, partial_counts, X.shape[1])
     n_samples = X.shape[0]
-    n_chunks = partial_sums.shape[0]
+    n_chunks, n_clusters = partial_counts.shape
+    n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         sums = partial_sums[chunk]
         counts = partial_counts[chunk]
         clear_chunk(sums, counts)
+        chunk_bad = 0
         for i in range(start, stop):
-            add_point(X, i, weights[i], labels[i], sums, counts)
+            if in_range(labels[i], n_clusters):
+                add_point(X, i, weights[i], labels[i], sums, counts)
+            else:
+                chunk_bad += 1
+        n_bad += chunk_bad
+    require_cluster_indices(n_bad)
 
 
 @helper
@@ -147,6 +175,11 @@ def reduce_partials(partial_sums, partial_counts, sums, counts):
     counts : int64 (n_clusters,)
         OUT: total number of points per cluster.
     """
+    require_partials(partial_sums, partial_counts, sums.shape[1])
+    require_equal(sums.shape[0], partial_sums.shape[1],
+                  "sums must have one row per cluster of partial_sums")
+    require_equal(counts.shape[0], partial_sums.shape[1],
+                  "counts must have one entry per cluster of partial_sums")
     clear_chunk(sums, counts)
     for chunk in range(partial_sums.shape[0]):
         for k in range(sums.shape[0]):
@@ -180,6 +213,12 @@ def cluster_means(sums, counts, previous, centers):
         without ``previous``.
     """
     n_clusters, n_features = sums.shape
+    require_equal(counts.shape[0], n_clusters, "counts must have one entry per row of sums")
+    require_equal(centers.shape[0], n_clusters, "centers must have one row per row of sums")
+    require_equal(centers.shape[1], n_features, "centers must have one column per column of sums")
+    if previous.shape[0] > 0:
+        require_equal(previous.shape[0], n_clusters, "previous must have no rows or one per row of sums")
+        require_equal(previous.shape[1], n_features, "previous must have one column per column of sums")
     shift = 0.0 if previous.shape[0] > 0 else np.inf
     for k in range(n_clusters):
         scale = F32_ONE / np.float32(counts[k])
@@ -218,12 +257,25 @@ def label_distance_sum(X, weights, centers, labels, partial_dist):
     float
         The float64 sum of weight times float32 squared distance.
     """
+    require_integers(labels, "labels")
+    require_one_per_row(weights, X.shape[0], "weights")
+    require_one_per_row(labels, X.shape[0], "labels")
+    require_centers(centers, X.shape[1])
+    require_at_least(partial_dist.shape[0], 1, "partial_dist must have at least one chunk")
     n_samples = X.shape[0]
+    n_clusters = centers.shape[0]
     n_chunks = partial_dist.shape[0]
+    n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         total = 0.0
+        chunk_bad = 0
         for i in range(start, stop):
-            total += weights[i] * np.float64(sq_dist(X, i, centers, labels[i]))
+            if in_range(labels[i], n_clusters):
+                total += weights[i] * np.float64(sq_dist(X, i, centers, labels[i]))
+            else:
+                chunk_bad += 1
         partial_dist[chunk] = total
+        n_bad += chunk_bad
+    require_cluster_indices(n_bad)
     return ordered_sum(partial_dist)

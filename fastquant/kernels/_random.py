@@ -6,6 +6,7 @@ place, so that a Python caller and jitted code share it.
 
 import numpy as np
 from .._jit import helper
+from ._checks import require_at_least, require_equal, require_rng_state
 from ._common import F32_ONE, F32_TWO
 
 
@@ -29,6 +30,7 @@ def rng_next(state):
     -------
     uint32
     """
+    require_rng_state(state)
     s = (state[0] & _LOW32) * _RNG_MULTIPLIER + (state[0] >> _SHIFT32)
     state[0] = s
     return np.uint32(s & _LOW32)
@@ -97,6 +99,8 @@ def random_centers(low, high, n_clusters, rng_state):
     float32 (n_clusters, n_features)
     """
     n_features = low.shape[0]
+    require_equal(high.shape[0], n_features, "high must have as many entries as low")
+    require_at_least(n_clusters, 0, "n_clusters must not be negative")
     margin = F32_ONE / np.float32(n_features)
     scale = F32_ONE + margin * F32_TWO
     centers = np.empty((n_clusters, n_features), dtype=np.float32)

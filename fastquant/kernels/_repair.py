@@ -1,7 +1,10 @@
 """cv2's empty-cluster repair on rows that may stand for several samples."""
 
 from .._jit import helper, inline
+from ._checks import in_range, require_at_least, require_equal, require_one_per_row
 from ._common import F32_ONE, row_of, sq_dist
+
+_LAST_SAMPLE_RULE = "last_sample must hold sample indices of inverse"
 
 
 @inline
@@ -17,9 +20,12 @@ def _highest_unmoved_sample(row, floor, inverse, last_sample, n_moved, moved_sam
     """The larger of ``floor`` and the highest sample of ``row`` still in it."""
     if inverse.shape[0] == 0:
         return max(floor, row)
+    last = last_sample[row]
+    if not in_range(last, inverse.shape[0]):
+        raise ValueError(_LAST_SAMPLE_RULE)
     if n_moved == 0:
-        return max(floor, last_sample[row])
-    for sample in range(last_sample[row], floor, -1):
+        return max(floor, last)
+    for sample in range(last, floor, -1):
         if inverse[sample] == row and not _is_moved(sample, moved_samples):
             return sample
     return floor
@@ -63,6 +69,21 @@ def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved
         The sample index.
     """
     n_rows = X.shape[0]
+    require_one_per_row(weights, n_rows, "weights")
+    require_one_per_row(labels, n_rows, "labels")
+    if inverse.shape[0] > 0:
+        require_one_per_row(last_sample, n_rows, "last_sample")
+    if moved_count.shape[0] > 0:
+        require_one_per_row(moved_count, n_rows, "moved_count")
+    require_equal(moved_labels.shape[0], moved_samples.shape[0],
+                  "moved_labels must have one entry per moved sample")
+    require_at_least(center.shape[0], 1, "center must have one row")
+    require_equal(center.shape[1], X.shape[1], "center must have one column per column of X")
+    n_samples = inverse.shape[0] if inverse.shape[0] > 0 else n_rows
+    for m in range(moved_samples.shape[0]):
+        sample = moved_samples[m]
+        if not (in_range(sample, n_samples) and in_range(row_of(inverse, sample), n_rows)):
+            raise ValueError("moved_samples must be samples of rows of X")
     farthest = -F32_ONE
     best = -1
     for r in range(n_rows):
@@ -85,4 +106,6 @@ def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved
             best = moved_samples[m]
         elif d == farthest:
             best = max(best, moved_samples[m])
+    if best < 0:
+        raise ValueError("cluster must have a sample (it is empty)")
     return best

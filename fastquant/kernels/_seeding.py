@@ -4,8 +4,13 @@ import numpy as np
 from numba import prange
 
 from .._jit import helper, inline, kernel
+from ._checks import (
+    require_at_least, require_at_most, require_integers, require_none_bad, require_one_per_row,
+)
 from ._chunk_table import chunks_of_rows, update_chunk_sums
-from ._common import by_feature, chunk_bounds, chunk_count, ordered_sum, row_of, weighted_sum
+from ._common import (
+    by_feature, chunk_bounds, chunk_count, count_outside, ordered_sum, row_of, weighted_sum,
+)
 from ._distances import distances_to_row
 from ._random import rng_double, rng_next
 
@@ -129,6 +134,7 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     int64 (n_clusters,)
         Indices of the points chosen as centers, in the order they were chosen.
     """
+    require_at_most(n_clusters, X.shape[0], "n_clusters must not exceed the rows of X")
     partial_dist = np.empty(chunk_count(X.shape[0]), dtype=np.float64)
     no_inverse = np.empty(0, dtype=np.int32)
     return _kmeanspp(X, weights, no_inverse, n_clusters, n_trials, rng_state, partial_dist)
@@ -178,6 +184,13 @@ def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist
     """
     n_samples = X.shape[0]
     n_pixels = inverse.shape[0] if inverse.shape[0] > 0 else n_samples
+    require_integers(inverse, "inverse")
+    require_one_per_row(weights, n_samples, "weights")
+    require_at_least(n_clusters, 1, "n_clusters must be at least 1")
+    require_at_least(n_trials, 1, "n_trials must be at least 1")
+    require_at_least(n_pixels, 1, "X must have at least one row")
+    require_at_least(partial_dist.shape[0], 1, "partial_dist must have at least one chunk")
+    require_none_bad(count_outside(inverse, n_samples), "inverse must be row indices of X")
     n_chunks = partial_dist.shape[0]
     chosen = np.empty(n_clusters, dtype=np.int64)
     # Slot `current` holds each row's distance to its nearest center so far; the

@@ -54,6 +54,7 @@ def test_floyd_steinberg_strength():
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, (30, 40, 3)).astype(np.uint8)
     colours = rng.integers(0, 256, (6, 3)).astype(np.uint8)
+    colours[0], colours[5] = 0, 255  # the palette's range spans the image's: no clamping
     nearest = fq.remap(image, colours)
     none = fq.remap(image, colours, dither=0.0)
     full = fq.remap(image, colours, dither=True)
@@ -87,6 +88,7 @@ def test_floyd_steinberg_search_finds_the_first_nearest_entry():
     colours = rng.integers(0, 256, (200, 3)).astype(np.uint8)
     colours[150:] = colours[:50]  # duplicates: the first of each pair must win
     colours[:20, 0] = 77  # many entries on one first-channel value
+    colours[20], colours[21] = 0, 255  # no clamping
     image = rng.integers(0, 256, (40, 50, 3)).astype(np.uint8)
     image[:10, :, 0] = 77
     labels = np.zeros((40, 50), np.int32)
