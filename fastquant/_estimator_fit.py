@@ -121,9 +121,9 @@ def fit_rows(points: Points, weighted: WeightedRows, n_clusters: int, max_iter: 
 
 
 def sample_labels(points: Points, fitted: Fitted, weighted: WeightedRows) -> np.ndarray:
-    """Labels of the samples of X from those of the rows, written over
-    ``weighted.sample_rows`` (as Rows.take_sample_labels does): call it once.
-    Samples left out of the rows (weight 0) get their nearest center."""
+    """Labels of the samples of X from those of the rows (a new array; the rows keep
+    mapping the samples). Samples left out of the rows (weight 0) get their nearest
+    center."""
     if weighted.kept is not None:
         labels = np.empty(len(points.values), dtype=np.int32)
         labels[weighted.kept] = fitted.row_labels
@@ -133,10 +133,11 @@ def sample_labels(points: Points, fitted: Fitted, weighted: WeightedRows) -> np.
                np.empty(len(left_out), dtype=np.float32), work=left_out.size * len(fitted.centers))
         labels[~weighted.kept] = left_labels
         return labels
-    labels = weighted.sample_rows
-    if labels is None:
+    if weighted.sample_rows is None:
         return fitted.row_labels
-    launch(_distinct_table.gather_labels, fitted.row_labels, labels, labels, work=len(labels))
+    labels = np.empty(len(weighted.sample_rows), dtype=np.int32)
+    launch(_distinct_table.gather_labels, fitted.row_labels, weighted.sample_rows, labels,
+           work=len(labels))
     return labels
 
 

@@ -83,13 +83,13 @@ def kmeans(
     best, rows = best_attempt(
         points, n_clusters, rules, n_attempts, use_kmeanspp, thread_state(), start_labels
     )
-    labels = best.take_sample_labels(rows)
-
     labels_out = check.labels_target(bestLabels, n_samples)
     if labels_out is None:
-        labels_out = labels.reshape(n_samples, 1)
+        labels_out = best.sample_labels(rows).reshape(n_samples, 1)
+    elif labels_out.flags.c_contiguous:  # written in place, no temporary array
+        best.sample_labels(rows, labels_out.reshape(-1))
     else:
-        labels_out[...] = labels.reshape(labels_out.shape)
+        labels_out[...] = best.sample_labels(rows).reshape(labels_out.shape)
     centers_out = check.centers_target(centers, n_clusters, n_features)
     if centers_out is None:
         centers_out = best.centers

@@ -224,9 +224,9 @@ class Attempt(NamedTuple):
     moved_samples: np.ndarray  # int64: samples whose label differs from their row's
     moved_labels: np.ndarray  # int32: their labels
 
-    def take_sample_labels(self, rows: Rows) -> np.ndarray:
-        """Labels of the samples (``rows`` are spent: see Rows.take_sample_labels)."""
-        labels = rows.take_sample_labels(self.row_labels)
+    def sample_labels(self, rows: Rows, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Labels of the samples, into ``out`` when given (see Rows.sample_labels)."""
+        labels = rows.sample_labels(self.row_labels, out)
         labels[self.moved_samples] = self.moved_labels
         return labels
 

@@ -52,7 +52,7 @@ def _in_memory_from(points, k, criteria, start):
     """The in-memory engine (``fastquant.kmeans``'s) started from the centers ``start``."""
     best, rows = best_attempt(as_points(points), k, parse_criteria(criteria, k), 1, False,
                               new_state(0), start_centers=start)
-    return best.compactness, best.take_sample_labels(rows).reshape(-1, 1), best.centers
+    return best.compactness, best.sample_labels(rows).reshape(-1, 1), best.centers
 
 
 def _on_dask(points, chunk_rows, k, criteria, attempts, flags, seed, **options):

@@ -54,7 +54,7 @@ def _run(rows, points, k, seed, criteria=Criteria(30, 0.0)):
     centers = _random.random_centers(points.low, points.high, k, rng)
     labels = np.empty(len(rows.values), dtype=np.int32)
     attempt = lloyd(RowPasses(rows, Workspace(len(rows.values), k, 3), labels), criteria, centers)
-    return Result(attempt.compactness, attempt.take_sample_labels(rows), attempt.centers)
+    return Result(attempt.compactness, attempt.sample_labels(rows), attempt.centers)
 
 
 @pytest.mark.parametrize("k", [7, 30, 60])
@@ -84,7 +84,7 @@ def test_repair_splits_a_colour_and_last_pass_keeps_the_split():
     for rows in (distinct_rows(as_points(points)), plain_rows(points)):
         labels = np.empty(len(rows.values), dtype=np.int32)
         attempt = lloyd(RowPasses(rows, Workspace(len(rows.values), 3, 3), labels), Criteria(2, 0.0), start.copy())
-        result = Result(attempt.compactness, attempt.take_sample_labels(rows), attempt.centers)
+        result = Result(attempt.compactness, attempt.sample_labels(rows), attempt.centers)
         reference = naive.kmeans_attempt(points, 3, 2, 0.0, centers=start.copy())
         np.testing.assert_array_equal(result.labels, reference[1])
         np.testing.assert_array_equal(result.centers, reference[2])

@@ -61,7 +61,7 @@ def test_weighted_rows_give_the_samples_result():
     criteria = Criteria(max_iter=10, eps_sq=0.0)
     on_rows = _attempt(points, centers, criteria, rows)
     on_samples = _attempt(points, centers, criteria)
-    np.testing.assert_array_equal(on_rows.take_sample_labels(rows), on_samples.row_labels)
+    np.testing.assert_array_equal(on_rows.sample_labels(rows), on_samples.row_labels)
     np.testing.assert_array_equal(on_rows.centers, on_samples.centers)
     assert on_rows.compactness == on_samples.compactness
 
@@ -134,3 +134,19 @@ def test_row_and_block_passes_follow_the_passes_protocol():
             if name == "label_sums" and cls is dask_passes.BlockPasses:
                 continue  # dask attempts always start from centers
             assert _fits(cls, name), (cls, name)
+
+
+def test_reading_sample_labels_leaves_the_row_map_intact():
+    points = np.repeat(_points(200, seed=4) // 64, 30, axis=0)
+    unique, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1).astype(np.int32)
+    rows = Rows(unique, counts.astype(np.int32), inverse.copy(), True)
+    result = _attempt(points, points[:5].copy(), Criteria(max_iter=5, eps_sq=0.0), rows)
+    first = result.sample_labels(rows)
+    np.testing.assert_array_equal(rows.inverse, inverse)  # not written over
+    out = np.full(len(points), -1, dtype=np.int32)
+    assert result.sample_labels(rows, out) is out
+    np.testing.assert_array_equal(out, first)
+    expected = result.row_labels[inverse]
+    expected[result.moved_samples] = result.moved_labels  # samples the repair moved
+    np.testing.assert_array_equal(first, expected)
