@@ -4,6 +4,8 @@ from . import kernels
 from ._kmeans import kmeans
 from ._rng import setRNGSeed
 from ._quantize import Quantized, quantize
+from ._palette import Palette, palette, remap
+from ._frames import Frames, read_frames
 from .estimator import KMeans
 from .constants import (
     KMEANS_PP_CENTERS,
@@ -22,6 +24,11 @@ __all__ = [
     "kernels",
     "quantize",
     "Quantized",
+    "palette",
+    "Palette",
+    "remap",
+    "read_frames",
+    "Frames",
     "setRNGSeed",
     "KMEANS_PP_CENTERS",
     "KMEANS_RANDOM_CENTERS",

@@ -44,6 +44,7 @@ def write_image(
     protect: Iterable[PathLike] = (),
     palette: Optional[np.ndarray] = None,
     labels: Optional[np.ndarray] = None,
+    max_size: Optional[int] = None,
 ) -> None:
     """Write ``image`` to ``path`` atomically (temporary file, then rename).
 
@@ -58,9 +59,12 @@ def write_image(
     With ``palette`` and ``labels`` (``image`` being ``palette[labels]``) the
     image is written indexed when the format allows it:
 
-    * ``.png``: a palette PNG (colour type 3, 8 bits per index) with a PLTE
-      chunk, and a tRNS chunk holding the alpha of every entry when the
-      palette has 4 channels.  A gray palette is written as gray RGB triplets.
+    * ``.png``: a palette PNG (colour type 3) with a PLTE chunk holding the
+      entries some pixel uses (in their order), at the smallest bit depth
+      that indexes them (1, 2, 4 or 8 bits), and a tRNS chunk with the alpha
+      of the entries up to the last one not opaque when the palette has 4
+      channels.  A gray palette is written as gray RGB triplets.  No
+      metadata chunk is written.
     * ``.gif``: a palette GIF.  GIF has one transparent index and no partial
       alpha, so a 4-channel palette must be all opaque, or opaque except for
       one entry of alpha 0, which becomes the transparent index.
@@ -85,6 +89,8 @@ def write_image(
     labels : ndarray, optional
         Integer indices into ``palette`` of shape ``(height, width)``, values
         below ``n`` (``uint8`` when ``n <= 256``).  Given with ``palette``.
+    max_size : int, optional
+        Largest file to write, in bytes (the input's size for ``--skip-if-larger``).
 
     Raises
     ------
@@ -101,15 +107,39 @@ def write_image(
         alpha it cannot hold.
     InterruptedError
         A signal arrived during the write and its handler returned.
+    LargerThanInputError
+        (a ``ValueError``) The file would have more than ``max_size`` bytes;
+        nothing was written.
     """
     path = as_path(path)
     image = native_byte_order(np.asarray(image))
     check_destination(path, overwrite, protect)
-    write = _writer(path, image, palette, labels)
+    write_with(path, _writer(path, image, palette, labels), max_size=max_size)
+
+
+class LargerThanInputError(ValueError):
+    """The file written would be larger than allowed (``--skip-if-larger``)."""
+
+
+def write_with(path: Path, write: Callable[[str], None], *, max_size: Optional[int] = None) -> None:
+    """Run ``write`` on a temporary file beside ``path``, then move it to ``path``
+    (the atomic part of :func:`write_image`, for callers with their own encoder;
+    ``path`` must have passed :func:`check_destination`).
+
+    Raises
+    ------
+    LargerThanInputError
+        The written file has more than ``max_size`` bytes; nothing was written.
+    """
     with _signals_removing_temporary(path):
         temporary = _create_temporary(path)
         try:
             write(temporary)
+            size = os.path.getsize(temporary)
+            if max_size is not None and size > max_size:
+                raise LargerThanInputError(
+                    f"output {str(path)!r} would be {size:,} bytes, larger than the input's "
+                    f"{max_size:,}; not written")
             _keep_mode(path, temporary)
             os.replace(temporary, path)
         except BaseException:
@@ -253,7 +283,7 @@ def _writer(
             colours, rgb, alpha = entries
             indices = _indices(labels, colours, image)
             if extension == ".png":
-                data = _encode_indexed_png(indices, rgb, alpha)
+                data = _encode_indexed_png(*_used_entries(indices, rgb, alpha))
 
                 def write_png(name: str) -> None:
                     with open(name, "wb") as stream:
@@ -344,8 +374,47 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
+def _used_entries(indices: np.ndarray, rgb: np.ndarray, alpha: Optional[np.ndarray]):
+    """The indices, RGB and alpha of the entries some pixel uses, in their order;
+    alpha (the tRNS chunk) shortened after its last entry that is not opaque (None
+    when all are)."""
+    used = np.bincount(indices.reshape(-1), minlength=len(rgb)) > 0
+    new_index = (np.cumsum(used) - 1).astype(np.uint8)
+    indices, rgb = new_index[indices], rgb[used]
+    if alpha is not None:
+        alpha = alpha[used]
+        translucent = np.flatnonzero(alpha != 255)
+        end = translucent[-1] + 1 if len(translucent) else 0
+        if end and alpha[end - 1] == 10 and end < len(alpha):
+            end += 1  # Pillow reads a tRNS chunk "\0\n" as "entry 0 transparent, no other"
+        alpha = alpha[:end] if end else None
+    return indices, rgb, alpha
+
+
+def _bit_depth(n_entries: int) -> int:
+    """Fewest bits per index (1, 2, 4 or 8) that tell ``n_entries`` entries apart."""
+    for bits in (1, 2, 4):
+        if n_entries <= 1 << bits:
+            return bits
+    return 8
+
+
+def _packed_rows(indices: np.ndarray, bits: int) -> np.ndarray:
+    """Rows of indices packed ``8 // bits`` to a byte, leftmost pixel in the high bits,
+    each row padded with zero bits to whole bytes."""
+    if bits == 8:
+        return indices
+    per_byte = 8 // bits
+    height, width = indices.shape
+    padded = np.zeros((height, -(-width // per_byte) * per_byte), dtype=np.uint8)
+    padded[:, :width] = indices
+    groups = padded.reshape(height, -1, per_byte)
+    shifts = np.arange(8 - bits, -1, -bits, dtype=np.uint8)
+    return np.bitwise_or.reduce(groups << shifts, axis=2).astype(np.uint8)
+
+
 def _encode_indexed_png(indices: np.ndarray, rgb: np.ndarray, alpha: Optional[np.ndarray]) -> bytes:
-    """Encode a palette PNG: colour type 3, 8-bit indices, no interlace.
+    """Encode a palette PNG: colour type 3, the fewest bits per index, no interlace.
 
     Parameters
     ----------
@@ -362,9 +431,11 @@ def _encode_indexed_png(indices: np.ndarray, rgb: np.ndarray, alpha: Optional[np
         The whole file.
     """
     height, width = indices.shape
-    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
-    rows = np.zeros((height, width + 1), dtype=np.uint8)  # filter type 0 (None) per row
-    rows[:, 1:] = indices
+    bits = _bit_depth(len(rgb))
+    header = struct.pack(">IIBBBBB", width, height, bits, 3, 0, 0, 0)
+    packed = _packed_rows(indices, bits)
+    rows = np.zeros((height, packed.shape[1] + 1), dtype=np.uint8)  # filter 0 (None) per row
+    rows[:, 1:] = packed
     compressed = zlib.compress(rows.tobytes(), _PNG_COMPRESSION)
     parts = [_PNG_SIGNATURE, _png_chunk(b"IHDR", header), _png_chunk(b"PLTE", rgb.tobytes())]
     if alpha is not None:

@@ -5,14 +5,16 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from . import _alpha
 from . import _validation as check
 from . import kernels
 from ._colorspace import srgb_to_lab, srgb_to_oklab
 from ._colour_table import colour_table
 from ._distinct import Rows
 from .kernels import _image_passes as image_passes
-from .kernels import _dither
+from ._dithering import Dither, check_dither, dithered_labels
 from ._execution import launch, one_thread_per_launch
+from ._quality import check_target, smallest_k
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
@@ -118,15 +120,21 @@ _SPACE_SCALE = {"lab": 1.0, "oklab": 100.0}
 
 def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:
     """float32 coordinates of colours (image units) in the clustering space; a fourth
-    channel (alpha) goes on the scale of the lightness."""
+    channel (alpha) goes on the scale of the lightness, and the colour is premultiplied
+    by it (see ``_alpha``)."""
     if space == "rgb":
-        return np.ascontiguousarray(values, dtype=np.float32)
-    convert = srgb_to_lab if space == "lab" else srgb_to_oklab
-    scale = np.float32(_SPACE_SCALE[space])
-    coordinates = convert(values[:, :3] * np.float32(1.0 / peak)) * scale
+        coordinates = np.asarray(values, dtype=np.float32)
+        alpha_peak = peak
+    else:
+        convert = srgb_to_lab if space == "lab" else srgb_to_oklab
+        scale = np.float32(_SPACE_SCALE[space])
+        coordinates = convert(values[:, :3] * np.float32(1.0 / peak)) * scale
+        alpha_peak = 100.0
+        if values.shape[1] == 4:
+            alpha = values[:, 3] * np.float32(100.0 / peak)
+            coordinates = np.column_stack([coordinates, alpha])
     if values.shape[1] == 4:
-        alpha = values[:, 3] * np.float32(100.0 / peak)
-        coordinates = np.column_stack([coordinates, alpha])
+        coordinates = _alpha.premultiplied(coordinates, alpha_peak)
     return np.ascontiguousarray(coordinates, dtype=np.float32)
 
 
@@ -275,7 +283,10 @@ def _cluster(table, k, attempts, seed, space, peak):
     distances = np.empty(n_colours, dtype=np.float32)
     launch(kernels.assign, space_rows.values, centers, row_labels, distances)
     compactness = float(np.dot(weights, distances.astype(np.float64)))
-    _, means = _group_means(row_labels, values, table.counts, k)
+    if values.shape[1] == 4:
+        means = _alpha.cluster_means(row_labels, values, table.counts, k)
+    else:
+        _, means = _group_means(row_labels, values, table.counts, k)
     palette = _round(means, table.colours.dtype, peak)
     # ... and each colour goes to its nearest palette entry (rounding moved the centers).
     launch(kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
@@ -293,8 +304,9 @@ def quantize(
     *,
     attempts: Optional[int] = None,
     seed: Optional[int] = None,
-    dither: bool = False,
+    dither: Dither = False,
     space: str = "rgb",
+    target_psnr: Optional[float] = None,
 ) -> Quantized:
     """Reduce an image to at most ``k`` colours with k-means.
 
@@ -312,11 +324,18 @@ def quantize(
     seed : int, optional
         Seed of the generator (cv2's, private to this call); None means 0, so that
         results are reproducible.
-    dither : bool
-        Floyd-Steinberg error diffusion onto the palette.
+    dither : bool, float or {"floyd", "ordered"}
+        False: every pixel on its palette entry. True or "floyd": Floyd-Steinberg
+        error diffusion; a number in [0, 1]: Floyd-Steinberg diffusing that share of
+        the error. "ordered": an 8x8 Bayer pattern scaled to the palette's spacing
+        (no error carried between pixels: stable from frame to frame).
     space : {"rgb", "lab", "oklab"}
         Cluster the colours as they are, or in CIELAB or Oklab (perceptual distances;
         needs 3 or 4 channels). The palette is in the image's own units either way.
+    target_psnr : float, optional
+        A quality target in dB: the result of the smallest K up to ``k`` whose PSNR
+        reaches it (found by bisection on K), or the result of ``k`` when none does
+        (check ``psnr``).
 
     Returns
     -------
@@ -324,16 +343,15 @@ def quantize(
 
     Notes
     -----
-    RGBA images whose alpha is binary (only 0 and the peak) keep their alpha mask
-    exactly: transparent pixels share one fully transparent palette entry and the
-    opaque ones are clustered on their colour with the other k - 1 entries. Other
-    alpha channels are clustered with the colour.
+    RGBA images are clustered on premultiplied colour (a 10%-opaque pixel's colour
+    error weighs 10%) with alpha; fully transparent pixels all share one palette
+    entry (0, 0, 0, 0) and the others get the other k - 1. A binary alpha mask
+    (only 0 and the peak) thus comes back exactly; other alpha values are quantized
+    with the colour.
     """
     array, peak = _check_image(image)
     k = check.positive_int(k, "k")
-    if attempts is None:
-        attempts = FEW_COLOUR_ATTEMPTS if k <= FEW_COLOURS else 1
-    attempts = check.positive_int(attempts, "attempts")
+    attempts = default_attempts(k) if attempts is None else check.positive_int(attempts, "attempts")
     if space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     channels = 1 if array.ndim == 2 else array.shape[2]
@@ -341,14 +359,16 @@ def quantize(
         raise ValueError(f"space={space!r} needs an RGB or RGBA image, got {channels} "
                          "channel(s)")
     seed = 0 if seed is None else check.require_int(seed, "seed")
+    check_dither(dither)
+    target_psnr = check_target(target_psnr)
+    if target_psnr is not None:
+        return smallest_k(
+            lambda n: quantize(array, n, attempts=attempts, seed=seed, dither=dither,
+                               space=space), k, target_psnr)
     height, width = array.shape[:2]
     pixels = np.ascontiguousarray(array).reshape(-1, channels)
 
-    transparent = None
-    if channels == 4 and k >= 2:
-        alpha = pixels[:, 3]
-        if np.all((alpha == 0) | (alpha == peak)) and (alpha == 0).any() and (alpha == peak).any():
-            transparent = alpha == 0
+    transparent = _alpha.transparent_pixels(pixels, k)
     if transparent is None:
         table = colour_table(pixels, width, WEIGHT_BLOCK_SHIFT,
                              _smoothness_weights(pixels.reshape(height, width, channels), peak, k))
@@ -356,28 +376,35 @@ def quantize(
     else:
         opaque = ~transparent
         colour_labels, colours, compactness = _cluster(
-            colour_table(pixels[opaque, :3]), k - 1, attempts, seed, space, peak
+            colour_table(pixels[opaque]), k - 1, attempts, seed, space, peak
         )
         palette = np.zeros((len(colours) + 1, 4), dtype=array.dtype)
-        palette[:-1, :3] = colours
-        palette[:-1, 3] = peak
+        palette[:-1] = colours
         labels = np.full(len(pixels), len(colours), dtype=_label_dtype(len(palette)))
         labels[opaque] = colour_labels
 
     if dither:
         # transparent pixels keep their entry (the last one), which no other pixel takes
-        active = np.ones((height, width), dtype=bool)
-        colours = palette
-        if transparent is not None:
-            active = ~transparent.reshape(height, width)
-            colours = colours[:-1]
-        dithered = labels.astype(np.int32).reshape(height, width)
-        _dither.floyd_steinberg(
-            np.ascontiguousarray(array.reshape(height, width, channels), dtype=np.float32),
-            np.ascontiguousarray(colours, dtype=np.float32), active, dithered,
-        )
-        labels = dithered.reshape(-1).astype(_label_dtype(len(palette)))
+        active = None if transparent is None else ~transparent.reshape(height, width)
+        labels = dithered_labels(array.reshape(height, width, channels),
+                                 palette if transparent is None else palette[:-1],
+                                 labels.reshape(height, width), active, dither, peak)
+    return quantized_result(array, palette, labels, compactness, peak)
+
+
+def default_attempts(k: int) -> int:
+    """Attempts when none are asked for: FEW_COLOUR_ATTEMPTS up to FEW_COLOURS, else 1."""
+    return FEW_COLOUR_ATTEMPTS if k <= FEW_COLOURS else 1
+
+
+def quantized_result(array: np.ndarray, palette: np.ndarray, labels: np.ndarray,
+                     compactness: float, peak: float) -> Quantized:
+    """The :class:`Quantized` of ``array`` given its palette (n, channels) and labels."""
+    height, width = array.shape[:2]
+    pixels = np.ascontiguousarray(array).reshape(height * width, -1)
+    labels = np.ascontiguousarray(labels.reshape(-1), dtype=_label_dtype(len(palette)))
     quantized = np.empty_like(pixels)
+    palette = np.ascontiguousarray(palette.reshape(len(palette), -1))
     sse = launch(image_passes.paint, pixels, palette, labels, quantized, work=len(labels))
     mse = sse / pixels.size
     psnr = float("inf") if mse == 0 else 10.0 * np.log10(peak**2 / mse)

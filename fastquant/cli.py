@@ -7,9 +7,13 @@ from importlib import resources
 from pathlib import Path
 from typing import List, NoReturn, Optional, Sequence, TextIO
 
-from ._files import FileResult, check_outputs, output_paths, quantize_file
+from ._dithering import METHODS
+from ._files import (SKIPPED_LARGER, SKIPPED_QUALITY, FileResult, check_outputs, output_paths,
+                     quantize_file, read_palette)
+from ._frames import frame_count, read_frames
 from ._imageread import MAX_PIXELS, read_image
 from ._imagewrite import write_image
+from ._palette import palette
 from ._quantize import SPACES, Quantized, quantize
 from ._sheet import comparison_sheet
 
@@ -25,6 +29,9 @@ _EXIT_STATUS = f"""exit status:
        the others were written
   {EXIT_USAGE}    usage error (bad option, output that would replace an input, output
        that is a folder or has no extension, bad --scheduler address); nothing written
+  {SKIPPED_LARGER}   --skip-if-larger: some output would have been larger than its input
+       (not written; others were)
+  {SKIPPED_QUALITY}   --quality: some result was below MIN (not written; others were)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C); files being written are removed
   {EXIT_BROKEN_PIPE}  standard output was closed (e.g. piped to head); stops quietly
 every error is one line on standard error, starting "fastquant: error:"
@@ -60,9 +67,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-d", "--outdir", help="output folder: writes <name>-k<K>.<format> per input")
     parser.add_argument("--format", default="png", help="output format with -d (default png)")
     parser.add_argument("--attempts", type=int, default=None,
-                        help="k-means attempts (default: 5 up to k = 16, else 1)")
+                        help="k-means attempts (default: quantize's, 5 up to K=16, else 1)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generator")
-    parser.add_argument("--dither", action="store_true", help="Floyd-Steinberg dithering")
+    parser.add_argument(
+        "--dither", nargs="?", const="1", metavar="STRENGTH",
+        help="dither; STRENGTH in [0, 1] is the share of the error diffused (default 1)")
+    parser.add_argument(
+        "--dither-method", choices=METHODS,
+        help="floyd (error diffusion, the default) or ordered (8x8 Bayer pattern: stable "
+        "across the frames of an animation); implies --dither")
+    parser.add_argument("--per-frame", action="store_true",
+                        help="animated input: one palette per frame (default: one for all)")
+    parser.add_argument("--palette", metavar="FILE",
+                        help="remap onto the colours of FILE (an indexed PNG/GIF's palette, or "
+                        "the distinct colours of a small image), in their order")
+    parser.add_argument("--shared-palette", action="store_true",
+                        help="with -d: fit one palette of K colours on all inputs, remap each")
+    parser.add_argument("--quality", metavar="MIN-MAX",
+                        help="PSNR in dB: the smallest K up to -k (default 256) reaching MAX; "
+                        f"below MIN nothing is written (exit {SKIPPED_QUALITY})")
+    parser.add_argument("--skip-if-larger", action="store_true",
+                        help=f"write nothing when the output would be larger than the input "
+                        f"(exit {SKIPPED_LARGER})")
+    parser.add_argument("--strip", action="store_true",
+                        help="drop metadata (accepted for pngquant's sake: fastquant never "
+                        "writes any)")
     parser.add_argument("--space", choices=SPACES, default="rgb", help="clustering space")
     parser.add_argument("--compare", metavar="K1,K2,...", help="write a comparison sheet for these K")
     parser.add_argument("--force", action="store_true", help="replace existing outputs (never an input)")
@@ -91,6 +120,7 @@ def _parse_ks(text: str, parser) -> List[int]:
 
 def _check_usage(args, parser) -> List[Path]:
     inputs = [Path(p) for p in args.inputs] + ([example_path()] if args.example else [])
+    args.dither = _dither(args, parser, inputs)
     if not inputs:
         parser.error("give an INPUT file or --example")
     if args.attempts is not None and args.attempts < 1:
@@ -102,14 +132,27 @@ def _check_usage(args, parser) -> List[Path]:
             parser.error("--compare takes one input and -o SHEET")
         _check_outputs(inputs, [args.output], parser)
         return inputs
+    args.quality = _parse_quality(args.quality, parser)
+    if args.k is None and (args.quality or args.palette):
+        args.k = 256
     if args.k is None or args.k < 1:
         parser.error("-k K (at least 1) is required")
+    if args.palette and args.shared_palette:
+        parser.error("give either --palette FILE or --shared-palette")
+    if args.shared_palette and not args.outdir:
+        parser.error("--shared-palette takes -d OUTDIR")
     if bool(args.output) == bool(args.outdir):
         parser.error("give either -o OUTPUT (one input) or -d OUTDIR")
     if args.output and len(inputs) != 1:
         parser.error("-o takes one input; use -d OUTDIR for several")
     if args.scheduler and not args.outdir:
         parser.error("--scheduler takes -d OUTDIR")
+    local_only = [flag for flag, given in (
+        ("--palette", args.palette), ("--shared-palette", args.shared_palette),
+        ("--quality", args.quality), ("--skip-if-larger", args.skip_if_larger),
+        ("--per-frame", args.per_frame)) if given]
+    if args.scheduler and local_only:
+        parser.error(f"--scheduler does not take {', '.join(local_only)}")
     if args.outdir:
         try:
             output_paths(inputs, args.outdir, args.k, args.format)
@@ -118,6 +161,38 @@ def _check_usage(args, parser) -> List[Path]:
     else:
         _check_outputs(inputs, [args.output], parser)
     return inputs
+
+
+def _dither(args, parser, inputs: List[Path]):
+    """The ``dither=`` value of --dither [STRENGTH] and --dither-method."""
+    strength = None
+    if args.dither is not None:
+        try:
+            strength = float(args.dither)
+        except ValueError:  # no STRENGTH: an input file followed --dither
+            inputs.append(Path(args.dither))
+            strength = 1.0
+        if not 0.0 <= strength <= 1.0:
+            parser.error(f"--dither STRENGTH must be in [0, 1], got {args.dither}")
+    if args.dither_method == "ordered":
+        return "ordered" if strength != 0.0 else False
+    if args.dither_method == "floyd" and strength is None:
+        return True
+    return strength or False
+
+
+def _parse_quality(text: Optional[str], parser):
+    """(MIN, MAX) of --quality MIN-MAX (or MAX alone, MIN 0), None without it."""
+    if text is None:
+        return None
+    low, _, high = text.rpartition("-")
+    try:
+        bounds = (float(low) if low else 0.0, float(high))
+    except ValueError:
+        parser.error(f"--quality takes MIN-MAX in dB (such as 30-40), got {text!r}")
+    if not 0 <= bounds[0] <= bounds[1] or bounds[1] <= 0:
+        parser.error(f"--quality needs 0 <= MIN <= MAX and MAX > 0, got {text!r}")
+    return bounds
 
 
 def _check_outputs(inputs: Sequence[Path], outputs: Sequence[str], parser) -> None:
@@ -200,6 +275,7 @@ class _BatchReport:
         self.n_inputs = n_inputs
         self.done = 0
         self.failed = 0
+        self.skipped = set()
         self.progress = _Progress(n_inputs)
 
     def __call__(self, result: FileResult):
@@ -209,7 +285,10 @@ class _BatchReport:
                 _say(result.summary(self.k))
         else:
             self.progress.close()
-            self.failed += 1
+            if result.skipped:
+                self.skipped.add(result.skipped)
+            else:
+                self.failed += 1
             _error(f"{result.source}: {result.error}" if self.n_inputs > 1 else result.error)
         self.progress.update(self.done, Path(result.source).name)
 
@@ -217,7 +296,9 @@ class _BatchReport:
         self.progress.close()
         if self.failed and self.n_inputs > 1:
             _error(f"{self.failed} of {self.n_inputs} inputs failed")
-        return EXIT_FAILED if self.failed else EXIT_OK
+        if self.failed:
+            return EXIT_FAILED
+        return max(self.skipped, default=EXIT_OK)
 
 
 def _options(args) -> dict:
@@ -225,13 +306,42 @@ def _options(args) -> dict:
                 force=args.force, max_pixels=args.max_pixels)
 
 
+def _local_options(args, colours) -> dict:
+    """The options of a local batch: those of a dask one and pngquant's habits."""
+    return dict(_options(args), palette=colours, quality=args.quality,
+                skip_if_larger=args.skip_if_larger, per_frame=args.per_frame)
+
+
+def _palette_colours(args, inputs: Sequence[Path]):
+    """The colours of --palette FILE, or of one palette fitted on all the inputs
+    (--shared-palette: every frame of every input), or None."""
+    if args.palette:
+        return read_palette(args.palette, max_pixels=args.max_pixels)
+    if not args.shared_palette:
+        return None
+    images = []
+    for source in inputs:
+        if frame_count(source) > 1:
+            images.extend(read_frames(source, max_pixels=args.max_pixels).images)
+        else:
+            images.append(read_image(source, max_pixels=args.max_pixels))
+    return palette(images, args.k, space=args.space, seed=args.seed,
+                   attempts=args.attempts).colors
+
+
 def _run_batch(args, inputs: Sequence[Path]) -> int:
+    try:
+        colours = _palette_colours(args, inputs)
+    except (OSError, ValueError, TypeError, MemoryError) as exc:
+        _error(f"{'--palette' if args.palette else '--shared-palette'}: {exc}")
+        return EXIT_FAILED
     report = _BatchReport(args, len(inputs))
     if args.output:
-        report(quantize_file(inputs[0], args.output, args.k, **_options(args)))
+        report(quantize_file(inputs[0], args.output, args.k, **_local_options(args, colours)))
         return report.exit_status()
     for source, target in zip(inputs, output_paths(inputs, args.outdir, args.k, args.format)):
-        report(quantize_file(source, target, args.k, make_parents=True, **_options(args)))
+        report(quantize_file(source, target, args.k, make_parents=True,
+                             **_local_options(args, colours)))
     return report.exit_status()
 
 

@@ -147,3 +147,17 @@ def block_weights(image, block, variance_scale, smooth_variance, floor):
             variance = values.var(axis=0).mean() * variance_scale
             out[by, bx] = floor + (1 - floor) / (1 + variance / smooth_variance)
     return out
+
+
+def nearest_entries(pixels, palette, peak=255.0):
+    """Index of the nearest palette entry of each pixel (the first on ties), by squared
+    distance in float64; RGBA compared premultiplied (colour times alpha / peak)."""
+    pixels = np.asarray(pixels, dtype=np.float64).reshape(len(pixels), -1)
+    palette = np.asarray(palette, dtype=np.float64).reshape(len(palette), -1)
+    if pixels.shape[1] == 4:
+        pixels = np.column_stack([pixels[:, :3] * pixels[:, 3:] / peak, pixels[:, 3]])
+        palette = np.column_stack([palette[:, :3] * palette[:, 3:] / peak, palette[:, 3]])
+    labels = np.empty(len(pixels), dtype=np.int64)
+    for i, pixel in enumerate(pixels):
+        labels[i] = int(np.argmin(((palette - pixel) ** 2).sum(axis=1)))
+    return labels

@@ -280,3 +280,88 @@ def test_image_with_fewer_colours_than_k(tmp_path):
     iio.imwrite(tiny, np.array([[[0, 0, 0], [9, 9, 9]], [[9, 9, 9], [200, 1, 1]]], np.uint8))
     assert cli.main([str(tiny), "-k", "9", "-o", str(tmp_path / "o.png")]) == 0
     np.testing.assert_array_equal(iio.imread(tmp_path / "o.png"), iio.imread(tiny))
+
+
+# ------------------------------------------------------------ pngquant's habits
+
+
+def test_quality_below_min_writes_nothing_and_exits_99(photo, tmp_path, capsys):
+    path, image = photo
+    out = tmp_path / "out.png"
+    assert cli.main([str(path), "-k", "4", "-o", str(out), "--quality", "45-50"]) == 99
+    err = capsys.readouterr().err
+    assert not out.exists() and err.count("\n") == 1 and "below the minimum 45 dB" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.png"]
+
+
+def test_quality_picks_the_smallest_k_reaching_max(photo, tmp_path):
+    path, image = photo
+    out = tmp_path / "out.png"
+    assert cli.main([str(path), "-o", str(out), "--quality", "20-27", "--seed", "1"]) == 0
+    expected = fq.quantize(image, 256, seed=1, target_psnr=27)
+    np.testing.assert_array_equal(iio.imread(out), expected.image)
+    assert 27 <= expected.psnr and len(expected.palette) < 256
+
+
+def test_skip_if_larger_writes_nothing_and_exits_98(photo, tmp_path, capsys):
+    path, image = photo
+    tiny = tmp_path / "tiny.gif"  # 2 colours: any PNG of it is larger than this GIF
+    iio.imwrite(tiny, np.where(image[..., :1] > 128, 255, 0).repeat(3, axis=2).astype(np.uint8)[:8, :8])
+    out = tmp_path / "out.png"
+    assert cli.main([str(tiny), "-k", "2", "-o", str(out), "--skip-if-larger"]) == 98
+    assert not out.exists() and "larger than the input" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.png", "tiny.gif"]
+    assert cli.main([str(path), "-k", "2", "-o", str(out), "--skip-if-larger"]) == 0
+
+
+def test_palette_file_remaps_onto_its_colours_in_order(photo, tmp_path):
+    path, image = photo
+    colours = np.array([[250, 250, 250], [10, 10, 10], [200, 30, 30], [30, 160, 40]], np.uint8)
+    swatch = tmp_path / "brand.png"
+    iio.imwrite(swatch, colours[None])  # a 4x1 image: its distinct colours, in order
+    out = tmp_path / "out.png"
+    assert cli.main([str(path), "-o", str(out), "--palette", str(swatch)]) == 0
+    np.testing.assert_array_equal(iio.imread(out), fq.remap(image, colours).image)
+    indexed = tmp_path / "indexed.png"  # an indexed PNG: its palette as written
+    shutil.copy(out, indexed)
+    again = tmp_path / "again.png"
+    assert cli.main([str(path), "-o", str(again), "--palette", str(indexed)]) == 0
+    np.testing.assert_array_equal(iio.imread(again), iio.imread(out))
+
+
+def test_shared_palette_for_a_folder(photo, tmp_path):
+    path, image = photo
+    second = tmp_path / "second.png"
+    iio.imwrite(second, image[::-1, :, ::-1])
+    outdir = tmp_path / "out"
+    assert cli.main([str(path), str(second), "-k", "6", "-d", str(outdir), "--shared-palette"]) == 0
+    shared = fq.palette([image, image[::-1, :, ::-1]], 6).colors
+    for name, source in (("small-k6.png", image), ("second-k6.png", image[::-1, :, ::-1])):
+        np.testing.assert_array_equal(iio.imread(outdir / name), fq.remap(source, shared).image)
+
+
+@pytest.mark.parametrize("flags, dither", [
+    (["--dither", "0.5"], 0.5),
+    (["--dither-method", "ordered"], "ordered"),
+    (["--dither", "--dither-method", "floyd"], True),
+    (["--strip", "--dither"], True),
+])
+def test_dither_options(photo, tmp_path, flags, dither):
+    path, image = photo
+    out = tmp_path / "out.png"
+    assert cli.main([*flags, str(path), "-k", "6", "-o", str(out)]) == 0
+    np.testing.assert_array_equal(iio.imread(out), fq.quantize(image, 6, dither=dither).image)
+
+
+@pytest.mark.parametrize("argv", [
+    ["--example", "-k", "3", "-o", "x.png", "--dither", "2"],
+    ["--example", "-k", "3", "-o", "x.png", "--quality", "40-30"],
+    ["--example", "-k", "3", "-o", "x.png", "--quality", "high"],
+    ["--example", "-k", "3", "-o", "x.png", "--shared-palette"],
+    ["--example", "-k", "3", "-d", "o", "--shared-palette", "--palette", "p.png"],
+    ["--example", "-k", "3", "-d", "o", "--scheduler", "local", "--skip-if-larger"],
+])
+def test_pngquant_option_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2 and capsys.readouterr().err.count("\n") == 1

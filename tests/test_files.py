@@ -106,7 +106,7 @@ def test_memory_error_is_reported_not_raised(photo, tmp_path, monkeypatch):
     def no_memory(*args, **kwargs):
         raise MemoryError("Unable to allocate 3.2 GiB")
 
-    monkeypatch.setattr(_files, "quantize", no_memory)
+    monkeypatch.setattr(_files, "quantize_frames", no_memory)
     result = quantize_file(photo, tmp_path / "o.png", 3)
     assert result.error == "Unable to allocate 3.2 GiB"
     assert not (tmp_path / "o.png").exists()

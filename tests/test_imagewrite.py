@@ -115,7 +115,7 @@ def test_indexed_png_round_trip(tmp_path, channels, mode):
     np.testing.assert_array_equal(iio.imread(target, index=0, mode=mode), image)
 
     chunks = dict(png_chunks(target))
-    assert png_header(target) == (56, 40, 8, 3)
+    assert png_header(target) == (56, 40, 4, 3)  # 12 entries: 4 bits per index
     rgb = np.repeat(palette[:, None], 3, axis=1) if channels == 1 else palette[:, :3]
     assert chunks[b"PLTE"] == rgb.tobytes()
     if channels == 4:
@@ -123,9 +123,10 @@ def test_indexed_png_round_trip(tmp_path, channels, mode):
     else:
         assert b"tRNS" not in chunks
     idat = b"".join(body for kind, body in png_chunks(target) if kind == b"IDAT")
-    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(40, 57)
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(40, 29)
     assert not rows[:, 0].any()  # filter type 0 on every row
-    np.testing.assert_array_equal(rows[:, 1:], labels)
+    np.testing.assert_array_equal(rows[:, 1:] >> 4, labels[:, 0::2])  # high bits first
+    np.testing.assert_array_equal(rows[:, 1:] & 15, labels[:, 1::2])
     with Image.open(target) as opened:
         assert opened.mode == "P"
 
@@ -458,3 +459,23 @@ def test_format_that_cannot_hold_the_samples_is_one_line_value_error(tmp_path):
     assert names(tmp_path) == []
     write_image(tmp_path / "a.tif", image)
     np.testing.assert_array_equal(read_image(tmp_path / "a.tif"), image)
+
+
+@pytest.mark.parametrize("used, bits", [(1, 1), (2, 1), (3, 2), (4, 2), (5, 4), (16, 4),
+                                        (17, 8), (200, 8)])
+@pytest.mark.parametrize("width", [1, 7, 13])
+def test_png_bit_depth_is_the_smallest_and_unused_entries_are_dropped(tmp_path, used, bits, width):
+    rng = np.random.default_rng(used + width)
+    palette = rng.integers(0, 256, (256, 4), dtype=np.uint8)
+    palette[:, 0] = np.arange(256)  # distinct entries
+    palette[::2, 3] = 255
+    chosen = np.sort(rng.choice(256, used, replace=False))
+    labels = chosen[np.arange(200 * width).reshape(200, width) % used].astype(np.uint8)
+    image = palette[labels]
+    target = tmp_path / "q.png"
+    write_image(target, image, palette=palette, labels=labels)
+    assert png_header(target) == (width, 200, bits, 3)
+    assert dict(png_chunks(target))[b"PLTE"] == palette[chosen, :3].tobytes()
+    with Image.open(target) as opened:
+        assert opened.mode == "P"
+        np.testing.assert_array_equal(np.asarray(opened.convert("RGBA")), image)

@@ -43,7 +43,7 @@ Where each step of fastquant lives (private modules, free to change):
 * ``_image_passes``: ``quantize``'s other passes (smoothness weights, grid cells, the
   quantized image and its error);
 * ``_feature_bounds``: the validation pass (bounding box, non-finite values);
-* ``_dither``: Floyd-Steinberg error diffusion;
+* ``_dither``: Floyd-Steinberg error diffusion with a strength, ordered Bayer offsets;
 * ``_estimator``: what ``fastquant.KMeans`` adds (distances to every center, the
   weighted variance of the features).
 

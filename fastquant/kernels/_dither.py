@@ -1,9 +1,27 @@
-"""Error diffusion of an image onto a palette."""
+"""Dithering of an image onto a palette: Floyd-Steinberg error diffusion with a
+strength, and the offsets of an ordered 8x8 Bayer pattern."""
 
 import numpy as np
-from .._jit import helper, inline
+from numba import prange
+
+from .._jit import helper, inline, kernel
 from ._checks import require_at_least, require_equal
 from ._common import F32_INF, F32_ONE, F32_ZERO
+
+#: The 8x8 Bayer threshold matrix (each of 0..63 once; neighbours far apart in rank).
+BAYER_8 = np.array(
+    [
+        [0, 32, 8, 40, 2, 34, 10, 42],
+        [48, 16, 56, 24, 50, 18, 58, 26],
+        [12, 44, 4, 36, 14, 46, 6, 38],
+        [60, 28, 52, 20, 62, 30, 54, 22],
+        [3, 35, 11, 43, 1, 33, 9, 41],
+        [51, 19, 59, 27, 49, 17, 57, 25],
+        [15, 47, 7, 39, 13, 45, 5, 37],
+        [63, 31, 55, 23, 61, 29, 53, 21],
+    ],
+    dtype=np.int32,
+)
 
 
 #: Relative widening of the lower bound test, and the rounding of a float32 sum of
@@ -64,14 +82,15 @@ def _nearest_colour(value, palette, order, sums, guess):
 
 
 @helper
-def floyd_steinberg(image, palette, active, labels):
+def floyd_steinberg(image, palette, active, labels, strength=np.float32(1.0)):
     """Floyd-Steinberg dithering of an image onto a palette.
 
     Pixels are visited row by row, left to right; each takes the nearest palette
     colour (lowest index on ties; see :func:`_nearest_colour`) of its value plus the
     error diffused to it, clamped to the palette's range in each channel (so that the
     error of colours the palette cannot reach does not pile up into streaks), and
-    passes its own error on: 7/16 right, 3/16 below left, 5/16 below, 1/16 below right.
+    passes ``strength`` times its own error on: 7/16 right, 3/16 below left, 5/16
+    below, 1/16 below right.
 
     Parameters
     ----------
@@ -86,6 +105,8 @@ def floyd_steinberg(image, palette, active, labels):
         INOUT: palette index of each pixel (set for the active ones); an index in
         range on input (the pixel's nearest colour without dithering, say) only speeds
         up the search.
+    strength : float32
+        IN: share of the error diffused, in [0, 1] (0: the nearest colour).
     """
     height, width, channels = image.shape
     require_at_least(palette.shape[0], 1, "palette must have at least one colour")
@@ -122,8 +143,42 @@ def floyd_steinberg(image, palette, active, labels):
             best = _nearest_colour(value, palette, order, sums, labels[y, x])
             labels[y, x] = best
             for c in range(channels):
-                e = value[c] - palette[best, c]
+                e = (value[c] - palette[best, c]) * strength
                 error[current, x + 2, c] += e * np.float32(7.0 / 16.0)
                 error[below, x, c] += e * np.float32(3.0 / 16.0)
                 error[below, x + 1, c] += e * np.float32(5.0 / 16.0)
                 error[below, x + 2, c] += e * np.float32(1.0 / 16.0)
+
+
+@kernel
+def ordered_offsets(image, thresholds, spread, n_offset, out):
+    """Pixel values shifted by an ordered (Bayer) pattern, ready for a nearest search.
+
+    Pixel (y, x) gets ``spread * ((thresholds[y % 8, x % 8] + 0.5) / 64 - 0.5)`` added
+    to its first ``n_offset`` channels: the pattern repeats every 8 pixels in both
+    directions and does not depend on the other pixels.
+
+    Parameters
+    ----------
+    image : float32 (height, width, channels)
+        IN: the pixel values.
+    thresholds : int32 (8, 8)
+        IN: the Bayer matrix (:data:`BAYER_8`).
+    spread : float32
+        IN: amplitude of the pattern, in the image's units (the palette's spacing).
+    n_offset : int
+        IN: how many leading channels are shifted (the colour, not alpha).
+    out : float32 (height * width, channels)
+        OUT: the shifted values, pixel by pixel in row order.
+    """
+    height, width, channels = image.shape
+    for y in prange(height):
+        for x in range(width):
+            t = (np.float32(thresholds[y % 8, x % 8]) + np.float32(0.5)) / np.float32(64.0)
+            shift = spread * (t - np.float32(0.5))
+            row = y * width + x
+            for c in range(channels):
+                if c < n_offset:
+                    out[row, c] = image[y, x, c] + shift
+                else:
+                    out[row, c] = image[y, x, c]
