@@ -7,8 +7,9 @@ from typing import Dict, NamedTuple, Optional, Protocol, Tuple
 import numpy as np
 
 from . import kernels
-from .kernels import _bounds, _passes, _random, _repair, _seeding, _tiles
+from .kernels import _passes, _random, _repair, _seeding, _tiles
 from .kernels._common import ROW_BLOCK_MAX_FEATURES
+from ._distance_bounds import DistanceBounds
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
 from ._validation import Criteria, Points
@@ -29,48 +30,6 @@ BOUNDS_MIN_FEATURES = 8
 BOUNDS_MAX_FEATURES = 64
 BOUNDS_MIN_CLUSTERS = 32
 TILES_MIN_FEATURES = 32
-
-
-class DistanceBounds:
-    """Hamerly's bounds of every row (see kernels/_bounds.py): an upper bound on its
-    distance to the center of its label, a lower bound on its distance to every
-    other center, and the centers they refer to.
-
-    A row whose upper bound is infinite has no bounds: the next pass searches all
-    centers for it.
-    """
-
-    def __init__(self, n_rows: int, n_clusters: int):
-        self.upper = np.empty(n_rows, dtype=np.float32)
-        self.lower = np.empty(n_rows, dtype=np.float32)
-        self.moves = np.empty(n_clusters, dtype=np.float64)
-        self.half_gaps = np.empty(n_clusters, dtype=np.float64)
-        self.centers = None  # the centers of the bounds; None: no bounds yet
-
-    def reset(self):
-        """Forget every bound (at the start of an attempt)."""
-        self.centers = None
-
-    def invalidate(self, row: int):
-        """Forget the bounds of one row (its label was changed by hand)."""
-        self.upper[row] = np.inf
-
-    def assign(self, rows: Rows, centers, changes_only: bool, labels, partial_sums,
-               partial_counts):
-        """A Lloyd pass that skips the rows whose bounds hold, then moves the bounds
-        to ``centers``. ``labels`` are the rows' labels (INOUT)."""
-        if self.centers is None:  # every row is searched
-            self.upper.fill(np.inf)
-            self.lower.fill(0.0)
-            labels.fill(0)
-            self.centers = centers
-        _bounds.center_moves_and_gaps(centers, self.centers, self.moves, self.half_gaps)
-        launch(
-            _bounds.assign_bounded, rows.values, rows.weights, centers, self.moves,
-            self.half_gaps, changes_only, labels, self.upper, self.lower, partial_sums,
-            partial_counts, work=rows.values.size * len(centers),
-        )
-        self.centers = centers
 
 
 class Workspace:

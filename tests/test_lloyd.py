@@ -66,54 +66,6 @@ def test_weighted_rows_give_the_samples_result():
     assert on_rows.compactness == on_samples.compactness
 
 
-def test_bounds_are_kept_only_where_they_pay():
-    assert _lloyd.Workspace(100, 32, 8).bounds is not None
-    assert _lloyd.Workspace(100, 31, 8).bounds is None
-    assert _lloyd.Workspace(100, 64, 7).bounds is None
-
-
-def test_an_invalidated_row_is_searched_again():
-    points = _points(4000, d=8, seed=2)
-    centers = points[:40].copy()
-    rows = plain_rows(points)
-    workspace = _lloyd.Workspace(len(points), 40, 8)
-    labels = np.empty(len(points), dtype=np.int32)
-    passes = _lloyd.RowPasses(rows, workspace, labels)
-    passes.assign(centers)
-    nearest = labels.copy()
-    # A repair gives row 7 another label by hand; without invalidating its bounds, the
-    # next pass would skip it (the centers did not move) and keep the wrong label.
-    labels[7] = (nearest[7] + 1) % 40
-    workspace.bounds.invalidate(7)
-    passes.label_totals = None
-    passes.assign(centers)
-    np.testing.assert_array_equal(labels, nearest)
-
-
-def test_a_skipped_row_keeps_its_label_when_its_bounds_are_not_invalidated():
-    # The counterpart of the test above: shows that the invalidation is what matters.
-    points = _points(4000, d=8, seed=2)
-    centers = points[:40].copy()
-    workspace = _lloyd.Workspace(len(points), 40, 8)
-    labels = np.empty(len(points), dtype=np.int32)
-    passes = _lloyd.RowPasses(plain_rows(points), workspace, labels)
-    passes.assign(centers)
-    wrong = (labels[7] + 1) % 40
-    labels[7] = wrong
-    passes.assign(centers)
-    assert labels[7] == wrong
-
-
-def test_a_new_attempt_resets_the_bounds():
-    points = _points(4000, d=8, seed=3)
-    workspace = _lloyd.Workspace(len(points), 40, 8)
-    first = _lloyd.RowPasses(plain_rows(points), workspace, np.empty(len(points), np.int32))
-    first.assign(points[:40].copy())
-    assert workspace.bounds.centers is not None
-    _lloyd.RowPasses(plain_rows(points), workspace, np.empty(len(points), np.int32))
-    assert workspace.bounds.centers is None
-
-
 def _fits(cls, name):
     """True when ``cls.name`` takes the protocol's parameters, in order, and any
     further ones have defaults."""

@@ -1,0 +1,58 @@
+"""fastquant._distance_bounds: the bounds' state across the passes of an attempt."""
+
+import numpy as np
+
+from fastquant import _lloyd
+from fastquant._distinct import plain_rows
+
+
+def _points(n, d, seed):
+    return np.random.default_rng(seed).integers(0, 256, size=(n, d)).astype(np.float32)
+
+
+def test_bounds_are_kept_only_where_they_pay():
+    assert _lloyd.Workspace(100, 32, 8).bounds is not None
+    assert _lloyd.Workspace(100, 31, 8).bounds is None
+    assert _lloyd.Workspace(100, 64, 7).bounds is None
+
+
+def test_an_invalidated_row_is_searched_again():
+    points = _points(4000, 8, 2)
+    centers = points[:40].copy()
+    rows = plain_rows(points)
+    workspace = _lloyd.Workspace(len(points), 40, 8)
+    labels = np.empty(len(points), dtype=np.int32)
+    passes = _lloyd.RowPasses(rows, workspace, labels)
+    passes.assign(centers)
+    nearest = labels.copy()
+    # A repair gives row 7 another label by hand; without invalidating its bounds, the
+    # next pass would skip it (the centers did not move) and keep the wrong label.
+    labels[7] = (nearest[7] + 1) % 40
+    workspace.bounds.invalidate(7)
+    passes.label_totals = None
+    passes.assign(centers)
+    np.testing.assert_array_equal(labels, nearest)
+
+
+def test_a_skipped_row_keeps_its_label_when_its_bounds_are_not_invalidated():
+    # The counterpart of the test above: shows that the invalidation is what matters.
+    points = _points(4000, 8, 2)
+    centers = points[:40].copy()
+    workspace = _lloyd.Workspace(len(points), 40, 8)
+    labels = np.empty(len(points), dtype=np.int32)
+    passes = _lloyd.RowPasses(plain_rows(points), workspace, labels)
+    passes.assign(centers)
+    wrong = (labels[7] + 1) % 40
+    labels[7] = wrong
+    passes.assign(centers)
+    assert labels[7] == wrong
+
+
+def test_a_new_attempt_resets_the_bounds():
+    points = _points(4000, 8, 3)
+    workspace = _lloyd.Workspace(len(points), 40, 8)
+    first = _lloyd.RowPasses(plain_rows(points), workspace, np.empty(len(points), np.int32))
+    first.assign(points[:40].copy())
+    assert workspace.bounds.centers is not None
+    _lloyd.RowPasses(plain_rows(points), workspace, np.empty(len(points), np.int32))
+    assert workspace.bounds.centers is None
