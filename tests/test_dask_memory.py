@@ -12,6 +12,7 @@ from distributed import Client, LocalCluster
 
 import fastquant as fq
 import fastquant.dask as fqd
+from fastquant.dask import _blocks
 
 ROWS_PER_BLOCK = 1_000_000
 N_BLOCKS = 36  # 36M x 3 float32 = 412 MiB
@@ -49,6 +50,13 @@ def _warm_kernel_cache():
         _, labels, _ = fqd.kmeans(one_block, 6, (fq.TERM_CRITERIA_COUNT, 4, 0.0), 1,
                                   fq.KMEANS_RANDOM_CENTERS)
         labels.compute()
+    # The empty-cluster repair's search runs on the workers only when a cluster empties:
+    # compile it here too.
+    block = _block(block_id=(0,))
+    centers = block[:2].copy()
+    no_moves = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
+    _blocks.farthest(block, centers, *no_moves, 0, centers[:1].copy(),
+                     block_info=[{"array-location": [(0, ROWS_PER_BLOCK)]}])
 
 
 def test_kmeans_completes_within_a_worker_memory_limit_smaller_than_the_data():

@@ -98,8 +98,9 @@ def farthest(block, centers, moved_samples, moved_labels, cluster, mean, block_i
     )
     if pick >= 0:
         distance = np.empty(1, dtype=np.float32)
+        # the kernel every pass uses (no other specialisation to compile on a worker)
         launch(kernels.assign, points[pick : pick + 1], mean, np.empty(1, dtype=np.int32),
-               distance, work=points.shape[1])
+               distance)
         result[0, 0] = distance[0]
         result[0, 1] = first + pick
         result[0, 2:] = points[pick]
