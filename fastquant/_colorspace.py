@@ -15,6 +15,12 @@ _WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
 _DELTA = 6.0 / 29.0
 
 
+def _linear(rgb: np.ndarray) -> np.ndarray:
+    """Linear-light values of sRGB values in [0, 1], in ``rgb``'s own float dtype."""
+    t = rgb.dtype.type
+    return np.where(rgb <= t(0.04045), rgb / t(12.92), ((rgb + t(0.055)) / t(1.055)) ** t(2.4))
+
+
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """CIELAB coordinates of sRGB colours.
 
@@ -28,9 +34,7 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     ndarray of float32, shape (n, 3)
         L* in [0, 100], a* and b* roughly in [-128, 127].
     """
-    rgb = np.asarray(rgb, dtype=np.float64)
-    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    xyz = linear @ _RGB_TO_XYZ.T / _WHITE_D65
+    xyz = _linear(np.asarray(rgb, dtype=np.float64)) @ _RGB_TO_XYZ.T / _WHITE_D65
     f = np.where(
         xyz > _DELTA**3, np.cbrt(xyz), xyz / (3 * _DELTA**2) + 4.0 / 29.0
     )
@@ -71,8 +75,5 @@ def srgb_to_oklab(rgb: np.ndarray) -> np.ndarray:
     ndarray of float32, shape (n, 3)
         L in [0, 1], a and b roughly in [-0.4, 0.4].
     """
-    rgb = np.asarray(rgb, dtype=np.float32)
-    linear = np.where(rgb <= 0.04045, rgb / np.float32(12.92),
-                      ((rgb + np.float32(0.055)) / np.float32(1.055)) ** np.float32(2.4))
-    lms = np.cbrt(linear @ _RGB_TO_LMS.T.astype(np.float32))
+    lms = np.cbrt(_linear(np.asarray(rgb, dtype=np.float32)) @ _RGB_TO_LMS.T.astype(np.float32))
     return (lms @ _LMS_TO_OKLAB.T.astype(np.float32)).astype(np.float32)

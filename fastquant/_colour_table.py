@@ -13,6 +13,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from .kernels import _colour_table as table_kernels
+from .kernels import _distinct_table
 from ._execution import launch
 
 
@@ -53,7 +54,7 @@ class ColourTable:
             launch(table_kernels.byte_labels, self._pixels, *self._bitmap, colour_labels,
                    labels, work=len(labels))
         else:
-            launch(table_kernels.inverse_labels, colour_labels, self._inverse, labels,
+            launch(_distinct_table.gather_labels, colour_labels, self._inverse, labels,
                    work=len(labels))
         return labels
 

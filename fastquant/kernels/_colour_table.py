@@ -307,24 +307,3 @@ def hashed_colour_table(row_bytes, inverse):
         for i in range(start, stop):
             inverse[i] += offsets[hashes[i] >> _PARTITION_SHIFT]
     return first, counts
-
-
-@kernel
-def inverse_labels(colour_labels, inverse, labels):
-    """``labels[i] = colour_labels[inverse[i]]`` (the hashed table's inverse).
-
-    Parameters
-    ----------
-    colour_labels : (n_colours,) uint8, uint16 or int32
-        IN: label of each distinct colour.
-    inverse : int32 (n_pixels,)
-        IN: colour of each pixel, in [0, n_colours).
-    labels : (n_pixels,), same dtype as ``colour_labels``
-        OUT: label of each pixel.
-    """
-    n_pixels = inverse.shape[0]
-    n_chunks = chunk_count(n_pixels)
-    for chunk in prange(n_chunks):
-        start, stop = chunk_bounds(chunk, n_chunks, n_pixels)
-        for i in range(start, stop):
-            labels[i] = colour_labels[inverse[i]]

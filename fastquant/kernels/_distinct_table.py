@@ -187,11 +187,12 @@ def gather_labels(row_labels, inverse, labels):
 
     Parameters
     ----------
-    row_labels : int32 (n_rows,)
-        IN: label of each distinct row.
+    row_labels : integers (n_rows,)
+        IN: label of each distinct row (int32 for k-means; uint8, uint16 or int32
+        palette indices for quantize's colour table).
     inverse : int32 (n_samples,)
         IN: row of each sample.
-    labels : int32 (n_samples,)
+    labels : (n_samples,), same dtype as ``row_labels``
         OUT: ``row_labels[inverse]``; may be ``inverse`` itself.
     """
     require_integers(inverse, "inverse")
