@@ -21,12 +21,11 @@ import numpy as np
 from . import kernels
 from ._bench_data import PASSES, SEED, Workload, named_workload, user_workload
 from ._execution import launch
+from .kernels._tunables import WARMUP_STEP
 
 #: Each contender: the module it needs and the function that runs it.
 _MODULES = {"fastquant": "fastquant", "cv2": "cv2", "sklearn": "sklearn.cluster",
             "faiss": "faiss"}
-#: A warm-up call runs on every WARMUP_STEP-th point.
-WARMUP_STEP = 64
 
 
 def _cv2_style(library, workload: Workload, points, k: int) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .kernels import _colour_table as table_kernels
 from .kernels import _distinct_table
+from .kernels._tunables import BITMAP_MAX_BYTES
 from ._execution import launch
 
 
@@ -85,7 +86,7 @@ def colour_table(pixels: np.ndarray, width: Optional[int] = None, block_shift: i
     n_pixels = len(pixels)
     if block_weight is None:  # one block of weight 1
         width, block_shift, block_weight = n_pixels, 62, np.ones((1, 1), np.float32)
-    if pixels.dtype == np.uint8 and pixels.shape[1] <= table_kernels.BITMAP_MAX_BYTES:
+    if pixels.dtype == np.uint8 and pixels.shape[1] <= BITMAP_MAX_BYTES:
         merged, rank_base, colours, counts, weights = launch(
             table_kernels.byte_colour_table, pixels, width, block_shift, block_weight,
             work=n_pixels)

@@ -14,12 +14,9 @@ from typing import Optional
 import numpy as np
 
 from .kernels import _distinct_table
+from .kernels._tunables import MAX_KEY_SPACE, MIN_SAMPLES_PER_ROW
 from ._execution import launch
 from ._validation import Points
-
-#: Rows are deduplicated only when this many samples share each row on average.
-MIN_SAMPLES_PER_ROW = 2
-
 
 @dataclass(frozen=True)
 class Rows:
@@ -69,7 +66,7 @@ def plain_rows(values: np.ndarray) -> Rows:
 def _key_spans(points: Points):
     """Per-feature value spans when the keys of all rows fit MAX_KEY_SPACE, else None."""
     spans = points.high.astype(np.float64) - points.low + 1
-    if np.prod(spans) > _distinct_table.MAX_KEY_SPACE:
+    if np.prod(spans) > MAX_KEY_SPACE:
         return None
     return spans.astype(np.int64)
 

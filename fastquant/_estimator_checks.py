@@ -13,14 +13,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import _validation as check
-
-#: An integer ``sample_weight`` runs on the repeated samples (bitwise the result of
-#: repeating the rows) while its total stays within this many samples, or within
-#: EXACT_WEIGHT_FACTOR times the number of rows; above, it runs as float weights.
-EXACT_WEIGHT_MIN_TOTAL = 1 << 24
-EXACT_WEIGHT_FACTOR = 16
-#: Largest relative ``tol``: 1 already stops once the centers move less than the data spread.
-MAX_TOL = 1e10
+from .kernels._tunables import EXACT_WEIGHT_FACTOR, EXACT_WEIGHT_MIN_TOTAL, MAX_TOL
 
 
 class NotFittedError(ValueError, AttributeError):

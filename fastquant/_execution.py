@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import numba
 
 from ._jit import serial_twin
+from .kernels._tunables import PARALLEL_MIN_WORK
 
 _launch_lock = threading.Lock()
 _known_layer = None
@@ -37,11 +38,6 @@ def _after_fork_in_child():
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-#: Below this many operations per parallel loop, waking the threads costs more than it
-#: saves: the serial twin runs instead.
-PARALLEL_MIN_WORK = 1 << 16
 
 
 def launch(kernel, *args, work=None):

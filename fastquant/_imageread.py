@@ -15,13 +15,10 @@ import numpy as np
 from imageio.core.legacy_plugin_wrapper import LegacyPlugin
 from PIL import Image
 
+from .kernels._tunables import MAX_PIXELS
+
 #: What the functions accept as a file name (bytes names as ``os.fsencode`` gives them).
 PathLike = Union[str, bytes, "os.PathLike[str]"]
-
-#: Default largest number of pixels :func:`read_image` decodes: the size at which
-#: Pillow itself refuses a file as a decompression bomb (twice ``Image.MAX_IMAGE_PIXELS``
-#: as Pillow ships it), applied here to every format.
-MAX_PIXELS = 2 * 89_478_485
 
 #: How to read a larger image, said by every refusal.
 _RAISE_HINT = "max_pixels (--max-pixels N on the command line) raises the limit, 0 lifts it"

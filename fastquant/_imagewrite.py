@@ -22,12 +22,9 @@ import imageio.v3 as iio
 import numpy as np
 
 from ._imageread import PathLike, as_path, native_byte_order
+from .kernels._tunables import IDAT_CHUNK, PNG_COMPRESSION
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: Compressed pixel data is split into IDAT chunks of at most this many bytes.
-_IDAT_CHUNK = 1 << 20
-#: zlib level of the indexed PNG encoder (the usual trade-off, as libpng's default).
-_PNG_COMPRESSION = 6
 #: Largest number of palette entries an indexed PNG or GIF holds.
 _MAX_ENTRIES = 256
 #: Signals that, arriving during a write, remove the temporary file before they act.
@@ -436,11 +433,11 @@ def _encode_indexed_png(indices: np.ndarray, rgb: np.ndarray, alpha: Optional[np
     packed = _packed_rows(indices, bits)
     rows = np.zeros((height, packed.shape[1] + 1), dtype=np.uint8)  # filter 0 (None) per row
     rows[:, 1:] = packed
-    compressed = zlib.compress(rows.tobytes(), _PNG_COMPRESSION)
+    compressed = zlib.compress(rows.tobytes(), PNG_COMPRESSION)
     parts = [_PNG_SIGNATURE, _png_chunk(b"IHDR", header), _png_chunk(b"PLTE", rgb.tobytes())]
     if alpha is not None:
         parts.append(_png_chunk(b"tRNS", alpha.tobytes()))
-    for start in range(0, len(compressed), _IDAT_CHUNK):
-        parts.append(_png_chunk(b"IDAT", compressed[start:start + _IDAT_CHUNK]))
+    for start in range(0, len(compressed), IDAT_CHUNK):
+        parts.append(_png_chunk(b"IDAT", compressed[start:start + IDAT_CHUNK]))
     parts.append(_png_chunk(b"IEND", b""))
     return b"".join(parts)

@@ -8,7 +8,10 @@ import numpy as np
 
 from . import kernels
 from .kernels import _passes, _random, _repair, _seeding, _tiles
-from .kernels._common import ROW_BLOCK_MAX_FEATURES
+from .kernels._tunables import (
+    BOUNDS_MAX_FEATURES, BOUNDS_MIN_CLUSTERS, BOUNDS_MIN_FEATURES, ROW_BLOCK_MAX_FEATURES,
+    TILES_MIN_FEATURES,
+)
 from ._distance_bounds import DistanceBounds
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
@@ -16,26 +19,10 @@ from ._validation import Criteria, Points
 from .constants import KMEANSPP_TRIALS
 
 
-#: Distance bounds (Hamerly's) are kept from BOUNDS_MIN_FEATURES up to, not including,
-#: BOUNDS_MAX_FEATURES features and from BOUNDS_MIN_CLUSTERS clusters on; from
-#: TILES_MIN_FEATURES features on, passes without bounds search through the norm
-#: expansion (kernels/_tiles.py), with the same labels. Measured in CPU time of the
-#: serial kernels (steadier than wall time on a loaded machine), 10 passes from K
-#: random points of Gaussian blobs, bounds / plain search / expansion, in seconds:
-#: D = 8, K = 64: 0.12 / 0.15 / 0.16; D = 16, K = 16: 0.12 / 0.12 / 0.13; D = 16,
-#: K = 64: 0.17 / 0.25 / 0.25; D = 32, K = 64: 0.29 / 0.45 / 0.41 (300k points);
-#: D = 64, K = 256: 2.6 / 2.8 / 2.2; D = 128, K = 256: 2.0 / 1.9 / 1.6 (100k points).
-#: On the 8-bit photos (D = 3) the bounds lose up to K = 256.
-BOUNDS_MIN_FEATURES = 8
-BOUNDS_MAX_FEATURES = 64
-BOUNDS_MIN_CLUSTERS = 32
-TILES_MIN_FEATURES = 32
-
-
 class Workspace:
     """Buffers reused by every pass of every attempt on the same rows.
 
-    The per-chunk partial sums take at most ``kernels._common.PARTIALS_BUDGET`` bytes
+    The per-chunk partial sums take at most ``kernels._tunables.PARTIALS_BUDGET`` bytes
     or, for very large ``n_clusters * n_features``, ``MIN_BUDGET_CHUNKS`` times one
     chunk's (see ``kernels.chunk_count``).
     """

@@ -18,43 +18,17 @@ from ._quality import check_target, smallest_k
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
 from ._validation import Criteria
+from .kernels._tunables import (
+    COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS, COARSE_MIN_ROWS, DENSE_KEY_SPACE, FEW_COLOUR_ATTEMPTS,
+    FEW_COLOURS, MAX_LEVELS, OKLAB_SCALE, QUANTIZE_EPS, QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES,
+    SERIAL_MAX_WORK, UNWEIGHTED_COLOURS, WEIGHT_BLOCK_SHIFT, WEIGHT_FLOOR, WEIGHT_SCALE,
+    WEIGHT_SMOOTH_VARIANCE, WEIGHTED_COLOURS,
+)
 
-#: Pixels are weighted by square blocks of 2**WEIGHT_BLOCK_SHIFT pixels a side ...
-WEIGHT_BLOCK_SHIFT = 2
-#: ... by ``floor + (1 - floor) / (1 + variance / WEIGHT_SMOOTH_VARIANCE)`` with the
-#: block's colour variance in 8-bit units squared: errors cost SSIM most where the image
-#: is smooth (its constant C2 is 58.5). The floor is 1 (no weighting) up to
-#: UNWEIGHTED_COLOURS, where the MSE comes first, and WEIGHT_FLOOR from WEIGHTED_COLOURS
-#: on, geometric in between ...
-WEIGHT_SMOOTH_VARIANCE = 40.0
-WEIGHT_FLOOR = 0.2
-UNWEIGHTED_COLOURS = 4
-WEIGHTED_COLOURS = 16
-#: ... and the weights, summed per colour, go to k-means times this scale, in integers.
-WEIGHT_SCALE = 16.0
-#: Up to this many colours, where k-means++ seeds make the most difference, ...
-FEW_COLOURS = 16
-#: ... quantize runs this many attempts by default.
-FEW_COLOUR_ATTEMPTS = 5
-#: Passes and center movement at which quantization stops (in the clustering space).
-CRITERIA = Criteria(max_iter=30, eps_sq=0.05**2)
-#: With more distinct colours than this, k-means first runs on coarse colour groups...
-COARSE_MIN_ROWS = 16384
-#: ... of this many levels per channel ...
-COARSE_LEVELS = 32
-#: ... made finer until there are this many groups per cluster ...
-COARSE_GROUPS_PER_CLUSTER = 8
-#: ... up to this many levels ...
-MAX_LEVELS = 1 << 16
-#: ... then refines on all the colours with these passes.
-REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
-#: k-means on coarse cells runs on one thread below this many cells x clusters: its
-#: many short passes gain less from a second thread than waking it costs (the more so
-#: on a busy machine).
-SERIAL_MAX_WORK = 1 << 23
-#: Grids of at most this many cells number their cells through a table of that many
-#: int32 (8 MB); larger ones through the hashed colour table.
-DENSE_KEY_SPACE = 1 << 21
+#: Passes and center movement at which quantization stops (in the clustering space),
+#: and the passes of the refinement on all colours after the coarse groups.
+CRITERIA = Criteria(max_iter=QUANTIZE_MAX_PASSES, eps_sq=QUANTIZE_EPS**2)
+REFINE_CRITERIA = Criteria(max_iter=REFINE_MAX_PASSES, eps_sq=QUANTIZE_EPS**2)
 SPACES = ("rgb", "lab", "oklab")
 _PEAKS = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
@@ -115,7 +89,7 @@ def _check_image(image) -> Tuple[np.ndarray, float]:
 
 #: Scale of each perceptual space, so that CRITERIA's eps means about the same in each:
 #: L* spans 0-100, Oklab's L 0-1.
-_SPACE_SCALE = {"lab": 1.0, "oklab": 100.0}
+_SPACE_SCALE = {"lab": 1.0, "oklab": OKLAB_SCALE}
 
 
 def _to_space(values: np.ndarray, space: str, peak: float) -> np.ndarray:

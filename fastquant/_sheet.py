@@ -9,6 +9,7 @@ from typing import List, Tuple
 import numpy as np
 
 from ._imageread import native_byte_order
+from .kernels._tunables import PIXELS_PER_FONT_SCALE, SHEET_GAP
 
 # 5x7 glyphs, seven rows of five columns ("#" = ink).
 _GLYPHS = {
@@ -37,8 +38,6 @@ _GLYPHS = {
     'f': ['  ## ', ' #   ', ' #   ', '###  ', ' #   ', ' #   ', ' #   '],
     ' ': ['     ', '     ', '     ', '     ', '     ', '     ', '     '],
 }
-_PIXELS_PER_FONT_SCALE = 200  # panel width per unit of glyph magnification
-_GAP = 8  # pixels between panels and around labels
 
 
 def _glyph(char: str) -> np.ndarray:
@@ -89,15 +88,15 @@ def comparison_sheet(panels: List[Tuple[np.ndarray, str]]) -> np.ndarray:
     """
     images = [_as_rgb8(image) for image, _ in panels]
     height, width = images[0].shape[:2]
-    scale = max(1, width // _PIXELS_PER_FONT_SCALE)
+    scale = max(1, width // PIXELS_PER_FONT_SCALE)
     labels = [text_mask(label, scale) for _, label in panels]
-    label_height = labels[0].shape[0] + 2 * _GAP
-    sheet_width = len(images) * (width + _GAP) + _GAP
-    sheet = np.full((height + 2 * _GAP + label_height, sheet_width, 3), 255, dtype=np.uint8)
+    label_height = labels[0].shape[0] + 2 * SHEET_GAP
+    sheet_width = len(images) * (width + SHEET_GAP) + SHEET_GAP
+    sheet = np.full((height + 2 * SHEET_GAP + label_height, sheet_width, 3), 255, dtype=np.uint8)
     for index, (image, label) in enumerate(zip(images, labels)):
-        left = _GAP + index * (width + _GAP)
-        sheet[_GAP : _GAP + height, left : left + width] = image
-        top = 2 * _GAP + height
+        left = SHEET_GAP + index * (width + SHEET_GAP)
+        sheet[SHEET_GAP : SHEET_GAP + height, left : left + width] = image
+        top = 2 * SHEET_GAP + height
         label = label[:, :width]
         sheet[top : top + label.shape[0], left : left + label.shape[1]][label] = 0
     return sheet

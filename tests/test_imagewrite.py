@@ -157,7 +157,7 @@ def test_indexed_png_full_palette_int_labels_and_upper_case(tmp_path):
 
 
 def test_indexed_png_in_several_idat_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(_imagewrite, "_IDAT_CHUNK", 100)
+    monkeypatch.setattr(_imagewrite, "IDAT_CHUNK", 100)
     palette, labels, image = indexed(3, entries=40, shape=(64, 80), seed=3)
     write_image(tmp_path / "a.png", image, palette=palette, labels=labels)
     kinds = [kind for kind, _ in png_chunks(tmp_path / "a.png")]

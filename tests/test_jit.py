@@ -136,25 +136,47 @@ def package_copy(tmp_path):
     return tmp_path, {"cwd": tmp_path, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
 
 
-def test_cache_is_used_then_invalidated_by_an_edit_of_another_kernel_file(package_copy):
-    root, env = package_copy
-    first = _run(_RANDOM_CENTERS, **env)
+def _warm_edit_rerun(root, env, code, module, old, new):
+    """Run ``code`` twice (compiled, then from the cache), replace ``old`` by ``new`` in
+    kernels/``module`` and run it again; the printed values before and after the edit,
+    and the cache hits of the run after it."""
+    first = _run(code, **env)
     assert first.returncode == 0, first.stderr
     values, hits = first.stdout.split(" | ")
     assert hits.strip() == "0"  # compiled
-    again = _run(_RANDOM_CENTERS, **env)
-    assert again.stdout.split(" | ")[0] == values
-    assert again.stdout.split(" | ")[1].strip() == "1"  # loaded from the cache
-    # random_centers (in _random.py) widens the box by F32_TWO, a constant of _common.py
-    common = root / "fastquant" / "kernels" / "_common.py"
-    text = common.read_text()
-    assert "F32_TWO = np.float32(2.0)" in text
-    common.write_text(text.replace("F32_TWO = np.float32(2.0)", "F32_TWO = np.float32(4.0)"))
-    edited = _run(_RANDOM_CENTERS, **env)
+    again = _run(code, **env)
+    assert again.stdout.split(" | ") == [values, "1\n"]  # loaded from the cache
+    path = root / "fastquant" / "kernels" / module
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    edited = _run(code, **env)
     assert edited.returncode == 0, edited.stderr
     new_values, hits = edited.stdout.split(" | ")
-    assert hits.strip() == "0"  # recompiled, not the stale machine code
+    return values, new_values, int(hits)
+
+
+def test_cache_is_used_then_invalidated_by_an_edit_of_another_kernel_file(package_copy):
+    # random_centers (in _random.py) widens the box by F32_TWO, a constant of _common.py
+    values, new_values, hits = _warm_edit_rerun(
+        *package_copy, _RANDOM_CENTERS, "_common.py",
+        "F32_TWO = np.float32(2.0)", "F32_TWO = np.float32(4.0)",
+    )
+    assert hits == 0  # recompiled, not the stale machine code
     assert new_values != values
+
+
+_CHUNK_COUNT = """
+    from fastquant.kernels import _common
+    print(_common.chunk_count(10**6), "|", sum(_common.chunk_count.stats.cache_hits.values()))
+"""
+
+
+def test_an_edit_of_a_tunable_recompiles_the_kernels_that_read_it(package_copy):
+    values, new_values, hits = _warm_edit_rerun(
+        *package_copy, _CHUNK_COUNT, "_tunables.py", "\nMAX_CHUNKS = 256\n", "\nMAX_CHUNKS = 100\n",
+    )
+    assert (values, new_values, hits) == ("256", "100", 0)
 
 
 def test_unreadable_cache_files_are_recompiled(package_copy):

@@ -21,14 +21,10 @@ from numba import prange
 from .._jit import helper, inline, kernel
 from ._common import chunk_bounds, chunk_count
 from ._distinct_table import _popcount
+from ._tunables import COLOUR_TABLE_GROUPS, HASH_PARTITIONS
 
-#: Largest number of bytes per pixel whose colours are keys of the bitmap.
-BITMAP_MAX_BYTES = 3
-#: Fixed number of pixel groups whose bitmaps and counts are built in parallel.
-_GROUPS = 4
-#: Partitions of the hash table (a power of two), filled in parallel.
-HASH_PARTITIONS = 16
-_PARTITION_SHIFT = np.uint32(28)  # 32 - log2(HASH_PARTITIONS)
+#: A hash's top bits pick its partition (HASH_PARTITIONS is a power of two).
+_PARTITION_SHIFT = np.uint32(32 - (HASH_PARTITIONS.bit_length() - 1))
 _ONE64 = np.uint64(1)
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -86,16 +82,16 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
     """
     n_pixels, n_channels = pixels.shape
     n_words = max(1, (1 << (8 * n_channels)) // 64)
-    present = np.zeros((_GROUPS, n_words), dtype=np.uint64)
-    for group in prange(_GROUPS):
-        start, stop = chunk_bounds(group, _GROUPS, n_pixels)
+    present = np.zeros((COLOUR_TABLE_GROUPS, n_words), dtype=np.uint64)
+    for group in prange(COLOUR_TABLE_GROUPS):
+        start, stop = chunk_bounds(group, COLOUR_TABLE_GROUPS, n_pixels)
         for i in range(start, stop):
             key = _byte_key(pixels, i)
             present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
     merged = np.empty(n_words, dtype=np.uint64)
     for word in prange(n_words):
         bits = present[0, word]
-        for group in range(1, _GROUPS):
+        for group in range(1, COLOUR_TABLE_GROUPS):
             bits |= present[group, word]
         merged[word] = bits
     rank_base = np.empty(n_words, dtype=np.int64)
@@ -114,10 +110,10 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
                 unique[r, j] = np.uint8((key >> (8 * (n_channels - 1 - j))) & 255)
             r += 1
             bits ^= lowest
-    group_counts = np.zeros((_GROUPS, n_colours), dtype=np.int32)
-    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float32)
-    for group in prange(_GROUPS):
-        start, stop = chunk_bounds(group, _GROUPS, n_pixels)
+    group_counts = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.int32)
+    group_weights = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.float32)
+    for group in prange(COLOUR_TABLE_GROUPS):
+        start, stop = chunk_bounds(group, COLOUR_TABLE_GROUPS, n_pixels)
         y, x = start // width, start % width
         for i in range(start, stop):
             r = _rank(merged, rank_base, _byte_key(pixels, i))
@@ -134,7 +130,7 @@ def _combine_groups(group_counts, group_weights):
     n_colours = group_counts.shape[1]
     counts = np.zeros(n_colours, dtype=np.int32)
     weights = np.zeros(n_colours, dtype=np.float64)
-    for group in range(_GROUPS):
+    for group in range(COLOUR_TABLE_GROUPS):
         for r in range(n_colours):
             counts[r] += group_counts[group, r]
             weights[r] += np.float64(group_weights[group, r])
@@ -159,14 +155,15 @@ def inverse_colour_weights(inverse, n_colours, width, block_shift, block_weight)
     float64 (n_colours,)
     """
     n_pixels = inverse.shape[0]
-    group_weights = np.zeros((_GROUPS, n_colours), dtype=np.float32)
-    for group in prange(_GROUPS):
-        start, stop = chunk_bounds(group, _GROUPS, n_pixels)
+    group_weights = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.float32)
+    for group in prange(COLOUR_TABLE_GROUPS):
+        start, stop = chunk_bounds(group, COLOUR_TABLE_GROUPS, n_pixels)
         y, x = start // width, start % width
         for i in range(start, stop):
             group_weights[group, inverse[i]] += block_weight[y >> block_shift, x >> block_shift]
             y, x = _next_position(y, x, width)
-    return _combine_groups(np.zeros((_GROUPS, n_colours), dtype=np.int32), group_weights)[1]
+    no_counts = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.int32)
+    return _combine_groups(no_counts, group_weights)[1]
 
 
 @kernel

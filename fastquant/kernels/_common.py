@@ -14,30 +14,8 @@ from numba import prange
 
 from .._jit import helper, inline
 from ._checks import in_range, require_at_least
-
-
-#: Smallest number of samples per chunk.
-MIN_CHUNK_SIZE = 512
-#: Largest number of chunks a pass is split into.
-MAX_CHUNKS = 256
-#: Rows whose nearest centers are searched together, one SIMD lane each.
-ROW_BLOCK = 64
-#: Bytes all chunks' partial sums and counts may take together (see chunk_count). Above
-#: it, fewer chunks. Measured on 2 cores, a pass of 131,072 x 32 points with K = 1,024:
-#: 316, 278, 290 and 288 ms with 256, 64, 16 and 4 chunks (64, 16, 4 and 1 MiB of
-#: partials), 322 ms with 2 and 390 ms with 1: fewer chunks cost nothing while there are
-#: a few per thread. 64 MiB keeps all 256 chunks, and so the results, of every pass with
-#: K x (D + 1) up to 32,768 (K = 8,192 colours of an RGB image).
-PARTIALS_BUDGET = 64 << 20
-#: Above this many features the nearest-center search goes row by row instead of over
-#: blocks of ROW_BLOCK rows copied by feature, which take 256 bytes a feature per thread
-#: (2.5 GB at 10**7 features; 4 MiB at this limit). Row by row is slower: one thread,
-#: K = 16, 2**22 values, 12.4 ms by blocks and 38.7 ms by rows at D = 2,048; 13.5 and
-#: 40.6 ms at D = 65,536. So blocks are kept as long as they stay small.
-ROW_BLOCK_MAX_FEATURES = 16384
-#: The fewest chunks the budget may leave, so that a pass still runs on this many
-#: threads: partials never take more than this many times one chunk's.
-MIN_BUDGET_CHUNKS = 4
+from ._tunables import MAX_CHUNKS, MIN_BUDGET_CHUNKS, MIN_CHUNK_SIZE, PARTIALS_BUDGET
+from ._tunables import ROW_BLOCK, ROW_BLOCK_MAX_FEATURES  # noqa: F401 (for the other kernels)
 
 
 F32_ZERO = np.float32(0.0)

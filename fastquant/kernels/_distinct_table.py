@@ -10,13 +10,11 @@ from ._checks import (
     require_one_per_row,
 )
 from ._common import chunk_bounds, chunk_count
+from ._tunables import KEY_GROUPS
 
 _ROWS_RULE = "inverse must be row indices in [0, n_rows)"
 
 
-#: Largest key space (product of the per-feature value spans) a distinct-row table covers.
-MAX_KEY_SPACE = 1 << 24
-_KEY_GROUPS = 4  # fixed, so that the table never depends on the number of threads
 _ONE64 = np.uint64(1)
 
 
@@ -41,7 +39,8 @@ def row_keys(X, low, spans, keys):
     low : float32 (n_features,)
         IN: per-feature minimum.
     spans : int64 (n_features,)
-        IN: per-feature ``max - min + 1``; their product must not exceed MAX_KEY_SPACE.
+        IN: per-feature ``max - min + 1``; their product must not exceed
+        ``_tunables.MAX_KEY_SPACE``.
     keys : int32 (n_samples,)
         OUT: the keys (meaningless where the return value is not 0).
 
@@ -98,10 +97,10 @@ def distinct_keys(keys, key_space):
     require_at_least(key_space, 0, "key_space must not be negative")
     n_samples = keys.shape[0]
     n_words = (key_space + 63) // 64
-    present = np.zeros((_KEY_GROUPS, n_words), dtype=np.uint64)
+    present = np.zeros((KEY_GROUPS, n_words), dtype=np.uint64)
     n_bad = 0
-    for group in prange(_KEY_GROUPS):
-        start, stop = chunk_bounds(group, _KEY_GROUPS, n_samples)
+    for group in prange(KEY_GROUPS):
+        start, stop = chunk_bounds(group, KEY_GROUPS, n_samples)
         group_bad = 0
         for i in range(start, stop):
             key = keys[i]
@@ -114,7 +113,7 @@ def distinct_keys(keys, key_space):
     merged = np.empty(n_words, dtype=np.uint64)
     for word in prange(n_words):
         bits = present[0, word]
-        for group in range(1, _KEY_GROUPS):
+        for group in range(1, KEY_GROUPS):
             bits |= present[group, word]
         merged[word] = bits
     rank_base = np.empty(n_words, dtype=np.int64)
@@ -138,15 +137,15 @@ def distinct_keys(keys, key_space):
             key = keys[i]
             below = merged[key >> 6] & ((_ONE64 << np.uint64(key & 63)) - _ONE64)
             keys[i] = rank_base[key >> 6] + _popcount(below)
-    group_counts = np.zeros((_KEY_GROUPS, n_distinct), dtype=np.int32)
-    for group in prange(_KEY_GROUPS):
-        start, stop = chunk_bounds(group, _KEY_GROUPS, n_samples)
+    group_counts = np.zeros((KEY_GROUPS, n_distinct), dtype=np.int32)
+    for group in prange(KEY_GROUPS):
+        start, stop = chunk_bounds(group, KEY_GROUPS, n_samples)
         for i in range(start, stop):
             group_counts[group, keys[i]] += 1
     counts = np.empty(n_distinct, dtype=np.int32)
     for r in prange(n_distinct):
         total = 0
-        for group in range(_KEY_GROUPS):
+        for group in range(KEY_GROUPS):
             total += group_counts[group, r]
         counts[r] = total
     return unique, counts

@@ -13,12 +13,7 @@ from ._common import (
 )
 from ._distances import distances_to_row
 from ._random import rng_double, rng_next
-
-
-#: k-means++ with more clusters than this updates its per-chunk sums of sample
-#: distances row by row (after building a row-to-chunks table) instead of
-#: recomputing them over all samples for every center.
-INCREMENTAL_MIN_CLUSTERS = 16
+from ._tunables import INCREMENTAL_MIN_CLUSTERS
 
 
 @helper

@@ -1,0 +1,221 @@
+"""Every tuning choice of fastquant in one place: thresholds, sizes and budgets.
+
+A tunable is a number someone chose (and could choose differently) to trade speed,
+memory or quality; a mathematical or format constant (float32's unit roundoff, a hash
+multiplier, PNG's 256 palette entries, cv2's limits) stays next to the code it belongs
+to. Each tunable below says what it controls and the measurement that chose it, or
+"not measured" where none was recorded (in the code, the git log or the session notes).
+
+This module lives in the kernels package because jitted code reads some of these values
+as globals, which numba freezes into the machine code at compile time: the on-disk
+cache is keyed on a hash of every file of the package (``fastquant._jit``), so an edit
+here recompiles every kernel. The Python layer imports the values it uses from here
+too. ``tests/test_tunables.py`` fails when another module defines a numeric ALL_CAPS
+constant that is not on its list of true constants.
+
+Timings are from the machine the sessions ran on (2 cores, shared), so ratios matter
+more than absolute times.
+"""
+
+# ---------------------------------------------------------------------------------------
+# Chunking and memory of the passes (kernels/_common.py)
+# ---------------------------------------------------------------------------------------
+
+#: Smallest number of samples per chunk. Not measured (set in the first version): below
+#: it a chunk's partial sums cost more to combine than its samples cost to assign.
+MIN_CHUNK_SIZE = 512
+#: Largest number of chunks a pass is split into. Not measured. The chunking depends on
+#: the sizes only, never on the thread count; changing this changes the order in which
+#: float64 partial sums are combined, so the last bits of the centers can change.
+MAX_CHUNKS = 256
+#: Rows whose nearest centers are searched together, one SIMD lane each. Searching 64
+#: rows at a time made assignment 2-5x faster than row by row (commit e68b2eb); other
+#: block sizes were not measured.
+ROW_BLOCK = 64
+#: Bytes all chunks' partial sums and counts may take together (see chunk_count); above
+#: it, fewer chunks. Measured on 2 cores, a pass of 131,072 x 32 points with K = 1,024:
+#: 316, 278, 290 and 288 ms with 256, 64, 16 and 4 chunks (64, 16, 4 and 1 MiB of
+#: partials), 322 ms with 2 and 390 ms with 1: fewer chunks cost nothing while there are
+#: a few per thread. 64 MiB keeps all 256 chunks, and so the results, of every pass with
+#: K x (D + 1) up to 32,768 (K = 8,192 colours of an RGB image).
+PARTIALS_BUDGET = 64 << 20
+#: The fewest chunks the budget may leave, so that a pass still runs on this many
+#: threads: partials never take more than this many times one chunk's. Same
+#: measurement as PARTIALS_BUDGET: 4 chunks 288 ms, 2 chunks 322 ms, 1 chunk 390 ms.
+MIN_BUDGET_CHUNKS = 4
+#: Above this many features the nearest-center search goes row by row instead of over
+#: blocks of ROW_BLOCK rows copied by feature, which take 256 bytes a feature per thread
+#: (2.5 GB at 10**7 features; 4 MiB at this limit). Row by row is slower, measured on
+#: one thread, K = 16, 2**22 values: 12.4 ms by blocks and 38.7 ms by rows at
+#: D = 2,048; 13.5 and 40.6 ms at D = 65,536. So blocks are kept while they stay small.
+ROW_BLOCK_MAX_FEATURES = 16384
+
+# ---------------------------------------------------------------------------------------
+# Which nearest-center search a Lloyd pass uses (fastquant/_lloyd.py)
+# ---------------------------------------------------------------------------------------
+
+#: Distance bounds (Hamerly's, kernels/_bounds.py) are kept from BOUNDS_MIN_FEATURES up
+#: to, not including, BOUNDS_MAX_FEATURES features and from BOUNDS_MIN_CLUSTERS clusters
+#: on; from TILES_MIN_FEATURES features on, passes without bounds search through the
+#: norm expansion (kernels/_tiles.py), with the same labels. Measured in CPU time of the
+#: serial kernels (steadier than wall time on a loaded machine), 10 passes from K random
+#: points of Gaussian blobs, bounds / plain search / expansion, in seconds:
+#: D = 8, K = 64: 0.12 / 0.15 / 0.16; D = 16, K = 16: 0.12 / 0.12 / 0.13; D = 16,
+#: K = 64: 0.17 / 0.25 / 0.25; D = 32, K = 64: 0.29 / 0.45 / 0.41 (300k points);
+#: D = 64, K = 256: 2.6 / 2.8 / 2.2; D = 128, K = 256: 2.0 / 1.9 / 1.6 (100k points).
+#: On the 8-bit photos (D = 3) the bounds lose up to K = 256.
+BOUNDS_MIN_FEATURES = 8
+#: See BOUNDS_MIN_FEATURES.
+BOUNDS_MAX_FEATURES = 64
+#: See BOUNDS_MIN_FEATURES.
+BOUNDS_MIN_CLUSTERS = 32
+#: See BOUNDS_MIN_FEATURES.
+TILES_MIN_FEATURES = 32
+
+# ---------------------------------------------------------------------------------------
+# Parallel launches (fastquant/_execution.py)
+# ---------------------------------------------------------------------------------------
+
+#: Below this many operations per parallel loop, waking the threads costs more than it
+#: saves: the serial twin runs instead. Not measured as a threshold (commit 1969bdd
+#: introduced it so that seeding and Lloyd passes on few rows wake no threads).
+PARALLEL_MIN_WORK = 1 << 16
+
+# ---------------------------------------------------------------------------------------
+# k-means++ seeding (kernels/_seeding.py)
+# ---------------------------------------------------------------------------------------
+
+#: k-means++ with more clusters than this updates its per-chunk sums of sample distances
+#: row by row (after building a row-to-chunks table) instead of recomputing them over
+#: all samples for every center: W2 at K = 64, k-means++ 0.72 -> 0.41 s (commit
+#: e9649ac). The threshold itself (16) was not measured.
+INCREMENTAL_MIN_CLUSTERS = 16
+
+# ---------------------------------------------------------------------------------------
+# Distinct rows and colour tables (fastquant/_distinct.py, kernels/_distinct_table.py,
+# kernels/_colour_table.py)
+# ---------------------------------------------------------------------------------------
+
+#: Rows are deduplicated only when this many samples share each row on average. Not
+#: measured (messi.jpg: 69,991 colours for 306,908 pixels, 4.4 per colour, is well above).
+MIN_SAMPLES_PER_ROW = 2
+#: Largest key space (product of the per-feature value spans) a distinct-row table
+#: covers: a bitmap of 2**24 bits is 2 MiB per group. Not measured beyond that size.
+MAX_KEY_SPACE = 1 << 24
+#: Fixed number of sample groups whose distinct-row bitmaps are built in parallel (fixed,
+#: so that the table never depends on the number of threads). Not measured; lowered to 4
+#: with "fewer key groups" (commit 3fffe85) to bound the bitmaps' memory.
+KEY_GROUPS = 4
+#: Largest number of bytes per pixel whose colours are keys of the colour table's bitmap
+#: (3 bytes: 2**24 bits, 2 MiB; 4 bytes would take 512 MiB). The colour table replaced
+#: np.unique: akihabara 768x512 at K = 4, 400 -> 50-90 ms (commit 27f170d).
+BITMAP_MAX_BYTES = 3
+#: Fixed number of pixel groups whose colour-table bitmaps and counts are built in
+#: parallel (independent of the thread count). Not measured.
+COLOUR_TABLE_GROUPS = 4
+#: Partitions of the colour table's hash (a power of two, at most 2**32), filled in
+#: parallel. Not measured.
+HASH_PARTITIONS = 16
+
+# ---------------------------------------------------------------------------------------
+# quantize (fastquant/_quantize.py)
+# ---------------------------------------------------------------------------------------
+
+#: Pixels are weighted by square blocks of 2**WEIGHT_BLOCK_SHIFT pixels a side (4 x 4,
+#: commit 2df75af, chosen for SSIM's windows; other sizes not measured) ...
+WEIGHT_BLOCK_SHIFT = 2
+#: ... by ``floor + (1 - floor) / (1 + variance / WEIGHT_SMOOTH_VARIANCE)`` with the
+#: block's colour variance in 8-bit units squared: errors cost SSIM most where the image
+#: is smooth (its constant C2 is 58.5). The floor is 1 (no weighting) up to
+#: UNWEIGHTED_COLOURS, where the MSE comes first, and WEIGHT_FLOOR from WEIGHTED_COLOURS
+#: on, geometric in between. Chosen together on the rich photos (commit 2df75af); with
+#: 5 attempts (below), PSNR and SSIM at least libimagequant's in 28 of 28 cells (7
+#: photos x K = 4, 16, 64, 256). The values were not measured one by one.
+WEIGHT_SMOOTH_VARIANCE = 40.0
+#: See WEIGHT_SMOOTH_VARIANCE.
+WEIGHT_FLOOR = 0.2
+#: See WEIGHT_SMOOTH_VARIANCE.
+UNWEIGHTED_COLOURS = 4
+#: See WEIGHT_SMOOTH_VARIANCE.
+WEIGHTED_COLOURS = 16
+#: The weights, summed per colour, go to k-means times this scale, in integers. Not
+#: measured (16 levels per unit of weight).
+WEIGHT_SCALE = 16.0
+#: Up to this many colours, where k-means++ seeds make the most difference, quantize runs
+#: FEW_COLOUR_ATTEMPTS attempts by default: with 5 attempts up to k = 16, PSNR and SSIM
+#: at least libimagequant's in 28 of 28 rich-photo cells (commit ff2c405; 3 attempts
+#: before).
+FEW_COLOURS = 16
+#: See FEW_COLOURS.
+FEW_COLOUR_ATTEMPTS = 5
+#: Passes and center movement (in the clustering space, 0-255 or L* 0-100) at which
+#: quantization stops. Not measured.
+QUANTIZE_MAX_PASSES = 30
+#: See QUANTIZE_MAX_PASSES (the movement, not squared).
+QUANTIZE_EPS = 0.05
+#: Passes of the refinement on all the colours after the coarse groups. Not measured.
+REFINE_MAX_PASSES = 12
+#: With more distinct colours than this, k-means first runs on coarse colour groups
+#: (commit 3fffe85) ... Not measured as a threshold.
+COARSE_MIN_ROWS = 16384
+#: ... of this many levels per channel ... Not measured.
+COARSE_LEVELS = 32
+#: ... made finer until there are this many groups per cluster (the 16-bit ramp at
+#: k = 256 gets 256 levels, > 58 dB; commit 27f170d) ...
+COARSE_GROUPS_PER_CLUSTER = 8
+#: ... up to this many levels (not measured: 16-bit data has no more).
+MAX_LEVELS = 1 << 16
+#: Scale of Oklab coordinates (L in 0-1) so that the stopping movement means about the
+#: same as in CIELAB (L* in 0-100) and RGB. Not measured.
+OKLAB_SCALE = 100.0
+#: k-means on coarse cells runs on one thread below this many cells x clusters: its many
+#: short passes gain less from a second thread than waking it costs (the more so on a
+#: busy machine). Introduced with commit ff2c405; the threshold was not measured.
+SERIAL_MAX_WORK = 1 << 23
+#: Grids of at most this many cells number their cells through a table of that many
+#: int32 (8 MiB); larger ones through the hashed colour table. A 2**24 table took 64 MB;
+#: with 2**21, quantize of a 6 MP photo needs 2.8x its bytes besides the image (commit
+#: 9b452ed).
+DENSE_KEY_SPACE = 1 << 21
+
+# ---------------------------------------------------------------------------------------
+# The scikit-learn estimator (fastquant/_estimator_checks.py)
+# ---------------------------------------------------------------------------------------
+
+#: An integer ``sample_weight`` runs on the repeated samples (bitwise the result of
+#: repeating the rows) while its total stays within this many samples, or within
+#: EXACT_WEIGHT_FACTOR times the number of rows; above, it runs as float weights. Not
+#: measured (a memory bound: the repeated rows are materialised).
+EXACT_WEIGHT_MIN_TOTAL = 1 << 24
+#: See EXACT_WEIGHT_MIN_TOTAL.
+EXACT_WEIGHT_FACTOR = 16
+#: Largest relative ``tol``: 1 already stops once the centers move less than the data
+#: spread. Not measured (a sanity bound on the argument).
+MAX_TOL = 1e10
+
+# ---------------------------------------------------------------------------------------
+# Image files (fastquant/_imageread.py, fastquant/_imagewrite.py)
+# ---------------------------------------------------------------------------------------
+
+#: Default largest number of pixels ``read_image`` decodes: the size at which Pillow
+#: itself refuses a file as a decompression bomb (twice ``Image.MAX_IMAGE_PIXELS`` as
+#: Pillow ships it), applied here to every format. Not measured: Pillow's choice.
+MAX_PIXELS = 2 * 89_478_485
+#: Compressed pixel data of an indexed PNG is split into IDAT chunks of at most this
+#: many bytes. Not measured.
+IDAT_CHUNK = 1 << 20
+#: zlib level of the indexed PNG encoder (the usual trade-off, as libpng's default). Not
+#: measured.
+PNG_COMPRESSION = 6
+
+# ---------------------------------------------------------------------------------------
+# fastquant bench (fastquant/_bench.py) and the comparison sheet (fastquant/_sheet.py)
+# ---------------------------------------------------------------------------------------
+
+#: A warm-up call (which compiles) runs on every WARMUP_STEP-th point. Not measured.
+WARMUP_STEP = 64
+#: Width of a sheet panel per unit of glyph magnification, in pixels. Not measured
+#: (layout).
+PIXELS_PER_FONT_SCALE = 200
+#: Pixels between sheet panels and around labels. Not measured (layout).
+SHEET_GAP = 8
