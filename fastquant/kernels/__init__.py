@@ -26,6 +26,8 @@ refused by numba's TypingError when the call is compiled.
 
 Where each step of fastquant lives (private modules, free to change):
 
+* ``_tunables``: every tuning choice (thresholds, sizes, budgets) with the measurement
+  that chose it;
 * ``_checks``: the argument checks, one helper per rule;
 * ``_common``: chunking and memory budgets, the float32 squared distance in OpenCV's
   order, small helpers;
