@@ -13,7 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-from .kernels import _distinct_table
+from .constants import KMEANSPP_TRIALS
+from .kernels import _distinct_table, _seeding
 from .kernels._tunables import MAX_KEY_SPACE, MIN_SAMPLES_PER_ROW
 from ._execution import launch
 from ._validation import Points
@@ -56,6 +57,15 @@ class Rows:
         labels = np.empty(len(self.inverse), dtype=np.int32) if out is None else out
         launch(_distinct_table.gather_labels, row_labels, self.inverse, labels, work=len(labels))
         return labels
+
+    def kmeanspp(self, n_clusters: int, rng_state: np.ndarray) -> np.ndarray:
+        """int64 (n_clusters,): the rows k-means++ picks as centers, drawn as cv2 draws
+        them on the samples (``rng_state`` is advanced)."""
+        if not len(self.inverse):
+            return launch(_seeding.kmeanspp, self.values, self.weights, n_clusters,
+                          KMEANSPP_TRIALS, rng_state, work=self.values.size)
+        return launch(_seeding.kmeanspp_rows, self.values, self.weights, self.inverse,
+                      n_clusters, KMEANSPP_TRIALS, rng_state, work=self.values.size)
 
 
 def plain_rows(values: np.ndarray) -> Rows:

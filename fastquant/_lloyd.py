@@ -7,7 +7,7 @@ from typing import Dict, NamedTuple, Optional, Protocol, Tuple
 import numpy as np
 
 from . import kernels
-from .kernels import _passes, _random, _repair, _seeding, _tiles
+from .kernels import _passes, _random, _repair, _tiles
 from .kernels._tunables import (
     BOUNDS_MAX_FEATURES, BOUNDS_MIN_CLUSTERS, BOUNDS_MIN_FEATURES, ROW_BLOCK_MAX_FEATURES,
     TILES_MIN_FEATURES,
@@ -16,7 +16,6 @@ from ._distance_bounds import DistanceBounds
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
 from ._validation import Criteria, Points
-from .constants import KMEANSPP_TRIALS
 
 
 class Workspace:
@@ -348,11 +347,7 @@ def best_attempt(
             if attempt == 0 and start_centers is not None:
                 initial_centers = start_centers
             elif use_kmeanspp:
-                chosen = launch(
-                    _seeding.kmeanspp_rows, rows.values, rows.weights, rows.inverse, n_clusters,
-                    KMEANSPP_TRIALS, rng_state, workspace.partial_dist, work=rows.values.size,
-                )
-                initial_centers = rows.values[chosen]
+                initial_centers = rows.values[rows.kmeanspp(n_clusters, rng_state)]
             else:
                 initial_centers = _random.random_centers(
                     points.low, points.high, n_clusters, rng_state

@@ -214,12 +214,18 @@ def test_farthest_sample_checks_rows_moved_samples_and_empty_clusters():
                                 none32, labels[0], center)
 
 
+def test_seeding_on_rows_refuses_an_empty_inverse():
+    X, _, weights, _ = _data(n=50)
+    with pytest.raises(ValueError, match="inverse must hold at least one sample"):
+        _seeding.kmeanspp_rows(X, weights, np.empty(0, np.int32), 3, 3, np.array([1], np.uint64))
+
+
 def test_seeding_on_rows_refuses_inverse_outside_the_rows():
     X, _, weights, _ = _data(n=50)
     inverse = np.zeros(200, np.int32)
     inverse[17] = 50
     with pytest.raises(ValueError, match="inverse must be row indices of X: 1 entries are not"):
-        _seeding.kmeanspp_rows(X, weights, inverse, 3, 3, np.array([1], np.uint64), np.empty(2))
+        _seeding.kmeanspp_rows(X, weights, inverse, 3, 3, np.array([1], np.uint64))
 
 
 @pytest.mark.parametrize("bad", [5, -1, 2**31 - 1])

@@ -1,4 +1,6 @@
-"""k-means++ seeding as cv2 does it, on plain or distinct weighted rows."""
+"""k-means++ seeding as cv2 does it: :func:`kmeanspp` on weighted rows (plain data has
+weights of 1), :func:`kmeanspp_rows` on distinct rows standing for the samples of an
+inverse, drawn over the samples exactly as cv2 draws on the full data."""
 
 import numpy as np
 from numba import prange
@@ -9,7 +11,7 @@ from ._checks import (
 )
 from ._chunk_table import chunks_of_rows, update_chunk_sums
 from ._common import (
-    by_feature, chunk_bounds, chunk_count, count_outside, ordered_sum, row_of, weighted_sum,
+    by_feature, chunk_bounds, chunk_count, count_outside, ordered_sum, weighted_sum,
 )
 from ._distances import distances_to_row
 from ._random import rng_double, rng_next
@@ -17,22 +19,31 @@ from ._tunables import INCREMENTAL_MIN_CLUSTERS
 
 
 @helper
-def _pick_weighted(dist, weights, inverse, n_pixels, p):
-    """cv2's walk: subtract each sample's distance from p until p <= 0; the row of
-    the sample reached. Samples are walked in order through ``inverse``; without it
-    the rows are walked, each counting ``weight`` times its distance (for a weight of
-    1, exactly cv2's walk)."""
-    last = n_pixels - 1
+def _pick_row(dist, weights, p):
+    """cv2's walk over weighted rows: subtract each row's ``weight`` times its distance
+    from p until p <= 0 (for weights of 1, exactly cv2's walk); the row reached."""
+    last = dist.shape[0] - 1
     i = 0
     while i < last:
-        if inverse.shape[0] > 0:
-            p -= dist[inverse[i]]
-        else:
-            p -= weights[i] * np.float64(dist[i])
+        p -= weights[i] * np.float64(dist[i])
         if p <= 0.0:
             break
         i += 1
-    return row_of(inverse, i)
+    return i
+
+
+@helper
+def _pick_sample(dist, inverse, p):
+    """cv2's walk over the samples of distinct rows, in sample order: subtract each
+    sample's distance (its row's) from p until p <= 0; the row of the sample reached."""
+    last = inverse.shape[0] - 1
+    i = 0
+    while i < last:
+        p -= dist[inverse[i]]
+        if p <= 0.0:
+            break
+        i += 1
+    return inverse[i]
 
 
 @helper
@@ -102,6 +113,73 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
     return inverse[n_pixels - 1]
 
 
+@inline
+def _candidates(n_rows, n_trials):
+    """Workspace of the candidates drawn for one center: ``rows``, the row of each
+    candidate; ``slots``, distances of every row: slot ``current`` to the nearest center
+    so far, slot ``slot_of[t]`` with candidate ``t`` added (the winner's slot then
+    becomes current, no copy); ``partials``, per-chunk sums of each candidate's slot."""
+    rows = np.empty(n_trials, dtype=np.int64)
+    slots = np.empty((n_trials + 1, n_rows), dtype=np.float32)
+    slot_of = np.empty(n_trials, dtype=np.int64)
+    partials = np.empty((n_trials, chunk_count(n_rows)), dtype=np.float64)
+    return rows, slots, slot_of, partials
+
+
+@inline
+def _check_seeding(X, weights, n_clusters, n_trials):
+    require_one_per_row(weights, X.shape[0], "weights")
+    require_at_least(n_clusters, 1, "n_clusters must be at least 1")
+    require_at_least(n_trials, 1, "n_trials must be at least 1")
+
+
+@inline
+def _first_distances(features, X, weights, first, dist):
+    """Each row's distance to the row ``first`` into ``dist``; the potential (their
+    weighted sum)."""
+    n_rows = X.shape[0]
+    n_chunks = chunk_count(n_rows)
+    partial = np.empty(n_chunks, dtype=np.float64)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_rows)
+        chunk_dist = dist[start:stop]
+        distances_to_row(features, start, X[first], chunk_dist)
+        partial[chunk] = weighted_sum(chunk_dist, weights[start:stop])
+    return ordered_sum(partial)
+
+
+@inline
+def _best_candidate(features, X, weights, rows, slots, slot_of, partials, current):
+    """Each row's distance to its nearest center with each candidate added, and the
+    candidate that lowers the potential most (the first of equals) with that potential.
+
+    Every candidate is drawn from the same distances, so all are drawn first and
+    their distances computed in one pass: each chunk of the data is read once, from
+    cache for all but the first candidate. The arrays are :func:`_candidates`'."""
+    n_trials, n_chunks = partials.shape
+    n_rows = X.shape[0]
+    for t in range(n_trials):
+        slot_of[t] = t if t < current else t + 1
+    dist = slots[current]
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_rows)
+        chunk_dist = dist[start:stop]
+        for t in range(n_trials):
+            chunk_trial = slots[slot_of[t], start:stop]
+            distances_to_row(features, start, X[rows[t]], chunk_trial)
+            for r in range(stop - start):
+                chunk_trial[r] = min(chunk_dist[r], chunk_trial[r])
+            partials[t, chunk] = weighted_sum(chunk_trial, weights[start:stop])
+    best_sum = np.inf
+    best = 0
+    for t in range(n_trials):
+        trial_sum = ordered_sum(partials[t])
+        if trial_sum < best_sum:
+            best_sum = trial_sum
+            best = t
+    return best, best_sum
+
+
 @kernel
 def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     """k-means++ seeding with ``n_trials`` candidates per center, as cv2 does it.
@@ -130,131 +208,94 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
         Indices of the points chosen as centers, in the order they were chosen.
     """
     require_at_most(n_clusters, X.shape[0], "n_clusters must not exceed the rows of X")
-    partial_dist = np.empty(chunk_count(X.shape[0]), dtype=np.float64)
-    no_inverse = np.empty(0, dtype=np.int32)
-    return _kmeanspp(X, weights, no_inverse, n_clusters, n_trials, rng_state, partial_dist)
+    _check_seeding(X, weights, n_clusters, n_trials)
+    require_at_least(X.shape[0], 1, "X must have at least one row")
+    features = by_feature(X)
+    rows, slots, slot_of, partials = _candidates(X.shape[0], n_trials)
+    chosen = np.empty(n_clusters, dtype=np.int64)
+    chosen[0] = _first_center(weights, rng_state)
+    current = 0
+    potential = _first_distances(features, X, weights, chosen[0], slots[current])
+    for k in range(1, n_clusters):
+        dist = slots[current]
+        for t in range(n_trials):
+            rows[t] = _pick_row(dist, weights, rng_double(rng_state) * potential)
+        best, potential = _best_candidate(features, X, weights, rows, slots, slot_of, partials, current)
+        chosen[k] = rows[best]
+        current = slot_of[best]
+    return chosen
 
 
 @kernel
-def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
-    """:func:`kmeanspp` on distinct rows that stand for the samples of ``inverse``."""
-    return _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
-
-
-@inline
-def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
-    """k-means++ seeding with ``n_trials`` candidates per center, as cv2 does it.
-
-    The points may be given as distinct rows with multiplicities. With ``inverse``,
-    the draws are made over the samples the rows stand for, in sample order, exactly
-    as on the full data; without it, over the rows, each weighted by its multiplicity.
+def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
+    """:func:`kmeanspp` on distinct rows that stand for the samples of ``inverse``:
+    the draws are made over the samples, in sample order, exactly as cv2 makes them
+    on the full data.
 
     cv2 finds a candidate by subtracting distances from p = u * potential, sample by
     sample. On integer-valued rows every distance is an integer and every such
     subtraction exact, so the sample reached is the first whose prefix sum reaches
-    p: per-chunk sums, computed in parallel once per center, locate it without the
-    serial walk over all samples.
+    p: per-chunk sums of the samples' distances locate it without the serial walk
+    over all samples. With more than INCREMENTAL_MIN_CLUSTERS centers, those sums
+    are updated from the rows whose distance changed (the row-to-chunks table of
+    ``_chunk_table``) instead of summed again over all samples.
 
     Parameters
     ----------
     X : float32 (n_rows, n_features)
-        IN: the points (or distinct rows).
+        IN: the distinct rows.
     weights : int32 (n_rows,)
-        IN: multiplicity of each row.
-    inverse : int32 (n_pixels,)
-        IN: row of each pixel, or an empty array to walk the weighted rows.
-    n_clusters : int
-        Number of centers to pick.
-    n_trials : int
-        Candidates drawn per center; the one that lowers the potential most wins.
-    rng_state : uint64 (1,)
-        INOUT: generator state.
-    partial_dist : float64 (n_chunks,)
-        Workspace for per-chunk sums.
+        IN: how many samples each row stands for.
+    inverse : int32 (n_samples,)
+        IN: row of each sample, at least one sample.
+    n_clusters, n_trials, rng_state
+        As in :func:`kmeanspp`.
 
     Returns
     -------
     int64 (n_clusters,)
         Indices of the rows chosen as centers.
     """
-    n_samples = X.shape[0]
-    n_pixels = inverse.shape[0] if inverse.shape[0] > 0 else n_samples
+    n_rows = X.shape[0]
+    n_samples = inverse.shape[0]
     require_integers(inverse, "inverse")
-    require_one_per_row(weights, n_samples, "weights")
-    require_at_least(n_clusters, 1, "n_clusters must be at least 1")
-    require_at_least(n_trials, 1, "n_trials must be at least 1")
-    require_at_least(n_pixels, 1, "X must have at least one row")
-    require_at_least(partial_dist.shape[0], 1, "partial_dist must have at least one chunk")
-    require_none_bad(count_outside(inverse, n_samples), "inverse must be row indices of X")
-    n_chunks = partial_dist.shape[0]
-    chosen = np.empty(n_clusters, dtype=np.int64)
-    # Slot `current` holds each row's distance to its nearest center so far; the
-    # other slots receive the trials' distances, and the winner's slot becomes current.
-    slots = np.empty((n_trials + 1, n_samples), dtype=np.float32)
-    current = 0
-    trial_slots = np.empty(n_trials, dtype=np.int64)
-    candidates = np.empty(n_trials, dtype=np.int64)
-    trial_partials = np.empty((n_trials, n_chunks), dtype=np.float64)
-    exact_walk = inverse.shape[0] > 0 and _integer_distances(X, weights)
-    sample_chunks = chunk_count(n_pixels) if exact_walk else 0
-    sample_sums = np.empty(sample_chunks, dtype=np.float64)
+    _check_seeding(X, weights, n_clusters, n_trials)
+    require_at_least(n_samples, 1, "inverse must hold at least one sample")
+    require_none_bad(count_outside(inverse, n_rows), "inverse must be row indices of X")
     features = by_feature(X)
-    if inverse.shape[0] > 0:
-        chosen[0] = inverse[rng_next(rng_state) % np.uint32(n_pixels)]
-    else:
-        chosen[0] = _first_center(weights, rng_state)
-    for chunk in prange(n_chunks):
-        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        chunk_dist = slots[current, start:stop]
-        distances_to_row(features, start, X[chosen[0]], chunk_dist)
-        partial_dist[chunk] = weighted_sum(chunk_dist, weights[start:stop])
-    potential = ordered_sum(partial_dist)
-
-    incremental = exact_walk and n_clusters > INCREMENTAL_MIN_CLUSTERS
-    offsets, entries = chunks_of_rows(  # empty when not incremental
-        inverse if incremental else inverse[:0], n_samples if incremental else 0, sample_chunks
-    )
-
+    rows, slots, slot_of, partials = _candidates(n_rows, n_trials)
+    exact = _integer_distances(X, weights)
+    sample_chunks = chunk_count(n_samples) if exact else 0
+    sample_sums = np.empty(sample_chunks, dtype=np.float64)
+    incremental = exact and n_clusters > INCREMENTAL_MIN_CLUSTERS
+    if incremental:
+        offsets, entries = chunks_of_rows(inverse, n_rows, sample_chunks)
+    else:  # no table
+        offsets, entries = np.zeros(1, dtype=np.int32), np.empty(0, dtype=np.uint16)
+    chosen = np.empty(n_clusters, dtype=np.int64)
+    chosen[0] = inverse[rng_next(rng_state) % np.uint32(n_samples)]
+    current = 0
+    potential = _first_distances(features, X, weights, chosen[0], slots[current])
     previous = current
     for k in range(1, n_clusters):
         dist = slots[current]
         if incremental and k > 1:
             update_chunk_sums(dist, slots[previous], offsets, entries, sample_sums)
-        elif exact_walk:  # (no parallel region at all when there is nothing to sum)
+        elif exact:  # (no parallel region at all when there is nothing to sum)
             for chunk in prange(sample_chunks):
-                start, stop = chunk_bounds(chunk, sample_chunks, n_pixels)
+                start, stop = chunk_bounds(chunk, sample_chunks, n_samples)
                 total = 0.0
                 for i in range(start, stop):
                     total += dist[inverse[i]]
                 sample_sums[chunk] = total
-        # Every candidate is drawn from the same distances, so all are drawn first
-        # and their distances computed in one pass: each chunk of the data is read
-        # once, from cache for all but the first trial.
         for t in range(n_trials):
             p = rng_double(rng_state) * potential
-            if exact_walk:
-                candidates[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
+            if exact:
+                rows[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
             else:
-                candidates[t] = _pick_weighted(dist, weights, inverse, n_pixels, p)
-            trial_slots[t] = t if t < current else t + 1
-        for chunk in prange(n_chunks):
-            start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-            chunk_dist = dist[start:stop]
-            for t in range(n_trials):
-                chunk_trial = slots[trial_slots[t], start:stop]
-                distances_to_row(features, start, X[candidates[t]], chunk_trial)
-                for r in range(stop - start):
-                    chunk_trial[r] = min(chunk_dist[r], chunk_trial[r])
-                trial_partials[t, chunk] = weighted_sum(chunk_trial, weights[start:stop])
-        best_sum = np.inf
-        best_trial = 0
-        for t in range(n_trials):
-            trial_sum = ordered_sum(trial_partials[t])
-            if trial_sum < best_sum:
-                best_sum = trial_sum
-                best_trial = t
-        chosen[k] = candidates[best_trial]
-        potential = best_sum
+                rows[t] = _pick_sample(dist, inverse, p)
+        best, potential = _best_candidate(features, X, weights, rows, slots, slot_of, partials, current)
+        chosen[k] = rows[best]
         previous = current
-        current = trial_slots[best_trial]
+        current = slot_of[best]
     return chosen

@@ -27,8 +27,8 @@ def test_chunk_count_depends_on_size_only(n):
 _THREAD_SCRIPT = """
 import numba, numpy as np
 from fastquant import kernels
-from fastquant.kernels import _passes, _seeding
-from tests.kernels._data import NO_INVERSE, blobs, ones, partials
+from fastquant.kernels import _passes
+from tests.kernels._data import blobs, ones, partials
 
 points = blobs(200_000, 3, 16, seed=8)
 centers = points[::12500].copy()
@@ -42,7 +42,7 @@ for threads in (1, 2):
     workspace = np.empty(kernels.chunk_count(n))
     total = _passes.label_distance_sum(points, ones(points), centers, labels, workspace)
     state = np.array([1], dtype=np.uint64)
-    chosen = _seeding.kmeanspp_rows(points, ones(points), NO_INVERSE, k, 3, state, workspace)
+    chosen = kernels.kmeanspp(points, ones(points), k, 3, state)
     outputs.append((labels.tobytes(), partial_sums.tobytes(), float(total), chosen.tobytes()))
 print(numba.config.NUMBA_NUM_THREADS, outputs[0] == outputs[1])
 """

@@ -48,7 +48,7 @@ def test_weighted_rows_give_the_same_sums_and_seeding_as_the_samples():
     workspace = np.empty(kernels.chunk_count(len(rows)))
     reference = naive.MWC(21)
     state = np.array([reference.state], dtype=np.uint64)
-    chosen = _seeding.kmeanspp_rows(rows, counts, inverse, 8, 3, state, workspace)
+    chosen = _seeding.kmeanspp_rows(rows, counts, inverse, 8, 3, state)
     np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, 8, reference))
     total = _passes.label_distance_sum(rows, counts, centers, row_labels, workspace)
     per_sample = naive.sq_distances(points, centers)[np.arange(len(points)), labels]

@@ -7,7 +7,7 @@ from fastquant import kernels
 from fastquant.kernels import _seeding
 
 from .. import naive
-from ._data import NO_INVERSE, blobs, distinct, ones
+from ._data import blobs, distinct, ones
 
 
 @pytest.mark.parametrize("d", [1, 3, 5])
@@ -15,7 +15,7 @@ def test_kmeanspp_matches_reference(d):
     points = blobs(3000, d, 6, seed=7, integer=True)
     reference = naive.MWC(5)
     state = np.array([reference.state], dtype=np.uint64)
-    chosen = _seeding.kmeanspp_rows(points, ones(points), NO_INVERSE, 10, 3, state, np.empty(kernels.chunk_count(3000)))
+    chosen = kernels.kmeanspp(points, ones(points), 10, 3, state)
     np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 10, reference))
     assert int(state[0]) == reference.state
 
@@ -26,8 +26,8 @@ def test_weighted_walk_over_rows_equals_walk_over_expanded_samples():
     inverse = np.repeat(np.arange(4, dtype=np.int32), weights)  # samples row by row
     total = float(np.sum(weights * dist))
     for p in np.linspace(0.01, total, 60):
-        by_rows = _seeding._pick_weighted(dist, weights, NO_INVERSE, 4, p)
-        by_samples = _seeding._pick_weighted(dist, weights, inverse, len(inverse), p)
+        by_rows = _seeding._pick_row(dist, weights, p)
+        by_samples = _seeding._pick_sample(dist, inverse, p)
         assert by_rows == by_samples, p
 
 
@@ -44,7 +44,7 @@ def test_prefix_walk_equals_cv2_walk_on_integer_distances():
     chunk_sums = np.array([sample_dist[c * size:(c + 1) * size].sum() for c in range(10)])
     total = sample_dist.sum()
     for p in np.concatenate([[0.0, total, total * 2], rng.uniform(0, total, 300), np.cumsum(sample_dist)[::97]]):
-        walked = _seeding._pick_weighted(dist, weights, inverse, 5000, p)
+        walked = _seeding._pick_sample(dist, inverse, p)
         assert _seeding._pick_by_prefix(dist, inverse, chunk_sums, p) == walked, p
 
 
@@ -63,6 +63,5 @@ def test_kmeanspp_on_weighted_rows_equals_the_reference_on_samples_with_many_cen
     rows = points[np.unique(inverse, return_index=True)[1]]
     reference = naive.MWC(8)
     state = np.array([reference.state], dtype=np.uint64)
-    chosen = _seeding.kmeanspp_rows(rows, counts, inverse, k, 3, state,
-                              np.empty(kernels.chunk_count(len(rows))))
+    chosen = _seeding.kmeanspp_rows(rows, counts, inverse, k, 3, state)
     np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, k, reference))
