@@ -18,10 +18,12 @@ class DistanceBounds:
     """
 
     def __init__(self, n_rows: int, n_clusters: int):
-        self.upper = np.empty(n_rows, dtype=np.float32)
-        self.lower = np.empty(n_rows, dtype=np.float32)
-        self.moves = np.empty(n_clusters, dtype=np.float64)
-        self.half_gaps = np.empty(n_clusters, dtype=np.float64)
+        self.state = _bounds.Bounds(
+            upper=np.empty(n_rows, dtype=np.float32),
+            lower=np.empty(n_rows, dtype=np.float32),
+            moves=np.empty(n_clusters, dtype=np.float64),
+            half_gaps=np.empty(n_clusters, dtype=np.float64),
+        )
         self.centers = None  # the centers of the bounds; None: no bounds yet
 
     def reset(self):
@@ -30,21 +32,21 @@ class DistanceBounds:
 
     def invalidate(self, row: int):
         """Forget the bounds of one row (its label was changed by hand)."""
-        self.upper[row] = np.inf
+        self.state.upper[row] = np.inf
 
     def assign(self, rows: Rows, centers, changes_only: bool, labels, partial_sums,
                partial_counts):
         """A Lloyd pass that skips the rows whose bounds hold, then moves the bounds
         to ``centers``. ``labels`` are the rows' labels (INOUT)."""
         if self.centers is None:  # every row is searched
-            self.upper.fill(np.inf)
-            self.lower.fill(0.0)
+            self.state.upper.fill(np.inf)
+            self.state.lower.fill(0.0)
             labels.fill(0)
             self.centers = centers
-        _bounds.center_moves_and_gaps(centers, self.centers, self.moves, self.half_gaps)
+        _bounds.center_moves_and_gaps(centers, self.centers, self.state)
         launch(
-            _bounds.assign_bounded, rows.values, rows.weights, centers, self.moves,
-            self.half_gaps, changes_only, labels, self.upper, self.lower, partial_sums,
-            partial_counts, work=rows.values.size * len(centers),
+            _bounds.assign_bounded, rows.values, rows.weights, centers, self.state,
+            changes_only, labels, partial_sums, partial_counts,
+            work=rows.values.size * len(centers),
         )
         self.centers = centers

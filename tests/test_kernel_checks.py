@@ -179,18 +179,20 @@ def test_bounded_pass_checks_labels_and_bounds():
     X, centers, weights, labels = _data(d=8)
     n, k = len(X), len(centers)
     sums, counts = _partials(n, k, 8)
-    moves, gaps = np.empty(k), np.empty(k)
-    _bounds.center_moves_and_gaps(centers, centers, moves, gaps)
-    upper, lower = np.full(n, np.inf, np.float32), np.zeros(n, np.float32)
+    bounds = _bounds.Bounds(np.full(n, np.inf, np.float32), np.zeros(n, np.float32),
+                            np.empty(k), np.empty(k))
+    _bounds.center_moves_and_gaps(centers, centers, bounds)
     labels[10] = k
     with pytest.raises(ValueError, match="labels must be cluster indices"):
-        _bounds.assign_bounded(X, weights, centers, moves, gaps, False, labels, upper, lower, sums, counts)
+        _bounds.assign_bounded(X, weights, centers, bounds, False, labels, sums, counts)
+    short_upper = bounds._replace(upper=bounds.upper[:5])
     with pytest.raises(ValueError, match="upper must have one entry per row of X"):
-        _bounds.assign_bounded(X, weights, centers, moves, gaps, False, labels, upper[:5], lower, sums, counts)
+        _bounds.assign_bounded(X, weights, centers, short_upper, False, labels, sums, counts)
+    short_moves = bounds._replace(moves=bounds.moves[:2])
     with pytest.raises(ValueError, match="moves must have one entry per center"):
-        _bounds.assign_bounded(X, weights, centers, moves[:2], gaps, False, labels, upper, lower, sums, counts)
+        _bounds.assign_bounded(X, weights, centers, short_moves, False, labels, sums, counts)
     with pytest.raises(ValueError, match="previous must have one row per center"):
-        _bounds.center_moves_and_gaps(centers, centers[:2], moves, gaps)
+        _bounds.center_moves_and_gaps(centers, centers[:2], bounds)
 
 
 def test_farthest_sample_checks_rows_moved_samples_and_empty_clusters():

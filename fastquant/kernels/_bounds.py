@@ -1,5 +1,13 @@
 """Hamerly's distance bounds: a Lloyd pass that skips the rows whose nearest center
-cannot have changed, with exactly the labels of the full search."""
+cannot have changed, with exactly the labels of the full search.
+
+The state is a :data:`Bounds` (``fastquant._distance_bounds.DistanceBounds`` owns it):
+:func:`center_moves_and_gaps` fills its ``moves`` and ``half_gaps`` from the new
+centers, then :func:`assign_bounded` widens each row's bounds by the moves, skips the
+rows they settle and searches the others, leaving fresh bounds for the next pass.
+"""
+
+from collections import namedtuple
 
 import numpy as np
 from numba import prange
@@ -16,6 +24,17 @@ _F32_ROUNDING = 2.0**-22  # relative widening that survives rounding a float64 t
 _F64_SLACK = 1e-12  # relative widening that covers float64 rounding of short sums
 _TINY_DISTANCE = 1e-18  # absolute slack: float32 squares of differences below 1e-19 underflow
 
+#: Hamerly's bounds of every row and the moves of the centers they refer to:
+#:
+#: * ``upper``, float32 (n_rows,): bound on each row's distance to the center of its
+#:   label; infinity where unset (the row is then searched);
+#: * ``lower``, float32 (n_rows,): bound on each row's distance to every other center;
+#: * ``moves``, float64 (n_clusters,): how far each center moved since the bounds were
+#:   set (not less than the exact Euclidean distance);
+#: * ``half_gaps``, float64 (n_clusters,): half the distance from each center to the
+#:   nearest other one (not more than the exact value; infinity for a single center).
+Bounds = namedtuple("Bounds", ["upper", "lower", "moves", "half_gaps"])
+
 
 @inline
 def _bound_margin(n_features):
@@ -26,10 +45,22 @@ def _bound_margin(n_features):
 
 
 @inline
-def _settle_rows(X, centers, pending, count, labels, upper, lower,
-                 by_row, block_x, dist, best_dist, second_dist, best_label):
+def _above(distance, margin):
+    """A bound above a distance computed with a relative error below ``margin``."""
+    return distance * (1.0 + margin) + _TINY_DISTANCE
+
+
+@inline
+def _below(distance, margin):
+    """A bound below a distance computed with a relative error below ``margin``."""
+    return max(distance * (1.0 - margin) - _TINY_DISTANCE, 0.0)
+
+
+@inline
+def _settle_rows(X, centers, pending, count, search, labels, upper, lower):
     """Nearest centers of the rows ``pending[:count]`` into ``labels``, with fresh
-    bounds."""
+    bounds; ``search`` is the scratch of ``_distances.row_block_buffers``."""
+    by_row, block_x, dist, best_dist, second_dist, best_label = search
     margin = _bound_margin(X.shape[1])
     if by_row:
         index_row_by_row(X, pending, count, centers, best_dist, best_label, second_dist, True)
@@ -39,13 +70,12 @@ def _settle_rows(X, centers, pending, count, labels, upper, lower,
     for r in range(count):
         i = pending[r]
         labels[i] = best_label[r]
-        upper[i] = np.float32(np.sqrt(np.float64(best_dist[r])) * (1.0 + margin) + _TINY_DISTANCE)
-        lower[i] = np.float32(max(np.sqrt(np.float64(second_dist[r])) * (1.0 - margin) - _TINY_DISTANCE, 0.0))
+        upper[i] = np.float32(_above(np.sqrt(np.float64(best_dist[r])), margin))
+        lower[i] = np.float32(_below(np.sqrt(np.float64(second_dist[r])), margin))
 
 
 @kernel
-def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, upper, lower,
-                   partial_sums, partial_counts):
+def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_sums, partial_counts):
     """A Lloyd pass that skips the rows whose nearest center cannot have changed
     (Hamerly's bounds), with the labels and sums of :func:`assign_and_accumulate`.
 
@@ -67,22 +97,15 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
         IN: multiplicity of each point.
     centers : float32 (n_clusters, n_features)
         IN: the centers.
-    moves : float64 (n_clusters,)
-        IN: how far each center moved since the bounds were set (not less than the
-        exact Euclidean distance).
-    half_gaps : float64 (n_clusters,)
-        IN: half the distance from each center to the nearest other one (not more
-        than the exact value; infinity for a single center).
+    bounds : Bounds
+        INOUT: the rows' bounds (their ``upper`` and ``lower``, updated), and the
+        centers' ``moves`` and ``half_gaps`` since they were set (IN).
     changes_only : bool
         Accumulate only the label changes, as :func:`assign_and_update` does
         (``labels`` must then hold the previous labels), instead of every point.
     labels : int32 (n_samples,)
         INOUT: the labels of the bounds in, the nearest centers out. Must be valid
         cluster indices even where the bounds are unset.
-    upper : float32 (n_samples,)
-        INOUT: bound on each row's distance to its center; infinity where unset.
-    lower : float32 (n_samples,)
-        INOUT: bound on each row's distance to every other center.
     partial_sums : float64 (n_chunks, n_clusters, n_features)
         OUT: as in :func:`assign_and_accumulate` or, with ``changes_only``,
         :func:`assign_and_update`.
@@ -90,6 +113,7 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
         OUT: likewise.
     """
     require_pass_arguments(X, weights, centers, labels, partial_sums, partial_counts)
+    upper, lower, moves, half_gaps = bounds
     require_one_per_row(upper, X.shape[0], "upper")
     require_one_per_row(lower, X.shape[0], "lower")
     require_equal(moves.shape[0], centers.shape[0], "moves must have one entry per center")
@@ -109,7 +133,7 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         previous = labels[start:stop].copy() if changes_only else labels[:0]
-        by_row, block_x, dist, best_dist, second_dist, best_label = row_block_buffers(n_features)
+        search = row_block_buffers(n_features)
         pending = np.empty(ROW_BLOCK, dtype=np.int64)
         n_pending = 0
         chunk_bad = 0
@@ -122,19 +146,17 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
             low = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
             bound = max(low, half_gaps[label])
             if high * (1.0 + margin) >= bound and high < np.inf:  # tighten the upper bound
-                high = np.sqrt(np.float64(sq_dist(X, i, centers, label))) * (1.0 + margin) + _TINY_DISTANCE
-            if high * (1.0 + margin) < bound:
+                high = _above(np.sqrt(np.float64(sq_dist(X, i, centers, label))), margin)
+            if high * (1.0 + margin) < bound:  # settled: keep the label, store the bounds
                 upper[i] = np.float32(high * (1.0 + _F32_ROUNDING))
                 lower[i] = np.float32(max(low * (1.0 - _F32_ROUNDING), 0.0))
             else:
                 pending[n_pending] = i
                 n_pending += 1
                 if n_pending == ROW_BLOCK:
-                    _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
-                                 by_row, block_x, dist, best_dist, second_dist, best_label)
+                    _settle_rows(X, centers, pending, n_pending, search, labels, upper, lower)
                     n_pending = 0
-        _settle_rows(X, centers, pending, n_pending, labels, upper, lower,
-                     by_row, block_x, dist, best_dist, second_dist, best_label)
+        _settle_rows(X, centers, pending, n_pending, search, labels, upper, lower)
         end = stop if chunk_bad == 0 else start  # bad labels: nothing is added
         add_chunk_points(X[start:end], weights[start:end], labels[start:end], previous,
                          changes_only, partial_sums[chunk], partial_counts[chunk])
@@ -143,10 +165,11 @@ def assign_bounded(X, weights, centers, moves, half_gaps, changes_only, labels, 
 
 
 @helper
-def center_moves_and_gaps(centers, previous, moves, half_gaps):
-    """Inputs of :func:`assign_bounded`: how far each center moved from
-    ``previous``, rounded up, and half the distance to its nearest other center,
-    rounded down (float64 arithmetic on float32 coordinates).
+def center_moves_and_gaps(centers, previous, bounds):
+    """The ``moves`` and ``half_gaps`` of ``bounds`` (OUT), as :func:`assign_bounded`
+    reads them: how far each center moved from ``previous``, rounded up, and half the
+    distance to its nearest other center, rounded down (float64 arithmetic on float32
+    coordinates).
 
     Parameters
     ----------
@@ -154,11 +177,10 @@ def center_moves_and_gaps(centers, previous, moves, half_gaps):
         IN: the new centers.
     previous : float32 (n_clusters, n_features)
         IN: the centers the bounds were set or last widened with.
-    moves : float64 (n_clusters,)
-        OUT.
-    half_gaps : float64 (n_clusters,)
-        OUT.
+    bounds : Bounds
+        OUT: its ``moves`` and ``half_gaps``.
     """
+    moves, half_gaps = bounds.moves, bounds.half_gaps
     n_clusters, n_features = centers.shape
     require_equal(previous.shape[0], n_clusters, "previous must have one row per center")
     require_equal(previous.shape[1], n_features, "previous must have one column per column of centers")

@@ -19,18 +19,19 @@ class _BoundedPasses:
         n = len(points)
         self.points, self.weights = points, weights
         self.labels = np.zeros(n, dtype=np.int32)
-        self.upper = np.full(n, np.inf, dtype=np.float32)
-        self.lower = np.zeros(n, dtype=np.float32)
-        self.moves, self.half_gaps = np.empty(k), np.empty(k)
+        self.bounds = _bounds.Bounds(
+            upper=np.full(n, np.inf, dtype=np.float32), lower=np.zeros(n, dtype=np.float32),
+            moves=np.empty(k), half_gaps=np.empty(k),
+        )
         self.previous = None
 
     def run(self, centers, changes_only=False):
         previous = centers if self.previous is None else self.previous
-        _bounds.center_moves_and_gaps(centers, previous, self.moves, self.half_gaps)
+        _bounds.center_moves_and_gaps(centers, previous, self.bounds)
         partial_sums, partial_counts = partials(len(self.points), *centers.shape)
         _bounds.assign_bounded(
-            self.points, self.weights, centers, self.moves, self.half_gaps, changes_only,
-            self.labels, self.upper, self.lower, partial_sums, partial_counts,
+            self.points, self.weights, centers, self.bounds, changes_only, self.labels,
+            partial_sums, partial_counts,
         )
         self.previous = centers
         return partial_sums, partial_counts
@@ -42,7 +43,7 @@ class _BoundedPasses:
         probe = copy.deepcopy(self)
         probe.points = np.full_like(self.points, np.nan)
         probe.run(centers)
-        return int(np.isfinite(probe.upper).sum())
+        return int(np.isfinite(probe.bounds.upper).sum())
 
 
 def _lloyd_centers(points, centers, passes):
@@ -73,10 +74,10 @@ def test_assign_bounded_gives_the_labels_and_sums_of_the_full_pass(d, k):
         np.testing.assert_array_equal(partial_sums, expected_sums)  # same rows, same order
         np.testing.assert_array_equal(partial_counts, expected_counts)
         distances = np.sqrt(naive.sq_distances(points, centers).astype(np.float64))
-        assert (bounded.upper >= distances[np.arange(len(points)), labels]).all()
+        assert (bounded.bounds.upper >= distances[np.arange(len(points)), labels]).all()
         others = distances.copy()
         others[np.arange(len(points)), labels] = np.inf
-        assert (bounded.lower <= others.min(axis=1)).all()
+        assert (bounded.bounds.lower <= others.min(axis=1)).all()
     assert skipped[0] == 0  # no bounds yet: every row is searched
     assert skipped[-1] > len(points) // 10  # near convergence most rows keep their center
 
