@@ -12,12 +12,26 @@ Public kernels (stable; callable from Python and from a user's ``@numba.njit`` c
 :func:`rng_next`, :func:`rng_float`, :func:`rng_double`   OpenCV's ``cv::RNG``
 ==========================  ==========================================================
 
-They expect ``X`` float32 C-contiguous (n_samples, n_features) and finite; ``centers``
-float32 (n_clusters, n_features); ``labels`` int32 (n_samples,); ``weights`` int32
-(n_samples,); partial-sum workspaces with ``chunk_count(n_samples, n_clusters,
-n_features)`` chunks first. The chunking depends on those sizes only and every chunk
-keeps its own float64 partial sums, combined in chunk order: results are bitwise
-identical on any number of threads.
+Shared parameters: a kernel that takes one of these names means this by it, and its
+own docstring says only what is particular to it (whether ``labels`` is IN or OUT, say):
+
+X : float32 (n_samples, n_features)
+    The points, C-contiguous and finite (or distinct rows that stand for samples).
+weights : int32 (n_samples,)
+    Multiplicity of each point (all 1 for plain data).
+centers : float32 (n_clusters, n_features)
+    The centers.
+labels : int32 (n_samples,)
+    Cluster of each point; from a search, the nearest center (lowest index on ties).
+partial_sums : float64 (n_chunks, n_clusters, n_features)
+    Per chunk, the weighted coordinate sums of the points of each cluster, with
+    ``n_chunks = chunk_count(n_samples, n_clusters, n_features)``.
+partial_counts : int64 (n_chunks, n_clusters)
+    Per chunk, the total weight of each cluster.
+
+The chunking depends on the sizes only and every chunk keeps its own float64 partial
+sums, combined in chunk order (:func:`reduce_partials`): results are bitwise identical
+on any number of threads.
 
 Every kernel checks its arguments inside the jitted code (``_checks``): inconsistent
 shapes, out-of-range labels or indices and bad counts raise a ValueError naming the

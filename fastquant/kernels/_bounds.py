@@ -91,12 +91,8 @@ def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_su
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    weights : int32 (n_samples,)
-        IN: multiplicity of each point.
-    centers : float32 (n_clusters, n_features)
-        IN: the centers.
+    X, weights, centers
+        IN (see ``fastquant.kernels``).
     bounds : Bounds
         INOUT: the rows' bounds (their ``upper`` and ``lower``, updated), and the
         centers' ``moves`` and ``half_gaps`` since they were set (IN).
@@ -106,11 +102,9 @@ def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_su
     labels : int32 (n_samples,)
         INOUT: the labels of the bounds in, the nearest centers out. Must be valid
         cluster indices even where the bounds are unset.
-    partial_sums : float64 (n_chunks, n_clusters, n_features)
-        OUT: as in :func:`assign_and_accumulate` or, with ``changes_only``,
-        :func:`assign_and_update`.
-    partial_counts : int64 (n_chunks, n_clusters)
-        OUT: likewise.
+    partial_sums, partial_counts
+        OUT: as :func:`assign_and_accumulate` or, with ``changes_only``,
+        :func:`assign_and_update` gives them.
     """
     require_pass_arguments(X, weights, centers, labels, partial_sums, partial_counts)
     upper, lower, moves, half_gaps = bounds

@@ -150,10 +150,8 @@ def assign(X, centers, labels, distances):
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    centers : float32 (n_clusters, n_features)
-        IN: the centers.
+    X, centers
+        IN (see ``fastquant.kernels``).
     labels : int32 (n_samples,)
         OUT: index of the nearest center (the lowest index on ties).
     distances : float32 (n_samples,)

@@ -52,18 +52,12 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    weights : int32 (n_samples,)
-        IN: multiplicity of each point (all 1 for plain data).
-    centers : float32 (n_clusters, n_features)
-        IN: the centers.
+    X, weights, centers
+        IN (see ``fastquant.kernels``).
     labels : int32 (n_samples,)
         OUT: index of the nearest center (the lowest index on ties).
-    partial_sums : float64 (n_chunks, n_clusters, n_features)
-        OUT: per chunk, the weighted coordinate sums of the points of each cluster.
-    partial_counts : int64 (n_chunks, n_clusters)
-        OUT: per chunk, the total weight of each cluster.
+    partial_sums, partial_counts
+        OUT (see ``fastquant.kernels``).
 
     Notes
     -----
@@ -94,12 +88,8 @@ def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts)
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    weights : int32 (n_samples,)
-        IN: multiplicity of each point.
-    centers : float32 (n_clusters, n_features)
-        IN: the centers.
+    X, weights, centers
+        IN (see ``fastquant.kernels``).
     labels : int32 (n_samples,)
         INOUT: the previous labels in, the nearest centers out (lowest index on ties).
     partial_sums : float64 (n_chunks, n_clusters, n_features)
@@ -127,16 +117,12 @@ def accumulate(X, weights, labels, partial_sums, partial_counts):
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    weights : int32 (n_samples,)
-        IN: multiplicity of each point.
+    X, weights
+        IN (see ``fastquant.kernels``).
     labels : int32 (n_samples,)
         IN: cluster of each point, in [0, n_clusters).
-    partial_sums : float64 (n_chunks, n_clusters, n_features)
-        OUT: as in :func:`assign_and_accumulate`.
-    partial_counts : int64 (n_chunks, n_clusters)
-        OUT: as in :func:`assign_and_accumulate`.
+    partial_sums, partial_counts
+        OUT (see ``fastquant.kernels``).
     """
     require_integers(labels, "labels")
     require_one_per_row(weights, X.shape[0], "weights")
@@ -241,12 +227,8 @@ def label_distance_sum(X, weights, centers, labels, partial_dist):
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    weights : int32 (n_samples,)
-        IN: multiplicity of each point.
-    centers : float32 (n_clusters, n_features)
-        IN: the centers.
+    X, weights, centers
+        IN (see ``fastquant.kernels``).
     labels : int32 (n_samples,)
         IN: cluster of each point.
     partial_dist : float64 (n_chunks,)

@@ -193,20 +193,14 @@ def assign_tiled(X, weights, centers, changes_only, labels, partial_sums, partia
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features)
-        IN: the points.
-    weights : int32 (n_samples,)
-        IN: multiplicity of each point.
-    centers : float32 (n_clusters, n_features)
-        IN: the centers.
+    X, weights, centers
+        IN (see ``fastquant.kernels``).
     changes_only : bool
         Accumulate only the label changes (``labels`` must hold the previous labels).
     labels : int32 (n_samples,)
         INOUT: the nearest centers out (the lowest index on ties).
-    partial_sums : float64 (n_chunks, n_clusters, n_features)
-        OUT: as in ``assign_and_accumulate`` (per chunk, in row order).
-    partial_counts : int64 (n_chunks, n_clusters)
-        OUT: likewise.
+    partial_sums, partial_counts
+        OUT (see ``fastquant.kernels``).
     settled : int64 (n_chunks,)
         OUT: per chunk, the rows searched again in cv2's order.
     """
