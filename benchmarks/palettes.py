@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 import fastquant as fq
-from fastquant import _imagewrite
+from fastquant import _indexed
 
 FOLDER = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/images")
 SIZE_KS = (2, 4, 8, 16, 64)
@@ -34,14 +34,14 @@ def photos():
 
 def png_bytes(result, bits=None):
     """Size of the indexed PNG of ``result``, at ``bits`` per index (None: smallest)."""
-    indices, rgb, alpha = _imagewrite._used_entries(result.labels, result.palette, None)
-    chosen = _imagewrite._bit_depth
+    indices, rgb, alpha = _indexed.used_entries(result.labels, result.palette, None)
+    chosen = _indexed._bit_depth
     if bits is not None:
-        _imagewrite._bit_depth = lambda n: bits
+        _indexed._bit_depth = lambda n: bits
     try:
-        return len(_imagewrite._encode_indexed_png(indices, rgb, alpha))
+        return len(_indexed.encode_indexed_png(indices, rgb, alpha))
     finally:
-        _imagewrite._bit_depth = chosen
+        _indexed._bit_depth = chosen
 
 
 def sizes():

@@ -14,7 +14,8 @@ from PIL import Image
 from ._dithering import Dither
 from ._frames import frame_count, read_frames, write_frames
 from ._imageread import MAX_PIXELS, PathLike, as_path, read_image
-from ._imagewrite import LargerThanInputError, check_destination, check_output_name, write_image
+from ._atomic_write import LargerThanInputError, check_destination, check_output_name
+from ._imagewrite import write_image
 from ._palette import quantize_frames
 
 #: Exit status of a file skipped because its output would be larger than its input...

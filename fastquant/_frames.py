@@ -9,7 +9,8 @@ from PIL import Image
 
 from ._imageread import (MAX_PIXELS, PathLike, PixelLimitError, _check_pixels,
                          _pillow_check_lifted, as_path, check_max_pixels, native_byte_order)
-from ._imagewrite import _gif_transparency, _palette_entries, write_with
+from ._atomic_write import write_with
+from ._indexed import gif_transparency, palette_entries
 
 #: Extensions :func:`write_frames` writes animated.
 ANIMATED_EXTENSIONS = (".gif", ".png")
@@ -188,7 +189,7 @@ def _frame_image(palette: np.ndarray, labels: np.ndarray, extension: str,
                  shared: bool) -> Image.Image:
     """A Pillow image of one frame: indexed, or in full colour for a PNG frame with a
     palette of its own."""
-    entries = _palette_entries(palette)
+    entries = palette_entries(palette)
     if entries is None:
         raise ValueError("animated output needs uint8 palettes of 1 to 256 entries, got "
                          f"{np.asarray(palette).dtype} shape {np.asarray(palette).shape}")
@@ -198,7 +199,7 @@ def _frame_image(palette: np.ndarray, labels: np.ndarray, extension: str,
     image = Image.fromarray(np.asarray(labels, dtype=np.uint8), mode="P")
     image.putpalette(rgb.reshape(-1).tobytes(), rawmode="RGB")
     if extension == ".gif":
-        transparency = _gif_transparency(alpha)
+        transparency = gif_transparency(alpha)
         if transparency is not None:
             image.info["transparency"] = transparency
     elif alpha is not None:

@@ -194,7 +194,7 @@ EXACT_WEIGHT_FACTOR = 16
 MAX_TOL = 1e10
 
 # ---------------------------------------------------------------------------------------
-# Image files (fastquant/_imageread.py, fastquant/_imagewrite.py)
+# Image files (fastquant/_imageread.py, fastquant/_indexed.py)
 # ---------------------------------------------------------------------------------------
 
 #: Default largest number of pixels ``read_image`` decodes: the size at which Pillow

@@ -19,7 +19,7 @@ TRUE_CONSTANTS = {
     "_files.py": {"SKIPPED_LARGER": "exit status", "SKIPPED_QUALITY": "exit status"},
     "cli.py": {"EXIT_INTERRUPTED": "exit status (128 + SIGINT)",
                "EXIT_BROKEN_PIPE": "exit status (128 + SIGPIPE)"},
-    "_imagewrite.py": {"_MAX_ENTRIES": "PNG and GIF palettes hold 256 entries"},
+    "_indexed.py": {"_MAX_ENTRIES": "PNG and GIF palettes hold 256 entries"},
     "_rng.py": {"_FRESH_STATE": "cv::RNG's default state", "_INT_MIN": "C int",
                 "_INT_MAX": "C int"},
     "_validation.py": {"MAX_COUNT": "cv2 clamps maxCount", "MIN_COUNT": "cv2 clamps maxCount",
