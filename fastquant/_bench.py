@@ -194,9 +194,9 @@ def plot(rows: Sequence[Row], title: str, path: str) -> None:
 
 
 def parser(prog: str = "fastquant bench") -> argparse.ArgumentParser:
-    from .cli import _Parser
+    from ._cli_args import Parser
 
-    bench = _Parser(prog=prog, description=__doc__.split("\n\n")[0].replace("``", ""))
+    bench = Parser(prog=prog, description=__doc__.split("\n\n")[0].replace("``", ""))
     source = bench.add_mutually_exclusive_group()
     source.add_argument("--workload", default=None, help="W1, W2, W3 or W4 (default W3)")
     source.add_argument("--data", help="your points: an (N, D) .npy file, or an image")

@@ -1,4 +1,5 @@
-import io
+"""fastquant.cli: the ``fastquant`` command's runs (single file, batch, comparison sheet, palettes)."""
+
 import os
 import shutil
 import subprocess
@@ -12,15 +13,14 @@ import pytest
 import fastquant as fq
 from fastquant import cli
 
+from ._cli import run_module, small_photo, usage_error
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def photo(tmp_path):
-    path = tmp_path / "small.png"
-    image = iio.imread(cli.example_path())[::4, ::4]
-    iio.imwrite(path, image)
-    return path, image
+    return small_photo(tmp_path)
 
 
 def _colours(path):
@@ -63,43 +63,6 @@ def test_example_runs_as_a_module(tmp_path):
     assert iio.imread(out).shape == iio.imread(cli.example_path()).shape
 
 
-def test_batch_writes_each_file_and_reports_bad_ones(photo, tmp_path, capsys):
-    path, _ = photo
-    second = tmp_path / "second.png"
-    iio.imwrite(second, iio.imread(path)[::2, ::2])
-    bad = tmp_path / "bad.png"
-    bad.write_bytes(b"not an image")
-    outdir = tmp_path / "out"
-    status = cli.main([str(path), str(bad), str(second), "-k", "3", "-d", str(outdir)])
-    assert status == 1
-    assert sorted(p.name for p in outdir.iterdir()) == ["second-k3.png", "small-k3.png"]
-    err = capsys.readouterr().err
-    assert "bad.png" in err and "1 of 3 inputs failed" in err
-
-
-def test_progress_bar_only_on_a_terminal(photo, tmp_path, monkeypatch):
-    path, _ = photo
-    fake = io.StringIO()
-    fake.isatty = lambda: True
-    monkeypatch.setattr(sys, "stderr", fake)
-    copy = tmp_path / "copy.png"
-    shutil.copyfile(path, copy)
-    assert cli.main([str(path), str(copy), "-k", "2", "-d", str(tmp_path / "o")]) == 0
-    assert "2/2" in fake.getvalue() and "#" * 30 in fake.getvalue()
-
-
-def test_two_inputs_for_one_output_name_are_a_usage_error(photo, tmp_path, capsys):
-    path, _ = photo
-    other = tmp_path / "elsewhere" / path.name
-    other.parent.mkdir()
-    shutil.copyfile(path, other)
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main([str(path), str(other), "-k", "2", "-d", str(tmp_path / "o")])
-    assert exit_info.value.code == 2
-    assert "would both be written to" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
-
-
 def test_compare_sheet(photo, tmp_path, capsys):
     path, image = photo
     sheet = tmp_path / "sheet.png"
@@ -120,16 +83,6 @@ def test_existing_output_is_kept_without_force(photo, tmp_path, capsys):
     assert iio.imread(out).shape[2] == 3
 
 
-def _usage_error(argv, capsys) -> str:
-    """Run the command, check it ends as a usage error; return its one line of stderr."""
-    with pytest.raises(SystemExit) as info:
-        cli.main(argv)
-    assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("fastquant: error:") and err.count("\n") == 1, err
-    return err
-
-
 def test_input_is_never_overwritten(photo, tmp_path, capsys):
     path, _ = photo
     before = path.read_bytes()
@@ -137,33 +90,11 @@ def test_input_is_never_overwritten(photo, tmp_path, capsys):
     (tmp_path / "soft.png").symlink_to(path)
     for output in (path, tmp_path / "x" / ".." / "small.png", tmp_path / "hard.png",
                    tmp_path / "soft.png"):
-        err = _usage_error([str(path), "-k", "3", "-o", str(output), "--force"], capsys)
+        err = usage_error([str(path), "-k", "3", "-o", str(output), "--force"], capsys)
         assert "would replace the input" in err
-        err = _usage_error([str(path), "--compare", "2,3", "-o", str(output), "--force"], capsys)
+        err = usage_error([str(path), "--compare", "2,3", "-o", str(output), "--force"], capsys)
         assert "would replace the input" in err
     assert path.read_bytes() == before
-
-
-def test_batch_naming_that_would_overwrite_an_input_is_refused(photo, tmp_path, capsys):
-    # issue 10: "fastquant a.png a-k8.png -k 8 -d . --force" overwrote a-k8.png
-    path, _ = photo
-    second = tmp_path / "small-k8.png"
-    shutil.copyfile(path, second)
-    before = second.read_bytes()
-    err = _usage_error([str(path), str(second), "-k", "8", "-d", str(tmp_path), "--force"], capsys)
-    assert f"would replace the input {str(second)!r}" in err
-    assert second.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["small-k8.png", "small.png"]
-
-
-@pytest.mark.parametrize("output, problem", [("noext", "has no extension"), ("folder", "is a folder")])
-def test_bad_outputs_are_usage_errors(photo, tmp_path, capsys, output, problem):
-    path, _ = photo
-    (tmp_path / "folder").mkdir()
-    err = _usage_error([str(path), "-k", "3", "-o", str(tmp_path / output)], capsys)
-    assert problem in err
-    err = _usage_error([str(path), "-k", "3", "-d", str(path)], capsys)  # -d on a file
-    assert "is a file" in err
 
 
 def test_max_pixels(photo, tmp_path, capsys):
@@ -179,7 +110,7 @@ def test_max_pixels(photo, tmp_path, capsys):
     sheet = str(tmp_path / "s.png")
     assert cli.main([str(path), "--compare", "2", "-o", sheet, "--max-pixels", "9"]) == 1
     assert "above the limit of 9" in capsys.readouterr().err
-    err = _usage_error([str(path), "-k", "3", "-o", str(out), "--max-pixels", "-1"], capsys)
+    err = usage_error([str(path), "-k", "3", "-o", str(out), "--max-pixels", "-1"], capsys)
     assert "--max-pixels must be 0 (no limit) or more" in err
 
 
@@ -194,80 +125,18 @@ def test_interrupt_is_one_line_and_exit_130(photo, tmp_path, monkeypatch, capsys
     assert capsys.readouterr().err == "fastquant: error: interrupted\n"
 
 
-def _run(args, **kwargs):
-    """``python -m fastquant`` on the worktree's package, in ``ROOT``."""
-    return subprocess.run([sys.executable, "-m", "fastquant", *args], cwd=ROOT, **kwargs)
-
-
-def test_names_that_are_not_utf8_on_a_strict_stdout(photo, tmp_path):
-    # issue 10: such a name crashed the command and lost the other files of the batch
-    path, _ = photo
-    bad = os.path.join(os.fsencode(tmp_path), b"\xff.png")
-    shutil.copyfile(path, bad)
-    out = tmp_path / "out"
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")  # strict: surrogates cannot be printed
-    done = _run([bad, os.fsencode(path), b"-k", b"3", b"-d", os.fsencode(out)],
-                capture_output=True, env=env)
-    assert done.returncode == 0, done.stderr
-    assert sorted(os.listdir(os.fsencode(out))) == [b"small-k3.png", b"\xff-k3.png"]
-    assert done.stdout.count(b"\n") == 2 and b"\\xff.png: 170x113, K=3" in done.stdout
-    assert done.stderr == b""
-
-
 def test_closed_stdout_exits_quietly(photo, tmp_path):
     path, _ = photo
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone, as after "| head -0"
     try:
-        done = _run([str(path), "-k", "2", "-o", str(tmp_path / "o.png")], stdout=write_end,
+        done = run_module([str(path), "-k", "2", "-o", str(tmp_path / "o.png")], stdout=write_end,
                     stderr=subprocess.PIPE)
     finally:
         os.close(write_end)
     assert done.returncode == 141
     assert done.stderr == b""  # no traceback, no "Exception ignored" at exit
     assert (tmp_path / "o.png").exists()
-
-
-def test_help_documents_exit_status(capsys):
-    with pytest.raises(SystemExit):
-        cli.main(["--help"])
-    out = capsys.readouterr().out
-    for code in ("0", "1", "2", "130", "141"):
-        assert f"\n  {code} " in out
-    assert "--max-pixels" in out
-
-
-@pytest.mark.parametrize("content", [b"not an image at all", b"\x89PNG\r\n\x1a\n broken"])
-def test_corrupt_input_is_one_line_error(tmp_path, content, capsys):
-    bad = tmp_path / "bad.png"
-    bad.write_bytes(content)
-    assert cli.main([str(bad), "-k", "3", "-o", str(tmp_path / "o.png")]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("fastquant: error:") and err.count("\n") == 1
-    assert "Traceback" not in err
-    assert [p.name for p in tmp_path.iterdir()] == ["bad.png"]  # no output, no temporary
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["-k", "3", "-o", "x.png"],  # no input
-        ["--example", "-k", "0", "-o", "x.png"],
-        ["--example", "-o", "x.png"],  # no K
-        ["--example", "-k", "3"],  # no output
-        ["--example", "-k", "3", "-o", "x.png", "-d", "out"],
-        ["a.png", "b.png", "-k", "3", "-o", "x.png"],
-        ["--example", "--compare", "2,x", "-o", "s.png"],
-        ["--example", "--compare", "2,8"],
-        ["--example", "-k", "3", "-o", "x.png", "--attempts", "0"],
-        ["--example", "-k", "3", "-o", "x.png", "--space", "hsv"],
-    ],
-)
-def test_usage_errors_exit_2(argv, capsys):
-    with pytest.raises(SystemExit) as info:
-        cli.main(argv)
-    assert info.value.code == 2
-    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_missing_input_fails_cleanly(tmp_path, capsys):
@@ -280,9 +149,6 @@ def test_image_with_fewer_colours_than_k(tmp_path):
     iio.imwrite(tiny, np.array([[[0, 0, 0], [9, 9, 9]], [[9, 9, 9], [200, 1, 1]]], np.uint8))
     assert cli.main([str(tiny), "-k", "9", "-o", str(tmp_path / "o.png")]) == 0
     np.testing.assert_array_equal(iio.imread(tmp_path / "o.png"), iio.imread(tiny))
-
-
-# ------------------------------------------------------------ pngquant's habits
 
 
 def test_quality_below_min_writes_nothing_and_exits_99(photo, tmp_path, capsys):
@@ -338,30 +204,3 @@ def test_shared_palette_for_a_folder(photo, tmp_path):
     shared = fq.palette([image, image[::-1, :, ::-1]], 6).colors
     for name, source in (("small-k6.png", image), ("second-k6.png", image[::-1, :, ::-1])):
         np.testing.assert_array_equal(iio.imread(outdir / name), fq.remap(source, shared).image)
-
-
-@pytest.mark.parametrize("flags, dither", [
-    (["--dither", "0.5"], 0.5),
-    (["--dither-method", "ordered"], "ordered"),
-    (["--dither", "--dither-method", "floyd"], True),
-    (["--strip", "--dither"], True),
-])
-def test_dither_options(photo, tmp_path, flags, dither):
-    path, image = photo
-    out = tmp_path / "out.png"
-    assert cli.main([*flags, str(path), "-k", "6", "-o", str(out)]) == 0
-    np.testing.assert_array_equal(iio.imread(out), fq.quantize(image, 6, dither=dither).image)
-
-
-@pytest.mark.parametrize("argv", [
-    ["--example", "-k", "3", "-o", "x.png", "--dither", "2"],
-    ["--example", "-k", "3", "-o", "x.png", "--quality", "40-30"],
-    ["--example", "-k", "3", "-o", "x.png", "--quality", "high"],
-    ["--example", "-k", "3", "-o", "x.png", "--shared-palette"],
-    ["--example", "-k", "3", "-d", "o", "--shared-palette", "--palette", "p.png"],
-    ["--example", "-k", "3", "-d", "o", "--scheduler", "local", "--skip-if-larger"],
-])
-def test_pngquant_option_usage_errors(argv, capsys):
-    with pytest.raises(SystemExit) as info:
-        cli.main(argv)
-    assert info.value.code == 2 and capsys.readouterr().err.count("\n") == 1

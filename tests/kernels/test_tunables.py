@@ -17,7 +17,7 @@ TRUE_CONSTANTS = {
         "TERM_CRITERIA_COUNT", "TERM_CRITERIA_EPS", "KMEANS_RANDOM_CENTERS",
         "KMEANS_USE_INITIAL_LABELS", "KMEANS_PP_CENTERS", "KMEANSPP_TRIALS")},
     "_files.py": {"SKIPPED_LARGER": "exit status", "SKIPPED_QUALITY": "exit status"},
-    "cli.py": {"EXIT_INTERRUPTED": "exit status (128 + SIGINT)",
+    "_cli_report.py": {"EXIT_INTERRUPTED": "exit status (128 + SIGINT)",
                "EXIT_BROKEN_PIPE": "exit status (128 + SIGPIPE)"},
     "_indexed.py": {"_MAX_ENTRIES": "PNG and GIF palettes hold 256 entries"},
     "_rng.py": {"_FRESH_STATE": "cv::RNG's default state", "_INT_MIN": "C int",
