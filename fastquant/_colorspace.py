@@ -16,9 +16,12 @@ _DELTA = 6.0 / 29.0
 
 
 def _linear(rgb: np.ndarray) -> np.ndarray:
-    """Linear-light values of sRGB values in [0, 1], in ``rgb``'s own float dtype."""
+    """Linear-light values of sRGB values in [0, 1], in ``rgb``'s own float dtype (values
+    out of [0, 1] continue the curve: the linear segment below 0, the power above 1)."""
     t = rgb.dtype.type
-    return np.where(rgb <= t(0.04045), rgb / t(12.92), ((rgb + t(0.055)) / t(1.055)) ** t(2.4))
+    edge = t(0.04045)
+    curve = ((np.maximum(rgb, edge) + t(0.055)) / t(1.055)) ** t(2.4)  # no NaN from below 0
+    return np.where(rgb <= edge, rgb / t(12.92), curve)
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:

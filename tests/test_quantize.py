@@ -9,7 +9,6 @@ import pytest
 
 import fastquant as fq
 from fastquant.kernels import _dither
-from fastquant._colorspace import srgb_to_lab, srgb_to_oklab
 
 
 
@@ -194,14 +193,6 @@ def test_lab_space():
     assert 15 < result.psnr < 40
 
 
-def test_srgb_to_lab_reference_values():
-    lab = srgb_to_lab(np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0], [0, 0, 1.0]]))
-    np.testing.assert_allclose(lab[0], [100, 0, 0], atol=0.01)
-    np.testing.assert_allclose(lab[1], [0, 0, 0], atol=0.01)
-    np.testing.assert_allclose(lab[2], [53.24, 80.09, 67.20], atol=0.02)
-    np.testing.assert_allclose(lab[3], [32.30, 79.19, -107.86], atol=0.02)
-
-
 @pytest.mark.parametrize(
     "image, kwargs, error, word",
     [
@@ -270,15 +261,6 @@ def test_oklab_space():
     _check(result, image, 8)
     assert 15 < result.psnr < 40
     assert abs(result.psnr - fq.quantize(image, 8).psnr) < 3
-
-
-def test_srgb_to_oklab_reference_values():
-    # Ottosson's table: white, red, green, blue
-    oklab = srgb_to_oklab(np.array([[1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]]))
-    np.testing.assert_allclose(oklab[0], [1, 0, 0], atol=1e-3)
-    np.testing.assert_allclose(oklab[1], [0.627955, 0.224863, 0.125846], atol=1e-3)
-    np.testing.assert_allclose(oklab[2], [0.866440, -0.233888, 0.179498], atol=1e-3)
-    np.testing.assert_allclose(oklab[3], [0.452014, -0.032457, -0.311528], atol=1e-3)
 
 
 def test_smooth_areas_weigh_more():
