@@ -26,7 +26,8 @@ more than absolute times.
 MIN_CHUNK_SIZE = 512
 #: Largest number of chunks a pass is split into. Not measured. The chunking depends on
 #: the sizes only, never on the thread count; changing this changes the order in which
-#: float64 partial sums are combined, so the last bits of the centers can change.
+#: float64 partial sums are combined, so the last bits of the centers can change. At
+#: most 256: k-means++'s row-to-chunks table (_chunk_table) packs a chunk index in 8 bits.
 MAX_CHUNKS = 256
 #: Rows whose nearest centers are searched together, one SIMD lane each. Searching 64
 #: rows at a time made assignment 2-5x faster than row by row (commit e68b2eb); other

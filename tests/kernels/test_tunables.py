@@ -120,6 +120,13 @@ def test_every_tunable_says_what_chose_it():
         )
 
 
+def test_the_limits_the_code_relies_on():
+    assert _tunables.MAX_CHUNKS <= 256  # _chunk_table packs a chunk index in 8 bits
+    assert _tunables.HASH_PARTITIONS & (_tunables.HASH_PARTITIONS - 1) == 0  # a power of two
+    assert _tunables.MIN_BUDGET_CHUNKS <= _tunables.MAX_CHUNKS
+    assert _tunables.ROW_BLOCK_MAX_FEATURES * _tunables.ROW_BLOCK * 4 <= 4 << 20  # 4 MiB a thread
+
+
 def test_the_modules_use_the_tunables():
     assert _common.MAX_CHUNKS is _tunables.MAX_CHUNKS
     assert _lloyd.BOUNDS_MIN_CLUSTERS is _tunables.BOUNDS_MIN_CLUSTERS
