@@ -1,4 +1,32 @@
-"""fastquant: k-means colour quantization, a faster and exact drop-in for cv2.kmeans."""
+"""fastquant: k-means colour quantization, a faster and exact drop-in for cv2.kmeans.
+
+Where each step lives (Python module -> the kernels it runs, in ``fastquant/kernels/``;
+the shared kernel parameters and the module map are in ``kernels/__init__.py``, every
+tuning choice in ``kernels/_tunables.py``):
+
+* ``kmeans`` (``_kmeans``): arguments checked as cv2 checks them (``_validation``; the
+  bounding box and non-finite values by ``kernels/_feature_bounds``), then attempts of
+  Lloyd's algorithm (``_lloyd``):
+  - distinct rows of integer data with counts (``_distinct`` -> ``_distinct_table``);
+  - seeding: k-means++ (``_distinct.Rows.kmeanspp`` -> ``_seeding``, ``_chunk_table``),
+    random centers (``_random``);
+  - passes: ``_passes`` (plain), ``_bounds`` (Hamerly's bounds, state in
+    ``_distance_bounds``), ``_tiles`` (norm expansion, many features); the
+    nearest-center search itself in ``_distances``;
+  - empty clusters: ``_repair``; the compactness: ``_passes.label_distance_sum``.
+* ``quantize`` (``_quantize``): the colour table (``_colour_table`` ->
+  ``_colour_table``), smoothness weights, coarse grids and the image
+  (``_image_passes``), clustering through ``_lloyd``; colour spaces (``_colorspace``),
+  alpha (``_alpha``), dithering (``_dithering`` -> ``_dither``).
+* ``palette``, ``remap`` (``_palette``); ``read_frames`` (``_frames``).
+* ``KMeans`` (``estimator``, ``_estimator_checks``, ``_estimator_fit`` -> ``_estimator``).
+* Files and the command line: ``_imageread``, ``_imagewrite`` (``_atomic_write``,
+  ``_indexed``), ``_files``, ``cli`` (``_cli_args``, ``_cli_report``), ``_sheet``,
+  ``_bench`` (``_bench_data``).
+* Out-of-core: ``fastquant.dask`` (its ``_blocks`` run the same kernels per block).
+* How kernels are compiled, cached and launched: ``_jit``, ``_execution``; the
+  generator: ``_rng`` (its state, as cv2 keeps it) and ``kernels/_random``.
+"""
 
 from . import kernels
 from ._kmeans import kmeans

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _alpha
 from . import _validation as check
@@ -151,7 +152,8 @@ def _palette_colours(palette, array: np.ndarray) -> Tuple[np.ndarray, str]:
     return colours, space
 
 
-def remap(image, palette: Union[Palette, np.ndarray], *, dither: Dither = False) -> Quantized:
+def remap(image: ArrayLike, palette: Union[Palette, ArrayLike], *,
+          dither: Dither = False) -> Quantized:
     """Map an image onto a given palette.
 
     Parameters

@@ -3,9 +3,10 @@ engine. scikit-learn itself is optional (see ``_estimator_checks``)."""
 
 import inspect
 import warnings
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import kernels
 from .kernels import _estimator
@@ -89,7 +90,7 @@ class KMeans:
         n_init: Union[int, str] = 1,
         max_iter: int = 300,
         tol: float = 1e-4,
-        random_state=None,
+        random_state: Union[None, int, np.random.RandomState, np.random.Generator] = None,
         attempts: Optional[int] = None,
         seed: Optional[int] = None,
     ):
@@ -109,11 +110,23 @@ class KMeans:
         return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
 
     def get_params(self, deep: bool = True) -> dict:
-        """The constructor's parameters, by name (``deep`` has no effect)."""
+        """The constructor's parameters, by name.
+
+        Parameters
+        ----------
+        deep : bool
+            Accepted for scikit-learn's sake; no effect (no parameter is an estimator).
+        """
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params) -> "KMeans":
-        """Set constructor parameters in place; return self."""
+    def set_params(self, **params: Any) -> "KMeans":
+        """Set constructor parameters in place; return self.
+
+        Parameters
+        ----------
+        **params
+            Constructor parameters by name; another name is a ValueError.
+        """
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
@@ -194,7 +207,8 @@ class KMeans:
         return starting_centers(init, n_clusters, values.shape[1], "init",
                                 "(n_clusters, n_features)")
 
-    def fit(self, X, y=None, sample_weight=None) -> "KMeans":
+    def fit(self, X: ArrayLike, y: Any = None,
+            sample_weight: Optional[ArrayLike] = None) -> "KMeans":
         """Cluster ``X``; return self.
 
         Parameters
@@ -298,17 +312,30 @@ class KMeans:
         launch(kernels.assign, values, centers, labels, distances, work=values.size * len(centers))
         return labels, distances
 
-    def predict(self, X) -> np.ndarray:
-        """Index of the nearest center for each row of ``X`` (int32)."""
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Index of the nearest center for each row of ``X`` (int32).
+
+        Parameters
+        ----------
+        X : array_like or data frame of shape (n_samples, n_features)
+            With the fitted model's number of features (and names, if fitted with some).
+        """
         return self._nearest(self._fitted_samples(X))[0]
 
-    def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
-        """Fit on ``X`` and return ``labels_``."""
+    def fit_predict(self, X: ArrayLike, y: Any = None,
+                    sample_weight: Optional[ArrayLike] = None) -> np.ndarray:
+        """``fit(X, y, sample_weight).labels_`` (the parameters as in :meth:`fit`)."""
         return self.fit(X, sample_weight=sample_weight).labels_
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Euclidean distances from each row of ``X`` to each center, shape
-        (n_samples, n_clusters), in the floating dtype of ``X``."""
+        (n_samples, n_clusters), in the floating dtype of ``X``.
+
+        Parameters
+        ----------
+        X : array_like or data frame of shape (n_samples, n_features)
+            As in :meth:`predict`.
+        """
         samples = self._fitted_samples(X)
         values = samples.points.values
         if samples.dtype != values.dtype:
@@ -318,12 +345,23 @@ class KMeans:
         launch(_estimator.center_distances, values, centers, out, work=out.size * values.shape[1])
         return out
 
-    def fit_transform(self, X, y=None, sample_weight=None) -> np.ndarray:
-        """Fit on ``X`` and return ``transform(X)``."""
+    def fit_transform(self, X: ArrayLike, y: Any = None,
+                      sample_weight: Optional[ArrayLike] = None) -> np.ndarray:
+        """``fit(X, y, sample_weight).transform(X)`` (the parameters as in :meth:`fit`)."""
         return self.fit(X, sample_weight=sample_weight).transform(X)
 
-    def score(self, X, y=None, sample_weight=None) -> float:
-        """Opposite of the (weighted) inertia of ``X`` for the fitted centers."""
+    def score(self, X: ArrayLike, y: Any = None,
+              sample_weight: Optional[ArrayLike] = None) -> float:
+        """Opposite of the (weighted) inertia of ``X`` for the fitted centers.
+
+        Parameters
+        ----------
+        X : array_like or data frame of shape (n_samples, n_features)
+            As in :meth:`predict`.
+        y : ignored
+        sample_weight : array_like of shape (n_samples,), optional
+            Weight of each row's squared distance.
+        """
         samples = self._fitted_samples(X)
         _, distances = self._nearest(samples)
         weights = sample_weights(sample_weight, len(distances))
@@ -331,8 +369,15 @@ class KMeans:
             return -float(np.sum(distances, dtype=np.float64))
         return -float(np.dot(weights, distances.astype(np.float64)))
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the ``transform`` columns: ``kmeans0``, ``kmeans1``, ..."""
+    def get_feature_names_out(self, input_features: Optional[ArrayLike] = None) -> np.ndarray:
+        """Names of the ``transform`` columns: ``kmeans0``, ``kmeans1``, ...
+
+        Parameters
+        ----------
+        input_features : array_like of str, optional
+            Checked against the fitted features (their number, and their names when
+            fitted with names); not used otherwise.
+        """
         if not self.__sklearn_is_fitted__():
             raise sklearn_compatible(NotFittedError, "NotFittedError")(
                 f"This {type(self).__name__} instance is not fitted yet."
