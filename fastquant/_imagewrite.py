@@ -12,7 +12,9 @@ import numpy as np
 
 from ._atomic_write import check_destination, write_with
 from ._imageread import PathLike, as_path, native_byte_order
-from ._indexed import encode_indexed_png, gif_transparency, label_indices, palette_entries, used_entries
+from ._indexed import (
+    encode_indexed_png, gif_transparency, label_indices, palette_entries, used_entries,
+)
 
 
 def write_image(

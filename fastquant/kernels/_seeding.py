@@ -149,13 +149,14 @@ def _first_distances(features, X, weights, first, dist):
 
 
 @inline
-def _best_candidate(features, X, weights, rows, slots, slot_of, partials, current):
+def _best_candidate(features, X, weights, candidates, current):
     """Each row's distance to its nearest center with each candidate added, and the
     candidate that lowers the potential most (the first of equals) with that potential.
 
     Every candidate is drawn from the same distances, so all are drawn first and
     their distances computed in one pass: each chunk of the data is read once, from
-    cache for all but the first candidate. The arrays are :func:`_candidates`'."""
+    cache for all but the first candidate. ``candidates``: see :func:`_candidates`."""
+    rows, slots, slot_of, partials = candidates
     n_trials, n_chunks = partials.shape
     n_rows = X.shape[0]
     for t in range(n_trials):
@@ -211,7 +212,8 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     _check_seeding(X, weights, n_clusters, n_trials)
     require_at_least(X.shape[0], 1, "X must have at least one row")
     features = by_feature(X)
-    rows, slots, slot_of, partials = _candidates(X.shape[0], n_trials)
+    candidates = _candidates(X.shape[0], n_trials)
+    rows, slots, slot_of, _ = candidates
     chosen = np.empty(n_clusters, dtype=np.int64)
     chosen[0] = _first_center(weights, rng_state)
     current = 0
@@ -220,7 +222,7 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
         dist = slots[current]
         for t in range(n_trials):
             rows[t] = _pick_row(dist, weights, rng_double(rng_state) * potential)
-        best, potential = _best_candidate(features, X, weights, rows, slots, slot_of, partials, current)
+        best, potential = _best_candidate(features, X, weights, candidates, current)
         chosen[k] = rows[best]
         current = slot_of[best]
     return chosen
@@ -263,7 +265,8 @@ def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
     require_at_least(n_samples, 1, "inverse must hold at least one sample")
     require_none_bad(count_outside(inverse, n_rows), "inverse must be row indices of X")
     features = by_feature(X)
-    rows, slots, slot_of, partials = _candidates(n_rows, n_trials)
+    candidates = _candidates(n_rows, n_trials)
+    rows, slots, slot_of, _ = candidates
     exact = _integer_distances(X, weights)
     sample_chunks = chunk_count(n_samples) if exact else 0
     sample_sums = np.empty(sample_chunks, dtype=np.float64)
@@ -294,7 +297,7 @@ def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
                 rows[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
             else:
                 rows[t] = _pick_sample(dist, inverse, p)
-        best, potential = _best_candidate(features, X, weights, rows, slots, slot_of, partials, current)
+        best, potential = _best_candidate(features, X, weights, candidates, current)
         chosen[k] = rows[best]
         previous = current
         current = slot_of[best]
