@@ -66,17 +66,7 @@ _LMS_TO_OKLAB = np.array(
 
 
 def srgb_to_oklab(rgb: np.ndarray) -> np.ndarray:
-    """Oklab coordinates of sRGB colours.
-
-    Parameters
-    ----------
-    rgb : ndarray (n, 3)
-        sRGB values scaled to [0, 1].
-
-    Returns
-    -------
-    ndarray of float32, shape (n, 3)
-        L in [0, 1], a and b roughly in [-0.4, 0.4].
-    """
+    """Oklab coordinates of sRGB colours (``rgb`` as :func:`srgb_to_lab` takes it),
+    computed in float32: float32 (n, 3), L in [0, 1], a and b roughly in [-0.4, 0.4]."""
     lms = np.cbrt(_linear(np.asarray(rgb, dtype=np.float32)) @ _RGB_TO_LMS.T.astype(np.float32))
     return (lms @ _LMS_TO_OKLAB.T.astype(np.float32)).astype(np.float32)
