@@ -5,7 +5,6 @@ TypingError at compile time) and writes nothing outside its arrays."""
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numba
