@@ -105,21 +105,23 @@ def dithered_labels(image: np.ndarray, palette: np.ndarray, labels: np.ndarray,
     if method is None:
         return labels
     height, width, channels = image.shape
-    values = np.ascontiguousarray(image, dtype=np.float32).reshape(-1, channels)
     colours = np.asarray(palette, dtype=np.float32)
     if channels == 4:
-        values, colours = premultiplied(values, peak), premultiplied(colours, peak)
-    values = np.ascontiguousarray(values.reshape(height, width, channels))
+        values = premultiplied(np.asarray(image, dtype=np.float32).reshape(-1, 4), peak)
+        values, colours = values.reshape(height, width, 4), premultiplied(colours, peak)
+    elif image.dtype == np.uint8 and method == "floyd":  # read as it is: no float copy
+        values = image
+    else:
+        values = np.asarray(image, dtype=np.float32)
+    values = np.ascontiguousarray(values)
     colours = np.ascontiguousarray(colours)
     if active is None:
         active = np.ones((height, width), dtype=bool)
     if method == "floyd":
         spacing = max(palette_spacing(colours), 1e-6 * peak)
-        shares = np.empty((height, width), dtype=np.float32)
-        launch(_dither.edge_strengths, values, np.float32(EDGE_SCALE * spacing),
-               np.float32(strength), shares, work=values.size * 4)
-        launch(_dither.floyd_steinberg, values, colours, shares, active,
-               np.float32(ERROR_LIMIT * spacing), labels, work=values.size * len(colours))
+        launch(_dither.floyd_steinberg, values, colours, active, np.float32(strength),
+               np.float32(EDGE_SCALE * spacing), np.float32(ERROR_LIMIT * spacing), labels,
+               work=values.size * len(colours))
         return labels
     n_colour = channels - 1 if channels in (2, 4) else channels
     spread = np.float32(palette_spacing(colours[:, :n_colour]))

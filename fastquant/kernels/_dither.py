@@ -116,9 +116,34 @@ def _stored(candidates, used, scratch, count):
     return candidates
 
 
+@inline
+def _row_shares(image, y, inverse, strength, out):
+    """Share of the diffused error each pixel of row ``y`` takes: ``strength`` on
+    flat areas, falling linearly to 0 where the pixel differs from one of its 4
+    neighbours (the border repeated) by ``1 / inverse`` or more (sum over channels of
+    the absolute differences).
+
+    Texture and edges hide banding, and noise added there only moves pixels away
+    from their colour; flat areas and smooth gradients are where dithering pays.
+    """
+    height, width, channels = image.shape
+    up = max(y - 1, 0)
+    down = min(y + 1, height - 1)
+    for x in range(width):
+        left = max(x - 1, 0)
+        right = min(x + 1, width - 1)
+        activity = F32_ZERO
+        for yy, xx in ((up, x), (down, x), (y, left), (y, right)):
+            total = F32_ZERO
+            for c in range(channels):
+                total += abs(np.float32(image[y, x, c]) - np.float32(image[yy, xx, c]))
+            activity = max(activity, total)
+        out[x] = strength * max(F32_ONE - activity * inverse, F32_ZERO)
+
+
 @helper
-def _diffuse_band(image, palette, strengths, active, limit, labels, first, stop, low,
-                  high, scales, sides, widths, slack):
+def _diffuse_band(image, palette, active, strength, inverse, limit, labels, first, stop,
+                  low, high, scales, sides, widths, slack):
     """Rows ``first`` to ``stop`` of :func:`floyd_steinberg`, diffused from
     WARMUP_ROWS rows above ``first``, with their own grid of candidates."""
     height, width, channels = image.shape
@@ -138,7 +163,9 @@ def _diffuse_band(image, palette, strengths, active, limit, labels, first, stop,
     error = np.zeros((2, width + 2, channels), dtype=np.float32)
     value = np.empty(channels, dtype=np.float32)
     carry = np.empty(channels, dtype=np.float32)
+    shares = np.empty(width, dtype=np.float32)
     for y in range(max(first - WARMUP_ROWS, 0), stop):
+        _row_shares(image, y, inverse, strength, shares)
         current = y % 2
         below = 1 - current
         for x in range(width + 2):
@@ -149,11 +176,11 @@ def _diffuse_band(image, palette, strengths, active, limit, labels, first, stop,
             x = i if current == 0 else width - 1 - i
             if not active[y, x]:
                 continue
-            share = strengths[y, x]
+            share = shares[x]
             cell = 0
             coarse = 0
             for c in range(channels):
-                v = image[y, x, c] + share * error[current, x + 1, c]
+                v = np.float32(image[y, x, c]) + share * error[current, x + 1, c]
                 v = min(max(v, low[c]), high[c])
                 value[c] = v
                 index = min(np.int64((v - low[c]) * scales[c]), sides[c] - 1)
@@ -205,13 +232,14 @@ def _diffuse_band(image, palette, strengths, active, limit, labels, first, stop,
 
 
 @kernel
-def floyd_steinberg(image, palette, strengths, active, limit, labels):
+def floyd_steinberg(image, palette, active, strength, edge_scale, limit, labels):
     """Floyd-Steinberg dithering of an image onto a palette, serpentine, in bands.
 
     Rows are visited left to right and right to left in turn (rows 0, 2, 4, ... to
     the right). Each pixel takes the palette colour nearest (by float32 squared
     distance summed channel by channel, lowest index on ties) to its value plus
-    ``strengths`` times the error diffused to it, clamped to the palette's range in
+    a share of the error diffused to it (``strength`` on flat areas, less near edges:
+    :func:`_row_shares`), clamped to the palette's range in
     each channel (error the palette cannot reach does not pile up into streaks); its
     own error, shortened to length ``limit`` if longer, goes 7/16 ahead, 3/16 below
     behind, 5/16 below and 1/16 below ahead. The rows are diffused in bands of
@@ -225,16 +253,19 @@ def floyd_steinberg(image, palette, strengths, active, limit, labels):
 
     Parameters
     ----------
-    image : float32 (height, width, channels)
+    image : uint8 or float32 (height, width, channels)
         IN: the pixel values.
     palette : float32 (n_colors, channels)
         IN: the colours.
-    strengths : float32 (height, width)
-        IN: share of the incoming error each pixel takes, in [0, 1] (0: the nearest
-        colour; see :func:`edge_strengths`).
     active : bool (height, width)
         IN: pixels to dither; the others keep their label and neither take nor
         pass on error.
+    strength : float32
+        IN: share of the incoming error a pixel of a flat area takes, in [0, 1] (0:
+        the nearest colour).
+    edge_scale : float32
+        IN: difference to a neighbour (sum over channels) from which a pixel takes no
+        error (> 0).
     limit : float32
         IN: largest length of the error a pixel passes on.
     labels : int32 (height, width)
@@ -243,8 +274,6 @@ def floyd_steinberg(image, palette, strengths, active, limit, labels):
     height, width, channels = image.shape
     require_at_least(palette.shape[0], 1, "palette must have at least one colour")
     require_equal(palette.shape[1], channels, "palette must have one column per channel of image")
-    require_equal(strengths.shape[0], height, "strengths must have one row per row of image")
-    require_equal(strengths.shape[1], width, "strengths must have one column per column of image")
     require_equal(active.shape[0], height, "active must have one row per row of image")
     require_equal(active.shape[1], width, "active must have one column per column of image")
     require_equal(labels.shape[0], height, "labels must have one row per row of image")
@@ -266,46 +295,12 @@ def floyd_steinberg(image, palette, strengths, active, limit, labels):
             widths[c] = span / side
             scales[c] = np.float32(side / span)
         slack[c] = _VALUE_MARGIN * (abs(np.float64(low[c])) + abs(np.float64(high[c])) + 1e-30)
+    inverse = F32_ONE / edge_scale
     n_bands = (height + BAND_ROWS - 1) // BAND_ROWS
     for band in prange(n_bands):
         first = band * BAND_ROWS
-        _diffuse_band(image, palette, strengths, active, limit, labels, first,
+        _diffuse_band(image, palette, active, strength, inverse, limit, labels, first,
                       min(first + BAND_ROWS, height), low, high, scales, sides, widths, slack)
-
-
-@kernel
-def edge_strengths(image, scale, strength, out):
-    """Share of the diffused error each pixel takes: ``strength`` on flat areas,
-    falling linearly to 0 where the pixel differs from one of its 4 neighbours by
-    ``scale`` (sum of the channels' absolute differences) or more.
-
-    Texture and edges hide banding, and noise added there only moves the pixels away
-    from their colour; flat areas and smooth gradients are where dithering pays.
-
-    Parameters
-    ----------
-    image : float32 (height, width, channels)
-        IN: the pixel values.
-    scale : float32
-        IN: difference to a neighbour at which dithering stops (> 0).
-    strength : float32
-        IN: the share on flat areas, in [0, 1].
-    out : float32 (height, width)
-        OUT: the shares.
-    """
-    height, width, channels = image.shape
-    inverse = F32_ONE / scale
-    for y in prange(height):
-        for x in range(width):
-            activity = F32_ZERO
-            for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-                yy = min(max(y + dy, 0), height - 1)
-                xx = min(max(x + dx, 0), width - 1)
-                total = F32_ZERO
-                for c in range(channels):
-                    total += abs(image[y, x, c] - image[yy, xx, c])
-                activity = max(activity, total)
-            out[y, x] = strength * max(F32_ONE - activity * inverse, F32_ZERO)
 
 
 @kernel
