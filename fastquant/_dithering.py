@@ -5,7 +5,7 @@ Floyd-Steinberg is damped where it costs fidelity and hides no banding: on edges
 texture (the share of error a pixel takes falls to 0 where it differs from a neighbour
 by EDGE_SCALE palette spacings), and the error a pixel passes on is at most
 ERROR_LIMIT spacings long. Both were chosen on the 28 rich-photo cells of
-``benchmarks/dithered_photos.py`` (7 photos x K = 4, 16, 64, 256, palette of the
+``benchmarks/rich_photos.py --dither`` (7 photos x K = 4, 16, 64, 256, palette of the
 undithered k-means), by PSNR and SSIM against libimagequant at dithering level 1:
 
 ======================  ==============  ==============
