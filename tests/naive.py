@@ -161,3 +161,68 @@ def nearest_entries(pixels, palette, peak=255.0):
     for i, pixel in enumerate(pixels):
         labels[i] = int(np.argmin(((palette - pixel) ** 2).sum(axis=1)))
     return labels
+
+
+def edge_strengths(image, scale, strength):
+    """Share of the diffused error each pixel takes (fastquant's ``edge_strengths``):
+    ``strength * max(1 - activity / scale, 0)``, activity the largest sum over channels
+    of absolute differences to a 4-neighbour (the border repeated), in float32."""
+    image = np.asarray(image, dtype=np.float32)
+    height, width, channels = image.shape
+    padded = np.pad(image, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    activity = np.zeros((height, width), np.float32)
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        neighbour = padded[1 + dy:1 + dy + height, 1 + dx:1 + dx + width]
+        total = np.zeros((height, width), np.float32)
+        for c in range(channels):
+            total = total + np.abs(image[..., c] - neighbour[..., c])
+        activity = np.maximum(activity, total)
+    inverse = np.float32(1) / np.float32(scale)
+    return np.float32(strength) * np.maximum(np.float32(1) - activity * inverse, np.float32(0))
+
+
+def floyd_steinberg(image, palette, strengths, active, limit, band_rows, warmup_rows):
+    """Labels of serpentine Floyd-Steinberg in independent bands, one float32 operation
+    at a time, pixel by pixel (fastquant's ``floyd_steinberg`` contract; -1 where
+    ``active`` is false).
+
+    Band by band (``band_rows`` rows), from ``warmup_rows`` rows above it with no error
+    coming in; rows 0, 2, ... to the right, the others to the left. A pixel's value is
+    its own plus its strength times the error it received, clamped to the palette's
+    range; it takes the nearest colour (float32 squared distance summed channel by
+    channel, the first on ties) and passes on its error, shortened to ``limit``:
+    7/16 ahead, 3/16 below behind, 5/16 below, 1/16 below ahead.
+    """
+    f32 = np.float32
+    image = np.asarray(image, dtype=np.float32)
+    palette = np.asarray(palette, dtype=np.float32)
+    height, width, channels = image.shape
+    low, high = palette.min(axis=0), palette.max(axis=0)
+    limit = f32(limit)
+    labels = np.full((height, width), -1, np.int64)
+    for first in range(0, height, band_rows):
+        received = np.zeros((height + 1, width, channels), np.float32)
+        for y in range(max(first - warmup_rows, 0), min(first + band_rows, height)):
+            step = 1 if y % 2 == 0 else -1
+            for x in range(width) if step == 1 else range(width - 1, -1, -1):
+                if not active[y, x]:
+                    continue
+                value = np.minimum(np.maximum(image[y, x] + strengths[y, x] * received[y, x],
+                                              low), high)
+                gaps = value - palette
+                distances = np.zeros(len(palette), np.float32)
+                for c in range(channels):
+                    distances = distances + gaps[:, c] * gaps[:, c]
+                best = int(np.argmin(distances))
+                if y >= first:
+                    labels[y, x] = best
+                carry = value - palette[best]
+                length = f32(0)
+                for c in range(channels):
+                    length = f32(length + carry[c] * carry[c])
+                if length > limit * limit:
+                    carry = carry * (limit / np.sqrt(length))
+                for dy, dx, weight in ((0, step, 7), (1, -step, 3), (1, 0, 5), (1, step, 1)):
+                    if 0 <= x + dx < width:
+                        received[y + dy, x + dx] += carry * f32(weight / 16)
+    return labels

@@ -254,14 +254,15 @@ def test_floyd_steinberg_checks_palette_and_masks():
     image = np.zeros((4, 5, 3), np.float32)
     palette = np.zeros((2, 3), np.float32)
     active, labels = np.ones((4, 5), np.bool_), np.zeros((4, 5), np.int32)
+    one = np.float32(1.0)
     with pytest.raises(ValueError, match="palette must have at least one colour"):
-        _dither.floyd_steinberg(image, palette[:0], active, labels)
+        _dither.floyd_steinberg(image, palette[:0], active, one, one, one, labels)
     with pytest.raises(ValueError, match="palette must have one column per channel of image"):
-        _dither.floyd_steinberg(image, palette[:, :2].copy(), active, labels)
+        _dither.floyd_steinberg(image, palette[:, :2].copy(), active, one, one, one, labels)
     with pytest.raises(ValueError, match="active must have one column per column of image"):
-        _dither.floyd_steinberg(image, palette, active[:, :3].copy(), labels)
+        _dither.floyd_steinberg(image, palette, active[:, :3].copy(), one, one, one, labels)
     with pytest.raises(ValueError, match="labels must have one row per row of image"):
-        _dither.floyd_steinberg(image, palette, active, labels[:2].copy())
+        _dither.floyd_steinberg(image, palette, active, one, one, one, labels[:2].copy())
 
 
 # --- memory ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import fastquant as fq
-from fastquant.kernels import _dither
 
 
 
@@ -106,63 +105,6 @@ def test_results_are_reproducible_and_seeded():
     a, b = fq.quantize(image, 7), fq.quantize(image, 7)
     np.testing.assert_array_equal(a.image, b.image)
     assert fq.quantize(image, 7, seed=1, attempts=3).compactness <= fq.quantize(image, 7, seed=1, attempts=1).compactness
-
-
-def _naive_floyd_steinberg(image, palette):
-    work = image.astype(np.float32).copy()
-    labels = np.zeros(image.shape[:2], np.int32)
-    h, w = labels.shape
-    for y in range(h):
-        for x in range(w):
-            d = ((work[y, x] - palette) ** 2).sum(axis=1, dtype=np.float32)
-            best = int(np.argmin(d))
-            labels[y, x] = best
-            error = work[y, x] - palette[best]
-            for dy, dx, f in ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1)):
-                if 0 <= y + dy < h and 0 <= x + dx < w:
-                    work[y + dy, x + dx] += error * np.float32(f / 16)
-    return labels
-
-
-def test_floyd_steinberg_kernel_matches_reference_on_integer_friendly_data():
-    image = np.linspace(0, 255, 16 * 24, dtype=np.float32).reshape(16, 24, 1)
-    palette = np.array([[0], [128], [255]], np.float32)
-    labels = np.zeros((16, 24), np.int32)
-    _dither.floyd_steinberg(image, palette, np.ones((16, 24), bool), labels)
-    reference = _naive_floyd_steinberg(image, palette)
-    assert (labels == reference).mean() > 0.97  # float32 sums in another order may flip a tie
-    assert abs(palette[labels].mean() - image.mean()) < 2.0
-
-
-@pytest.mark.parametrize("channels, scale", [(3, 255.0), (4, 255.0), (1, 1.0), (3, 1.0)])
-def test_dithering_search_finds_the_nearest_colour_as_a_full_search_does(channels, scale):
-    rng = np.random.default_rng(channels)
-    palette = (rng.random((200, channels)) * scale).astype(np.float32)
-    palette[150:] = palette[:50]  # ties: the lowest index must win
-    palette[100, 0] = palette[101, 0] + np.float32(1e-3 * scale)
-    order = np.argsort(palette.sum(axis=1, dtype=np.float32), kind="mergesort")
-    sums = palette.sum(axis=1, dtype=np.float32)[order]
-    values = np.concatenate([rng.random((500, channels)) * scale * 1.2 - 0.1 * scale,
-                             palette[::7] + np.float32(1e-7)]).astype(np.float32)
-    for i, value in enumerate(values):
-        t = value - palette
-        full = np.zeros(len(palette), np.float32)
-        for c in range(channels):
-            full += t[:, c] * t[:, c]
-        for guess in (-1, i % 250):  # none, or any colour (some out of range)
-            assert _dither._nearest_colour(value, palette, order, sums, guess) == int(np.argmin(full))
-
-
-def test_dithering_does_not_carry_error_the_palette_cannot_reach():
-    """Pixels beyond the palette's range would pile up error that the pixels below pay
-    for (a streak: without the clamp, the 10 rows under the edge average 180, not 60)."""
-    image = np.full((200, 64, 1), 250, np.float32)
-    image[100:] = 60
-    palette = np.array([[0], [128], [200]], np.float32)
-    labels = np.zeros((200, 64), np.int32)
-    _dither.floyd_steinberg(image, palette, np.ones((200, 64), bool), labels)
-    assert (labels[:100] == 2).all()
-    assert abs(palette[labels[100:110]].mean() - 60) < 5
 
 
 def test_dithering_keeps_local_averages():
