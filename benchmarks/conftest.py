@@ -174,9 +174,16 @@ def _startup_lines(rows) -> list:
         for case, contenders in rows
         for contender, (t_min, t_med, _) in sorted(contenders.items())
     ]
-    width = max(len(label) for label, _, _ in entries) + 2
+    floors = [  # fastquant against the floor of any numba library (test_startup.py)
+        (f"fastquant - numba floor: {case}", contenders["fastquant"][0] - floor[0],
+         contenders["fastquant"][1] - floor[1])
+        for case, contenders in rows
+        for name, floor in contenders.items()
+        if name.startswith("numba") and "fastquant" in contenders
+    ]
+    width = max(len(label) for label, _, _ in entries + floors) + 2
     lines = [f"{'command':<{width}}{'min':>10}{'median':>10}"]
-    for label, t_min, t_med in entries:
+    for label, t_min, t_med in entries + floors:
         lines.append(f"{label:<{width}}{t_min:9.3f}s{t_med:9.3f}s")
     return lines
 

@@ -292,7 +292,7 @@ class RowPasses:
         weights = rows.weights - moves.count if moves.label else rows.weights
         compactness = launch(
             _passes.label_distance_sum, rows.values, weights, centers, labels,
-            self.workspace.partial_dist,
+            self.workspace.partial_dist, work=rows.values.size,
         )
         moved_samples, moved_labels = moves.arrays()
         if moves.label:
@@ -303,6 +303,18 @@ class RowPasses:
                 work=moved_rows.size,
             )
         return Attempt(float(compactness), labels, centers, moved_samples, moved_labels)
+
+
+def _seeds(rows: Rows, n_clusters: int, rng_state: np.ndarray, workspace: Workspace):
+    """k-means++ (cv2's draws) on ``rows``: the indices of the chosen rows. Rows without
+    samples to walk go through ``kmeanspp``, which has less code to compile."""
+    if len(rows.inverse):
+        return launch(
+            _seeding.kmeanspp_rows, rows.values, rows.weights, rows.inverse, n_clusters,
+            KMEANSPP_TRIALS, rng_state, workspace.partial_dist, work=rows.values.size,
+        )
+    return launch(_seeding.kmeanspp, rows.values, rows.weights, n_clusters, KMEANSPP_TRIALS,
+                  rng_state, work=rows.values.size)
 
 
 def best_attempt(
@@ -361,11 +373,7 @@ def best_attempt(
             if attempt == 0 and start_centers is not None:
                 initial_centers = start_centers
             elif use_kmeanspp:
-                chosen = launch(
-                    _seeding.kmeanspp_rows, rows.values, rows.weights, rows.inverse, n_clusters,
-                    KMEANSPP_TRIALS, rng_state, workspace.partial_dist, work=rows.values.size,
-                )
-                initial_centers = rows.values[chosen]
+                initial_centers = rows.values[_seeds(rows, n_clusters, rng_state, workspace)]
             else:
                 initial_centers = _random.random_centers(
                     points.low, points.high, n_clusters, rng_state

@@ -1,5 +1,6 @@
 """``fastquant.quantize``: an image in k colours."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -17,7 +18,7 @@ from ._execution import launch, one_thread_per_launch
 from ._quality import check_target, smallest_k
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
-from ._validation import Criteria
+from ._validation import Criteria, Points
 
 #: Pixels are weighted by square blocks of 2**WEIGHT_BLOCK_SHIFT pixels a side ...
 WEIGHT_BLOCK_SHIFT = 2
@@ -48,9 +49,10 @@ COARSE_GROUPS_PER_CLUSTER = 8
 MAX_LEVELS = 1 << 16
 #: ... then refines on all the colours with these passes.
 REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
-#: k-means on coarse cells runs on one thread below this many cells x clusters: its
-#: many short passes gain less from a second thread than waking it costs (the more so
-#: on a busy machine).
+#: k-means on the colours, or on their coarse cells, runs on one thread below this many
+#: rows x clusters: its many short passes gain less from a second thread than waking it
+#: costs (the more so on a busy machine), and a small image then compiles no parallel
+#: k-means kernel (the README's command: 5 s less of compiling).
 SERIAL_MAX_WORK = 1 << 23
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MB); larger ones through the hashed colour table.
@@ -182,8 +184,11 @@ def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int
 
 
 def _seeded_kmeans(space_rows: Rows, k, attempts, seed):
-    """k-means++ and CRITERIA passes on weighted rows: the best attempt."""
-    points = check.checked_points(space_rows.values, "image")
+    """k-means++ and CRITERIA passes on weighted rows: the best attempt. The rows are
+    colours of a checked image (finite, bounded), so the bounds are not checked again
+    (the check is a kernel to compile); k-means++ does not use them."""
+    values = space_rows.values
+    points = Points(values, values.min(axis=0), values.max(axis=0))
     best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
     return best
 
@@ -273,6 +278,13 @@ def _cluster(table, k, attempts, seed, space, peak):
     if n_colours <= k:
         colour_labels = np.arange(n_colours, dtype=_label_dtype(n_colours))
         return table.pixel_labels(colour_labels), table.colours, 0.0
+    with one_thread_per_launch() if n_colours * k < SERIAL_MAX_WORK else nullcontext():
+        return _clustered(table, k, attempts, seed, space, peak)
+
+
+def _clustered(table, k, attempts, seed, space, peak):
+    """:func:`_cluster` of a table of more than k colours."""
+    n_colours = len(table.counts)
     values = table.colours.astype(np.float32)
     weights = _integer_weights(table.weights)
     space_rows = Rows(_to_space(values, space, peak), weights, np.empty(0, np.int32))
@@ -281,7 +293,8 @@ def _cluster(table, k, attempts, seed, space, peak):
     # for the MSE whatever the weights), ...
     row_labels = np.empty(n_colours, dtype=np.int32)
     distances = np.empty(n_colours, dtype=np.float32)
-    launch(kernels.assign, space_rows.values, centers, row_labels, distances)
+    launch(kernels.assign, space_rows.values, centers, row_labels, distances,
+           work=space_rows.values.size * len(centers))
     compactness = float(np.dot(weights, distances.astype(np.float64)))
     if values.shape[1] == 4:
         means = _alpha.cluster_means(row_labels, values, table.counts, k)
@@ -290,7 +303,7 @@ def _cluster(table, k, attempts, seed, space, peak):
     palette = _round(means, table.colours.dtype, peak)
     # ... and each colour goes to its nearest palette entry (rounding moved the centers).
     launch(kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
-           row_labels, distances)
+           row_labels, distances, work=space_rows.values.size * k)
     compact = _dense_ranks(row_labels, len(palette))
     used = np.flatnonzero(np.bincount(row_labels, minlength=len(palette)))
     palette, merged = np.unique(palette[used], axis=0, return_inverse=True)

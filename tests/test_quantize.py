@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -353,3 +354,24 @@ def test_grid_cells_are_the_same_through_the_table_and_the_hash(monkeypatch):
     np.testing.assert_array_equal(dense.values[order_d], hashed.values[order_h])
     np.testing.assert_array_equal(dense.weights[order_d], hashed.weights[order_h])
     assert dense.weights.sum() == weights.sum() and len(dense.values) < 5000
+
+
+def test_a_small_image_compiles_no_parallel_kmeans_kernel():
+    # Few colours x k: quantize's k-means runs on one thread, through the serial twins
+    # only (a fresh process, so that nothing else compiled the parallel kernels).
+    code = """
+        import numpy as np, fastquant as fq
+        from fastquant import kernels
+        from fastquant.kernels import _passes, _seeding
+        image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+        fq.quantize(image, 8)
+        print(*(len(kernel.signatures) for kernel in (
+            _seeding.kmeanspp, kernels.assign_and_accumulate, _passes.label_distance_sum,
+            kernels.assign)))
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0", "0", "0"]

@@ -85,10 +85,7 @@ def kmeans_parallel(
         candidates = np.concatenate((candidates, as_points(added)))
     counts = tree_sum(data, _blocks.nearest_counts, len(candidates), candidates, *bounds)
     weights = counts.astype(np.int32 if n_samples < 2**31 else np.int64)
-    partial = np.empty(kernels.chunk_count(len(candidates)), dtype=np.float64)
-    chosen = launch(
-        _seeding.kmeanspp_rows, candidates, weights, np.empty(0, dtype=np.int32), n_clusters,
-        KMEANSPP_TRIALS, rng_state, partial, work=candidates.size,
-    )
+    chosen = launch(_seeding.kmeanspp, candidates, weights, n_clusters, KMEANSPP_TRIALS,
+                    rng_state, work=candidates.size)
     return candidates[chosen]
 

@@ -137,17 +137,19 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     require_at_most(n_clusters, X.shape[0], "n_clusters must not exceed the rows of X")
     partial_dist = np.empty(chunk_count(X.shape[0]), dtype=np.float64)
     no_inverse = np.empty(0, dtype=np.int32)
-    return _kmeanspp(X, weights, no_inverse, n_clusters, n_trials, rng_state, partial_dist)
+    return _kmeanspp(X, weights, no_inverse, n_clusters, n_trials, rng_state, partial_dist, False)
 
 
 @kernel
 def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
-    """:func:`kmeanspp` on distinct rows that stand for the samples of ``inverse``."""
-    return _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist)
+    """:func:`kmeanspp` on distinct rows that stand for the samples of ``inverse``
+    (with an empty ``inverse``, :func:`kmeanspp` itself, which compiles less)."""
+    return _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist, True)
 
 
 @inline
-def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist):
+def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist,
+              walks_samples):
     """k-means++ seeding with ``n_trials`` candidates per center, as cv2 does it.
 
     The points may be given as distinct rows with multiplicities. With ``inverse``,
@@ -176,6 +178,10 @@ def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist
         INOUT: generator state.
     partial_dist : float64 (n_chunks,)
         Workspace for per-chunk sums.
+    walks_samples : bool
+        A constant of the calling kernel: False when ``inverse`` is always empty, so
+        that numba drops the code of the walk over samples (prefix sums, row-to-chunks
+        table: 1.6 s of compiling) from that kernel.
 
     Returns
     -------
@@ -200,7 +206,9 @@ def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist
     trial_slots = np.empty(n_trials, dtype=np.int64)
     candidates = np.empty(n_trials, dtype=np.int64)
     trial_partials = np.empty((n_trials, n_chunks), dtype=np.float64)
-    exact_walk = inverse.shape[0] > 0 and _integer_distances(X, weights)
+    exact_walk = False
+    if walks_samples:  # (a constant: numba compiles only one side)
+        exact_walk = inverse.shape[0] > 0 and _integer_distances(X, weights)
     sample_chunks = chunk_count(n_pixels) if exact_walk else 0
     sample_sums = np.empty(sample_chunks, dtype=np.float64)
     features = by_feature(X)
@@ -216,30 +224,35 @@ def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist
     potential = ordered_sum(partial_dist)
 
     incremental = exact_walk and n_clusters > INCREMENTAL_MIN_CLUSTERS
-    offsets, entries = chunks_of_rows(  # empty when not incremental
-        inverse if incremental else inverse[:0], n_samples if incremental else 0, sample_chunks
-    )
+    if walks_samples:
+        offsets, entries = chunks_of_rows(  # empty when not incremental
+            inverse if incremental else inverse[:0], n_samples if incremental else 0,
+            sample_chunks,
+        )
 
     previous = current
     for k in range(1, n_clusters):
         dist = slots[current]
-        if incremental and k > 1:
-            update_chunk_sums(dist, slots[previous], offsets, entries, sample_sums)
-        elif exact_walk:  # (no parallel region at all when there is nothing to sum)
-            for chunk in prange(sample_chunks):
-                start, stop = chunk_bounds(chunk, sample_chunks, n_pixels)
-                total = 0.0
-                for i in range(start, stop):
-                    total += dist[inverse[i]]
-                sample_sums[chunk] = total
+        if walks_samples:
+            if incremental and k > 1:
+                update_chunk_sums(dist, slots[previous], offsets, entries, sample_sums)
+            elif exact_walk:  # (no parallel region at all when there is nothing to sum)
+                for chunk in prange(sample_chunks):
+                    start, stop = chunk_bounds(chunk, sample_chunks, n_pixels)
+                    total = 0.0
+                    for i in range(start, stop):
+                        total += dist[inverse[i]]
+                    sample_sums[chunk] = total
         # Every candidate is drawn from the same distances, so all are drawn first
         # and their distances computed in one pass: each chunk of the data is read
         # once, from cache for all but the first trial.
         for t in range(n_trials):
             p = rng_double(rng_state) * potential
-            if exact_walk:
-                candidates[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
-            else:
+            candidates[t] = -1
+            if walks_samples:
+                if exact_walk:
+                    candidates[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
+            if candidates[t] < 0:
                 candidates[t] = _pick_weighted(dist, weights, inverse, n_pixels, p)
             trial_slots[t] = t if t < current else t + 1
         for chunk in prange(n_chunks):
