@@ -54,6 +54,11 @@ REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
 #: costs (the more so on a busy machine), and a small image then compiles no parallel
 #: k-means kernel (the README's command: 5 s less of compiling).
 SERIAL_MAX_WORK = 1 << 23
+#: An image of fewer pixels is quantized on one thread throughout, and so compiles no
+#: parallel kernel (the README's command: 2 s less). messi.jpg (0.3 MP), K = 8: 28 ms on
+#: one thread, 70 ms on two; tiled 3 x 3 (2.8 MP): 90 and 107 ms (min of 7, the shared
+#: 2-core machine at a load of 2.4).
+SERIAL_MAX_PIXELS = 1 << 20
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MB); larger ones through the hashed colour table.
 DENSE_KEY_SPACE = 1 << 21
@@ -378,7 +383,15 @@ def quantize(
         return smallest_k(
             lambda n: quantize(array, n, attempts=attempts, seed=seed, dither=dither,
                                space=space), k, target_psnr)
+    small = array.shape[0] * array.shape[1] < SERIAL_MAX_PIXELS
+    with one_thread_per_launch() if small else nullcontext():
+        return _quantized(array, peak, k, attempts, seed, dither, space)
+
+
+def _quantized(array, peak, k, attempts, seed, dither, space) -> Quantized:
+    """:func:`quantize` of a checked image, with checked arguments."""
     height, width = array.shape[:2]
+    channels = 1 if array.ndim == 2 else array.shape[2]
     pixels = np.ascontiguousarray(array).reshape(-1, channels)
 
     transparent = _alpha.transparent_pixels(pixels, k)
