@@ -357,7 +357,7 @@ def test_grid_cells_are_the_same_through_the_table_and_the_hash(monkeypatch):
 
 
 @pytest.mark.parametrize("shape, levels, parallel", [
-    ((64, 64), 256, set()),  # below SERIAL_MAX_PIXELS: one thread throughout
+    ((600, 600), 256, set()),  # below SERIAL_MAX_PIXELS: one thread throughout
     ((1024, 1100), 16, {"block_weights", "byte_colour_table", "paint"}),
 ])
 def test_small_work_compiles_no_parallel_kernel(shape, levels, parallel):
