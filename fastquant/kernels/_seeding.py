@@ -190,13 +190,14 @@ def _kmeanspp(X, weights, inverse, n_clusters, n_trials, rng_state, partial_dist
     """
     n_samples = X.shape[0]
     n_pixels = inverse.shape[0] if inverse.shape[0] > 0 else n_samples
-    require_integers(inverse, "inverse")
     require_one_per_row(weights, n_samples, "weights")
     require_at_least(n_clusters, 1, "n_clusters must be at least 1")
     require_at_least(n_trials, 1, "n_trials must be at least 1")
     require_at_least(n_pixels, 1, "X must have at least one row")
     require_at_least(partial_dist.shape[0], 1, "partial_dist must have at least one chunk")
-    require_none_bad(count_outside(inverse, n_samples), "inverse must be row indices of X")
+    if walks_samples:
+        require_integers(inverse, "inverse")
+        require_none_bad(count_outside(inverse, n_samples), "inverse must be row indices of X")
     n_chunks = partial_dist.shape[0]
     chosen = np.empty(n_clusters, dtype=np.int64)
     # Slot `current` holds each row's distance to its nearest center so far; the
