@@ -23,6 +23,7 @@ child and reused by all later ones, cold-cache rounds included.
 """
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -89,17 +90,33 @@ def child_env(package_root: Path, cache_dir: Path) -> dict:
     return env
 
 
+#: CPU seconds (user + system) of each child since the last ``cpu_seconds()``: on a
+#: shared machine the wall time of a compile-bound child depends on the other load, its
+#: CPU time far less.
+_CHILD_CPU = []
+
+
 def run(command, package_root: Path, cache_dir: Path) -> subprocess.CompletedProcess:
     """Run ``command`` (argv) in ``package_root``; raise with its output if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
         command, cwd=package_root, env=child_env(package_root, cache_dir),
         capture_output=True, text=True,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _CHILD_CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     if result.returncode != 0:
         raise AssertionError(
             f"{command!r} exited with {result.returncode}:\n{result.stdout}{result.stderr}"
         )
     return result
+
+
+def cpu_seconds() -> dict:
+    """``{"cpu": least CPU time of a child}`` since the last call (the summary prints it)."""
+    least = min(_CHILD_CPU, default=float("nan"))
+    _CHILD_CPU.clear()
+    return {"cpu": least}
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +144,13 @@ def test_startup_one_shot_against_numba_floor(benchmark, package_copy, warm_cach
     benchmark.group = "startup"
     code = ONE_SHOT if contender == "fastquant" else ONE_SHOT_TRIVIAL
     code = code if scipy else WITHOUT_SCIPY + code
+    cpu_seconds()
     benchmark.pedantic(
         run, args=([sys.executable, "-c", code], package_copy, warm_cache),
         rounds=WARM_ROUNDS, warmup_rounds=1, iterations=1,
     )
     case = "one-shot kmeans, warm cache" + ("" if scipy else ", no scipy")
-    record_timing(benchmark, "startup", case, contender)
+    record_timing(benchmark, "startup", case, contender, extra=cpu_seconds())
 
 
 def test_startup_one_shot_cold_cache(benchmark, package_copy, tmp_path_factory, record_timing):
@@ -143,8 +161,10 @@ def test_startup_one_shot_cold_cache(benchmark, package_copy, tmp_path_factory, 
         return ([sys.executable, "-c", ONE_SHOT], package_copy,
                 tmp_path_factory.mktemp("numba-cache-cold")), {}
 
+    cpu_seconds()
     benchmark.pedantic(run, setup=fresh_cache, rounds=COLD_ROUNDS, iterations=1)
-    record_timing(benchmark, "startup", "one-shot kmeans, empty cache", "fastquant")
+    record_timing(benchmark, "startup", "one-shot kmeans, empty cache", "fastquant",
+                  extra=cpu_seconds())
 
 
 def test_startup_example_warm_cache(benchmark, package_copy, warm_cache, tmp_path, record_timing):
@@ -152,13 +172,14 @@ def test_startup_example_warm_cache(benchmark, package_copy, warm_cache, tmp_pat
     benchmark.group = "startup"
     output = tmp_path / "m.png"
     command = [sys.executable, *EXAMPLE, "-o", str(output), "--force"]
+    cpu_seconds()
     benchmark.pedantic(
         run, args=(command, package_copy, warm_cache),
         rounds=WARM_ROUNDS, warmup_rounds=1, iterations=1,
     )
     assert output.stat().st_size > 0
     record_timing(benchmark, "startup", "python -m fastquant --example -k 8, warm cache",
-                  "fastquant")
+                  "fastquant", extra=cpu_seconds())
 
 
 def test_startup_example_cold_cache(benchmark, package_copy, tmp_path_factory, record_timing):
@@ -170,17 +191,19 @@ def test_startup_example_cold_cache(benchmark, package_copy, tmp_path_factory, r
         command = [sys.executable, *EXAMPLE, "-o", str(root / "m.png"), "--force"]
         return (command, package_copy, root / "cache"), {}
 
+    cpu_seconds()
     benchmark.pedantic(run, setup=fresh_cache, rounds=COLD_ROUNDS, iterations=1)
     record_timing(benchmark, "startup", "python -m fastquant --example -k 8, empty cache",
-                  "fastquant")
+                  "fastquant", extra=cpu_seconds())
 
 
 def test_startup_one_shot_cv2(benchmark, package_copy, tmp_path, record_timing):
     """The same one-shot clustering with cv2, for comparison (no compilation involved)."""
     pytest.importorskip("cv2")
     benchmark.group = "startup"
+    cpu_seconds()
     benchmark.pedantic(
         run, args=([sys.executable, "-c", ONE_SHOT_CV2], package_copy, tmp_path),
         rounds=WARM_ROUNDS, warmup_rounds=1, iterations=1,
     )
-    record_timing(benchmark, "startup", "one-shot kmeans", "cv2")
+    record_timing(benchmark, "startup", "one-shot kmeans", "cv2", extra=cpu_seconds())
