@@ -101,8 +101,9 @@ def serial_only():
 
 
 @contextmanager
-def one_thread_per_launch():
-    """Within the block, kernels launched by the calling thread run their serial twins.
+def one_thread_per_launch(active: bool = True):
+    """Within the block, kernels launched by the calling thread run their serial twins
+    (with ``active`` False: launch as usual again, within an outer block).
 
     For callers that already run one task per core (dask workers) or whose passes are
     too short to share between threads (quantize's k-means on the colours). Only the
@@ -112,7 +113,7 @@ def one_thread_per_launch():
     is per Python thread, so other threads of the process are not affected.
     """
     previous = getattr(_one_thread, "active", False)
-    _one_thread.active = True
+    _one_thread.active = active
     try:
         yield
     finally:

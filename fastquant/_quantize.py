@@ -1,6 +1,5 @@
 """``fastquant.quantize``: an image in k colours."""
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -54,10 +53,11 @@ REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
 #: costs (the more so on a busy machine), and a small image then compiles no parallel
 #: k-means kernel (the README's command: 5 s less of compiling).
 SERIAL_MAX_WORK = 1 << 23
-#: An image of fewer pixels is quantized on one thread throughout, and so compiles no
-#: parallel kernel (the README's command: 2 s less). messi.jpg (0.3 MP), K = 8: 28 ms on
-#: one thread, 70 ms on two; tiled 3 x 3 (2.8 MP): 90 and 107 ms (min of 7, the shared
-#: 2-core machine at a load of 2.4).
+#: The passes over the pixels of an image of fewer pixels run on one thread (k-means
+#: follows SERIAL_MAX_WORK), so that a small image compiles no parallel kernel (the
+#: README's command: 2 s less). messi.jpg (0.3 MP), K = 8, all on one thread: 28 ms, on
+#: two: 70 ms; tiled 3 x 3 (2.8 MP): 90 and 107 ms (min of 7, the shared 2-core machine
+#: at a load of 2.4; not measured on an idle one).
 SERIAL_MAX_PIXELS = 1 << 20
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MB); larger ones through the hashed colour table.
@@ -283,12 +283,14 @@ def _cluster(table, k, attempts, seed, space, peak):
     if n_colours <= k:
         colour_labels = np.arange(n_colours, dtype=_label_dtype(n_colours))
         return table.pixel_labels(colour_labels), table.colours, 0.0
-    with one_thread_per_launch() if n_colours * k < SERIAL_MAX_WORK else nullcontext():
-        return _clustered(table, k, attempts, seed, space, peak)
+    with one_thread_per_launch(n_colours * k < SERIAL_MAX_WORK):
+        colour_labels, palette, compactness = _clustered(table, k, attempts, seed, space, peak)
+    return table.pixel_labels(colour_labels), palette, compactness
 
 
 def _clustered(table, k, attempts, seed, space, peak):
-    """:func:`_cluster` of a table of more than k colours."""
+    """:func:`_cluster` of a table of more than k colours, with the labels of the
+    colours instead of the pixels'."""
     n_colours = len(table.counts)
     values = table.colours.astype(np.float32)
     weights = _integer_weights(table.weights)
@@ -313,7 +315,7 @@ def _clustered(table, k, attempts, seed, space, peak):
     used = np.flatnonzero(np.bincount(row_labels, minlength=len(palette)))
     palette, merged = np.unique(palette[used], axis=0, return_inverse=True)
     colour_labels = merged.reshape(-1)[compact].astype(_label_dtype(len(palette)))
-    return table.pixel_labels(colour_labels), palette, compactness
+    return colour_labels, palette, compactness
 
 
 def quantize(
@@ -383,8 +385,7 @@ def quantize(
         return smallest_k(
             lambda n: quantize(array, n, attempts=attempts, seed=seed, dither=dither,
                                space=space), k, target_psnr)
-    small = array.shape[0] * array.shape[1] < SERIAL_MAX_PIXELS
-    with one_thread_per_launch() if small else nullcontext():
+    with one_thread_per_launch(array.shape[0] * array.shape[1] < SERIAL_MAX_PIXELS):
         return _quantized(array, peak, k, attempts, seed, dither, space)
 
 

@@ -268,10 +268,15 @@ def test_one_thread_per_launch_is_per_thread_and_restored(monkeypatch):
             pass
         inside = assign()  # still inside after a nested block ended
         assert len(ran) == 1
-        other = _in_fresh_thread(assign)  # another thread is not affected
+        with _execution.one_thread_per_launch(False):
+            assign()  # launches as usual again in an inner block that allows it
         assert len(ran) == 1
+        assign()
+        assert len(ran) == 2
+        other = _in_fresh_thread(assign)  # another thread is not affected
+        assert len(ran) == 2
     assert assign() == inside == other  # (the chunking ignores threads)
-    assert ran == [kernels.assign]  # after the block: the parallel kernel again
+    assert ran == [kernels.assign] * 2  # after the block: the parallel kernel again
 
 
 def test_one_thread_per_launch_compiles_no_parallel_code_and_starts_no_threads():

@@ -356,21 +356,29 @@ def test_grid_cells_are_the_same_through_the_table_and_the_hash(monkeypatch):
     assert dense.weights.sum() == weights.sum() and len(dense.values) < 5000
 
 
-@pytest.mark.parametrize("shape, levels, parallel", [
-    ((600, 600), 256, set()),  # below SERIAL_MAX_PIXELS: one thread throughout
-    ((1024, 1100), 16, {"block_weights", "byte_colour_table", "paint"}),
+_PIXEL_PASSES = {"block_weights", "byte_colour_table", "byte_labels", "paint"}
+
+
+@pytest.mark.parametrize("shape, levels, k, check", [
+    # below SERIAL_MAX_PIXELS, few colours x k: one thread throughout
+    ((600, 600), 256, 8, lambda parallel: parallel == set()),
+    # many colours x k: k-means in parallel, the passes over the pixels still serial
+    ((600, 600), 256, 64, lambda parallel: "assign_and_accumulate" in parallel
+     and not parallel & _PIXEL_PASSES),
+    # a large image with few colours: the pixel passes in parallel, k-means serial
+    ((1024, 1100), 16, 8,
+     lambda parallel: parallel == _PIXEL_PASSES),
 ])
-def test_small_work_compiles_no_parallel_kernel(shape, levels, parallel):
-    # Below SERIAL_MAX_PIXELS quantize runs on one thread throughout; above it, k-means
-    # on few colours x k (here 4,096 x 8) still does, through the serial twins only, and
-    # only the passes over the pixels run in parallel. A fresh process, so that nothing
-    # else compiled the parallel kernels.
+def test_small_work_compiles_no_parallel_kernel(shape, levels, k, check):
+    # The parallel kernels a quantize call launched (compiled or loaded): passes over
+    # the pixels of an image below SERIAL_MAX_PIXELS and k-means below SERIAL_MAX_WORK
+    # run serial twins only. A fresh process, so that nothing else launched any.
     code = f"""
         import numpy as np, fastquant as fq
         from fastquant import _jit
         rng = np.random.default_rng(0)
         image = (rng.integers(0, {levels}, {shape} + (3,)) * (256 // {levels})).astype(np.uint8)
-        fq.quantize(image, 8)
+        fq.quantize(image, {k})
         print(*sorted(kernel.py_func.__name__ for kernel in _jit._SERIAL_TWINS
                       if kernel.signatures))
     """
@@ -379,4 +387,4 @@ def test_small_work_compiles_no_parallel_kernel(shape, levels, parallel):
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
                           timeout=600)
     assert done.returncode == 0, done.stderr
-    assert set(done.stdout.split()) == parallel
+    assert check(set(done.stdout.split())), done.stdout
