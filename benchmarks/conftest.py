@@ -169,15 +169,27 @@ def _w1_lines(rows) -> list:
 
 
 def _startup_lines(rows) -> list:
+    """Wall times (min, median) and the least CPU time of a round (``extra["cpu"]``, when
+    recorded), then fastquant minus the numba floor of the same case (test_startup.py)."""
+    def cpu(extra):
+        return extra["cpu"] if extra and "cpu" in extra else float("nan")
+
     entries = [
-        (f"{contender}: {case}", t_min, t_med)
+        (f"{contender}: {case}", t_min, t_med, cpu(extra))
         for case, contenders in rows
-        for contender, (t_min, t_med, _) in sorted(contenders.items())
+        for contender, (t_min, t_med, extra) in sorted(contenders.items())
     ]
-    width = max(len(label) for label, _, _ in entries) + 2
-    lines = [f"{'command':<{width}}{'min':>10}{'median':>10}"]
-    for label, t_min, t_med in entries:
-        lines.append(f"{label:<{width}}{t_min:9.3f}s{t_med:9.3f}s")
+    entries += [
+        (f"fastquant - numba floor: {case}", contenders["fastquant"][0] - floor[0],
+         contenders["fastquant"][1] - floor[1], cpu(contenders["fastquant"][2]) - cpu(floor[2]))
+        for case, contenders in rows
+        for name, floor in contenders.items()
+        if name.startswith("numba") and "fastquant" in contenders
+    ]
+    width = max(len(entry[0]) for entry in entries) + 2
+    lines = [f"{'command':<{width}}{'min':>10}{'median':>10}{'cpu min':>10}"]
+    for label, t_min, t_med, t_cpu in entries:
+        lines.append(f"{label:<{width}}{t_min:9.3f}s{t_med:9.3f}s{t_cpu:9.3f}s")
     return lines
 
 

@@ -92,9 +92,10 @@ def distinct_rows(points: Points) -> Rows:
     if spans is None:
         return plain_rows(values)
     keys = np.empty(len(values), dtype=np.int32)
-    if launch(_distinct_table.row_keys, values, points.low, spans, keys):
+    if launch(_distinct_table.row_keys, values, points.low, spans, keys, work=values.size):
         return plain_rows(values)
-    unique, counts = launch(_distinct_table.distinct_keys, keys, int(np.prod(spans)))
+    unique, counts = launch(_distinct_table.distinct_keys, keys, int(np.prod(spans)),
+                            work=len(keys))
     if len(unique) * MIN_SAMPLES_PER_ROW > len(values):
         return plain_rows(values)
     rows = np.empty((len(unique), len(spans)), dtype=np.float32)

@@ -2,7 +2,7 @@
 
 Every jitted function in the package is created by :func:`helper` (serial, for code
 called from kernels) or :func:`kernel` (a ``parallel=True`` kernel plus a serial twin
-compiled from the same source, used where parallel launches are unsafe).
+compiled from the same source, used where parallel launches are unsafe or do not pay).
 
 Caching is switched on per dispatcher and a missing cache location only disables it,
 so ``import fastquant`` never fails because no writable directory exists. Set
@@ -18,6 +18,7 @@ error. With ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python (slowly).
 
 import hashlib
 import os
+import threading
 import types
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from numba.core.caching import FunctionCache
 
 _OPTIONS = {"nogil": True, "error_model": "numpy", "boundscheck": False}
 _CACHE_ENABLED = os.environ.get("FASTQUANT_DISABLE_CACHE", "").strip() in ("", "0")
-_SERIAL_TWINS = {}
+_SERIAL_TWINS = {}  # parallel kernel -> its serial twin, None until first asked for
+_TWIN_LOCK = threading.Lock()
 
 
 def _source_hash() -> str:
@@ -95,23 +97,34 @@ def fused(func):
 
 
 def kernel(func):
-    """Compile ``func`` as a parallel kernel and register its serial twin.
-
-    The twin is a copy of the function under another qualified name: numba's
-    on-disk cache keys ignore ``parallel``, so the name keeps their cache files apart.
-    """
+    """Compile ``func`` as a parallel kernel; its serial twin is made on first use
+    (see :func:`serial_twin`)."""
     parallel = _compile(func, parallel=True)
-    twin = types.FunctionType(
-        func.__code__, func.__globals__, func.__name__ + "_serial",
-        func.__defaults__, func.__closure__,
-    )
-    twin.__qualname__ = func.__qualname__ + "_serial"
-    twin.__module__ = func.__module__
-    twin.__doc__ = func.__doc__
-    _SERIAL_TWINS[parallel] = _compile(twin, parallel=False)
+    _SERIAL_TWINS[parallel] = None
     return parallel
 
 
 def serial_twin(parallel_kernel):
-    """The serial dispatcher compiled from the same source as ``parallel_kernel``."""
-    return _SERIAL_TWINS[parallel_kernel]
+    """The serial dispatcher compiled from the same source as ``parallel_kernel``.
+
+    It is created at the first request, so a process that never runs a kernel's twin
+    neither compiles nor even creates it (half the dispatchers made at import). The
+    twin is a copy of the function under another qualified name: numba's on-disk cache
+    keys ignore ``parallel``, so the name keeps their cache files apart.
+    """
+    twin = _SERIAL_TWINS[parallel_kernel]
+    if twin is None:
+        func = getattr(parallel_kernel, "py_func", parallel_kernel)  # (no dispatcher
+        # with NUMBA_DISABLE_JIT=1)
+        copy = types.FunctionType(
+            func.__code__, func.__globals__, func.__name__ + "_serial",
+            func.__defaults__, func.__closure__,
+        )
+        copy.__qualname__ = func.__qualname__ + "_serial"
+        copy.__module__ = func.__module__
+        copy.__doc__ = func.__doc__
+        with _TWIN_LOCK:  # one twin, whichever thread asks first
+            if _SERIAL_TWINS[parallel_kernel] is None:
+                _SERIAL_TWINS[parallel_kernel] = _compile(copy, parallel=False)
+            twin = _SERIAL_TWINS[parallel_kernel]
+    return twin

@@ -17,11 +17,11 @@ from ._execution import launch, one_thread_per_launch
 from ._quality import check_target, smallest_k
 from ._lloyd import RowPasses, Workspace, best_attempt, lloyd
 from ._rng import new_state
-from ._validation import Criteria
+from ._validation import Criteria, Points
 from .kernels._tunables import (
     COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS, COARSE_MIN_ROWS, DENSE_KEY_SPACE, FEW_COLOUR_ATTEMPTS,
     FEW_COLOURS, MAX_LEVELS, OKLAB_SCALE, QUANTIZE_EPS, QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES,
-    SERIAL_MAX_WORK, UNWEIGHTED_COLOURS, WEIGHT_BLOCK_SHIFT, WEIGHT_FLOOR, WEIGHT_SCALE,
+    SERIAL_MAX_PIXELS, SERIAL_MAX_WORK, UNWEIGHTED_COLOURS, WEIGHT_BLOCK_SHIFT, WEIGHT_FLOOR, WEIGHT_SCALE,
     WEIGHT_SMOOTH_VARIANCE, WEIGHTED_COLOURS,
 )
 
@@ -156,8 +156,11 @@ def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int
 
 
 def _seeded_kmeans(space_rows: Rows, k, attempts, seed):
-    """k-means++ and CRITERIA passes on weighted rows: the best attempt."""
-    points = check.checked_points(space_rows.values, "image")
+    """k-means++ and CRITERIA passes on weighted rows: the best attempt. The rows are
+    colours of a checked image (finite, bounded), so the bounds are not checked again
+    (the check is a kernel to compile); k-means++ does not use them."""
+    values = space_rows.values
+    points = Points(values, values.min(axis=0), values.max(axis=0))
     best, _ = best_attempt(points, k, CRITERIA, attempts, True, new_state(seed), rows=space_rows)
     return best
 
@@ -247,6 +250,15 @@ def _cluster(table, k, attempts, seed, space, peak):
     if n_colours <= k:
         colour_labels = np.arange(n_colours, dtype=_label_dtype(n_colours))
         return table.pixel_labels(colour_labels), table.colours, 0.0
+    with one_thread_per_launch(n_colours * k < SERIAL_MAX_WORK):
+        colour_labels, palette, compactness = _clustered(table, k, attempts, seed, space, peak)
+    return table.pixel_labels(colour_labels), palette, compactness
+
+
+def _clustered(table, k, attempts, seed, space, peak):
+    """:func:`_cluster` of a table of more than k colours, with the labels of the
+    colours instead of the pixels'."""
+    n_colours = len(table.counts)
     values = table.colours.astype(np.float32)
     weights = _integer_weights(table.weights)
     space_rows = Rows(_to_space(values, space, peak), weights, np.empty(0, np.int32))
@@ -255,7 +267,8 @@ def _cluster(table, k, attempts, seed, space, peak):
     # for the MSE whatever the weights), ...
     row_labels = np.empty(n_colours, dtype=np.int32)
     distances = np.empty(n_colours, dtype=np.float32)
-    launch(kernels.assign, space_rows.values, centers, row_labels, distances)
+    launch(kernels.assign, space_rows.values, centers, row_labels, distances,
+           work=space_rows.values.size * len(centers))
     compactness = float(np.dot(weights, distances.astype(np.float64)))
     if values.shape[1] == 4:
         means = _alpha.cluster_means(row_labels, values, table.counts, k)
@@ -264,12 +277,12 @@ def _cluster(table, k, attempts, seed, space, peak):
     palette = _round(means, table.colours.dtype, peak)
     # ... and each colour goes to its nearest palette entry (rounding moved the centers).
     launch(kernels.assign, space_rows.values, _to_space(palette.astype(np.float32), space, peak),
-           row_labels, distances)
+           row_labels, distances, work=space_rows.values.size * k)
     compact = _dense_ranks(row_labels, len(palette))
     used = np.flatnonzero(np.bincount(row_labels, minlength=len(palette)))
     palette, merged = np.unique(palette[used], axis=0, return_inverse=True)
     colour_labels = merged.reshape(-1)[compact].astype(_label_dtype(len(palette)))
-    return table.pixel_labels(colour_labels), palette, compactness
+    return colour_labels, palette, compactness
 
 
 def quantize(
@@ -339,7 +352,14 @@ def quantize(
         return smallest_k(
             lambda n: quantize(array, n, attempts=attempts, seed=seed, dither=dither,
                                space=space), k, target_psnr)
+    with one_thread_per_launch(array.shape[0] * array.shape[1] < SERIAL_MAX_PIXELS):
+        return _quantized(array, peak, k, attempts, seed, dither, space)
+
+
+def _quantized(array, peak, k, attempts, seed, dither, space) -> Quantized:
+    """:func:`quantize` of a checked image, with checked arguments."""
     height, width = array.shape[:2]
+    channels = 1 if array.ndim == 2 else array.shape[2]
     pixels = np.ascontiguousarray(array).reshape(-1, channels)
 
     transparent = _alpha.transparent_pixels(pixels, k)

@@ -111,7 +111,7 @@ def checked_points(values: np.ndarray, name: str = "data") -> Points:
     n_features = values.shape[1]
     low = np.empty(n_features, dtype=np.float32)
     high = np.empty(n_features, dtype=np.float32)
-    if launch(_feature_bounds.feature_bounds, values, low, high):
+    if launch(_feature_bounds.feature_bounds, values, low, high, work=values.size):
         raise ValueError(non_finite_message(values, name))
     check_span(low, high, name)
     return Points(values, low, high)

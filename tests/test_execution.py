@@ -243,24 +243,75 @@ def test_small_work_runs_the_serial_twin_with_the_same_result(monkeypatch):
     assert outputs[0] == outputs[1]
 
 
-def test_one_thread_per_launch_is_per_thread_and_restored():
-    outer = numba.get_num_threads()
-    seen = {}
+def test_one_thread_per_launch_is_per_thread_and_restored(monkeypatch):
+    from fastquant import kernels
+    from fastquant._jit import serial_twin
 
-    def other_thread():
-        seen["other"] = numba.get_num_threads()
+    ran = []
+
+    def spy(kernel):
+        ran.append(kernel)
+        return serial_twin(kernel)
+
+    monkeypatch.setattr(_execution, "serial_twin", spy)
+    points = _points(200_000)
+    centers = points[:5].copy()
+
+    def assign():
+        labels = np.empty(len(points), dtype=np.int32)
+        distances = np.empty(len(points), dtype=np.float32)
+        _execution.launch(kernels.assign, points, centers, labels, distances)
+        return labels.tobytes() + distances.tobytes()
 
     with _execution.one_thread_per_launch():
-        seen["inside"] = numba.get_num_threads()
-        thread = threading.Thread(target=other_thread)
-        thread.start()
-        thread.join()
-        points = _points(200_000)
-        fq.setRNGSeed(0)
-        inside = fq.kmeans(points, 5, None, CRITERIA, 1, fq.KMEANS_RANDOM_CENTERS)
-    assert seen == {"inside": 1, "other": numba.config.NUMBA_NUM_THREADS}
-    assert numba.get_num_threads() == outer
-    # one thread gives the same result, bit for bit (the chunking ignores threads)
-    fq.setRNGSeed(0)
-    again = fq.kmeans(points, 5, None, CRITERIA, 1, fq.KMEANS_RANDOM_CENTERS)
-    assert _fingerprint(inside) == _fingerprint(again)
+        with _execution.one_thread_per_launch():
+            pass
+        inside = assign()  # still inside after a nested block ended
+        assert len(ran) == 1
+        with _execution.one_thread_per_launch(False):
+            assign()  # launches as usual again in an inner block that allows it
+        assert len(ran) == 1
+        assign()
+        assert len(ran) == 2
+        other = _in_fresh_thread(assign)  # another thread is not affected
+        assert len(ran) == 2
+    assert assign() == inside == other  # (the chunking ignores threads)
+    assert ran == [kernels.assign] * 2  # after the block: the parallel kernel again
+
+
+def test_one_thread_per_launch_compiles_no_parallel_code_and_starts_no_threads():
+    # A fresh process (nothing compiled or loaded yet): inside the block only the
+    # serial twins run, and numba's threading layer is never started.
+    code = """
+        import numba, numpy as np, fastquant as fq
+        from fastquant import kernels, _execution
+        from fastquant._jit import serial_twin
+        points = np.random.default_rng(0).random((200_000, 3)).astype(np.float32)
+        with _execution.one_thread_per_launch():
+            fq.kmeans(points, 5, None, (3, 10, 1.0), 2, fq.KMEANS_PP_CENTERS)
+        try:
+            layer = numba.threading_layer()
+        except ValueError:
+            layer = "none"
+        print(layer, len(kernels.assign_and_accumulate.signatures),
+              len(serial_twin(kernels.assign_and_accumulate).signatures))
+    """
+    done = _run_script(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["none", "0", "1"]
+
+
+def test_serial_twins_are_made_when_first_needed():
+    code = """
+        import numpy as np, fastquant as fq
+        from fastquant import _jit, _execution, kernels
+        made = lambda: sorted(k.py_func.__name__ for k, t in _jit._SERIAL_TWINS.items() if t)
+        print(made() == [], len(_jit._SERIAL_TWINS) > 10)
+        points = np.random.default_rng(0).random((100, 3)).astype(np.float32)
+        _execution.launch(kernels.assign, points, points[:2].copy(), np.empty(100, np.int32),
+                          np.empty(100, np.float32), work=1)
+        print(made())
+    """
+    done = _run_script(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "['assign']"]

@@ -340,3 +340,38 @@ def test_labels_must_hold_every_cluster_index():
     labels = np.empty(500, np.int16)
     kernels.assign(X, centers, labels, np.empty(500, np.float32))
     np.testing.assert_array_equal(labels, np.arange(300).tolist() + labels[300:].tolist())
+
+
+_STRING_CODE_SCRIPT = """
+import numba.core.event as event
+import numpy as np
+from fastquant import kernels
+
+compiled = []
+class Listener(event.Listener):
+    def on_start(self, ev):
+        pass
+    def on_end(self, ev):
+        compiled.append(ev.data["dispatcher"].py_func.__qualname__)
+event.register("numba:compile", Listener())
+X = np.random.default_rng(0).random((100, 3), dtype=np.float32)
+try:
+    kernels.assign(X, X[:4].copy(), np.empty(99, np.int32), np.empty(100, np.float32))
+except ValueError as error:
+    print(error)
+print(sorted({name for name in compiled if "str" in name or "unicode" in name}))
+"""
+
+
+def test_check_messages_are_formatted_outside_the_compiled_code():
+    """The numbers of a message travel as exception arguments: compiling a kernel
+    compiles none of numba's string code (str(int), concatenation: 2 s in a fresh
+    cache), yet the message is whole."""
+    result = subprocess.run(
+        [sys.executable, "-c", _STRING_CODE_SCRIPT], capture_output=True, text=True,
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "FASTQUANT_DISABLE_CACHE": "1"},
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines() == [
+        "labels must have one entry per row of X: got 99, expected 100", "[]"]

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -277,3 +278,37 @@ def test_grid_cells_are_the_same_through_the_table_and_the_hash(monkeypatch):
     np.testing.assert_array_equal(dense.values[order_d], hashed.values[order_h])
     np.testing.assert_array_equal(dense.weights[order_d], hashed.weights[order_h])
     assert dense.weights.sum() == weights.sum() and len(dense.values) < 5000
+
+
+_PIXEL_PASSES = {"block_weights", "byte_colour_table", "byte_labels", "paint"}
+
+
+@pytest.mark.parametrize("shape, levels, k, check", [
+    # below SERIAL_MAX_PIXELS, few colours x k: one thread throughout
+    ((600, 600), 256, 8, lambda parallel: parallel == set()),
+    # many colours x k: k-means in parallel, the passes over the pixels still serial
+    ((600, 600), 256, 64, lambda parallel: "assign_and_accumulate" in parallel
+     and not parallel & _PIXEL_PASSES),
+    # a large image with few colours: the pixel passes in parallel, k-means serial
+    ((1024, 1100), 16, 8,
+     lambda parallel: parallel == _PIXEL_PASSES),
+])
+def test_small_work_compiles_no_parallel_kernel(shape, levels, k, check):
+    # The parallel kernels a quantize call launched (compiled or loaded): passes over
+    # the pixels of an image below SERIAL_MAX_PIXELS and k-means below SERIAL_MAX_WORK
+    # run serial twins only. A fresh process, so that nothing else launched any.
+    code = f"""
+        import numpy as np, fastquant as fq
+        from fastquant import _jit
+        rng = np.random.default_rng(0)
+        image = (rng.integers(0, {levels}, {shape} + (3,)) * (256 // {levels})).astype(np.uint8)
+        fq.quantize(image, {k})
+        print(*sorted(kernel.py_func.__name__ for kernel in _jit._SERIAL_TWINS
+                      if kernel.signatures))
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert check(set(done.stdout.split())), done.stdout

@@ -169,10 +169,18 @@ MAX_LEVELS = 1 << 16
 #: Scale of Oklab coordinates (L in 0-1) so that the stopping movement means about the
 #: same as in CIELAB (L* in 0-100) and RGB. Not measured.
 OKLAB_SCALE = 100.0
-#: k-means on coarse cells runs on one thread below this many cells x clusters: its many
-#: short passes gain less from a second thread than waking it costs (the more so on a
-#: busy machine). Introduced with commit ff2c405; the threshold was not measured.
+#: k-means on the colours, or on their coarse cells, runs on one thread below this many
+#: rows x clusters: its many short passes gain less from a second thread than waking it
+#: costs (the more so on a busy machine), and a small image then compiles no parallel
+#: k-means kernel (the README's command: 5 s less of compiling). Introduced with commit
+#: ff2c405; the threshold itself was not measured.
 SERIAL_MAX_WORK = 1 << 23
+#: The passes over the pixels of an image of fewer pixels run on one thread (k-means
+#: follows SERIAL_MAX_WORK), so that a small image compiles no parallel kernel (the
+#: README's command: 2 s less). messi.jpg (0.3 MP), K = 8, all on one thread: 28 ms, on
+#: two: 70 ms; tiled 3 x 3 (2.8 MP): 90 and 107 ms (min of 7, the shared 2-core machine
+#: at a load of 2.4; not measured on an idle one).
+SERIAL_MAX_PIXELS = 1 << 20
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MiB); larger ones through the hashed colour table. A 2**24 table took 64 MB;
 #: with 2**21, quantize of a 6 MP photo needs 2.8x its bytes besides the image (commit

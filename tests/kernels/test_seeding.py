@@ -1,5 +1,11 @@
 """fastquant.kernels._seeding: k-means++ seeding."""
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -8,6 +14,8 @@ from fastquant.kernels import _seeding
 
 from .. import naive
 from ._data import blobs, distinct, ones
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("d", [1, 3, 5])
@@ -65,3 +73,21 @@ def test_kmeanspp_on_weighted_rows_equals_the_reference_on_samples_with_many_cen
     state = np.array([reference.state], dtype=np.uint64)
     chosen = _seeding.kmeanspp_rows(rows, counts, inverse, k, 3, state)
     np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, k, reference))
+
+
+def test_kmeanspp_without_samples_to_walk_compiles_no_walk_over_samples():
+    # kernels.kmeanspp never has samples to walk: numba drops that code (the exact walk,
+    # its row-to-chunks table) from it. A fresh process, so nothing else compiled them.
+    code = """
+        import numpy as np
+        from fastquant import kernels
+        from fastquant.kernels import _chunk_table, _seeding
+        points = np.random.default_rng(0).random((500, 3)).astype(np.float32)
+        kernels.kmeanspp(points, np.ones(500, np.int32), 4, 3, np.array([1], np.uint64))
+        print(len(_chunk_table.chunks_of_rows.signatures),
+              len(_seeding._integer_distances.signatures))
+    """
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "0"]
