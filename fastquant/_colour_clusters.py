@@ -38,10 +38,12 @@ COARSE_GROUPS_PER_CLUSTER = 8
 MAX_LEVELS = 1 << 16
 #: ... then refines on all the colours with these passes.
 REFINE_CRITERIA = Criteria(max_iter=12, eps_sq=0.05**2)
-#: k-means on coarse cells runs on one thread below this many cells x clusters: its
-#: many short passes gain less from a second thread than waking it costs (the more so
-#: on a busy machine).
-SERIAL_MAX_WORK = 1 << 23
+#: The clustering runs on one thread below this many colours x clusters: its many short
+#: passes gain less from a second thread than waking it costs, and lose much on a busy
+#: machine. Measured at load 7.7 on 2 cores, wall time of quantize (768x512 photos,
+#: 100k-250k colours) on one thread / two: K = 4, 100 / 313 and 139 / 440 ms; K = 256,
+#: 304 / 553 and 289 / 553 ms. 24 MP photos (600k colours at K = 256) stay parallel.
+SERIAL_MAX_WORK = 1 << 26
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MB); larger ones through the hashed colour table.
 DENSE_KEY_SPACE = 1 << 21
@@ -162,12 +164,8 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
         levels *= 2
     if len(coarse.values) <= k:
         return _seeded_kmeans(rows, points, k, attempts, seed).centers
-    coarse_points = GridPoints(coarse.values, coarse.weights)
-    if len(coarse.values) * k < SERIAL_MAX_WORK:
-        with one_thread_per_launch():
-            attempt = _seeded_kmeans(coarse, coarse_points, k, attempts, seed)
-    else:
-        attempt = _seeded_kmeans(coarse, coarse_points, k, attempts, seed)
+    attempt = _seeded_kmeans(coarse, GridPoints(coarse.values, coarse.weights), k, attempts,
+                             seed)
     fine = _fine_levels(coarse, attempt, levels, space, peak)
     if fine <= peak and fine <= MAX_LEVELS:
         fine_rows = _grid_rows(values, rows.weights, peak, fine, space)
@@ -189,6 +187,17 @@ def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: f
     if n_colours <= k:
         colour_labels = np.arange(n_colours, dtype=label_dtype(n_colours))
         return table.pixel_labels(colour_labels), table.colours, 0.0
+    if n_colours * k < SERIAL_MAX_WORK:
+        with one_thread_per_launch():
+            colour_labels, palette, compactness = _palette(table, k, attempts, seed, space, peak)
+    else:
+        colour_labels, palette, compactness = _palette(table, k, attempts, seed, space, peak)
+    return table.pixel_labels(colour_labels), palette, compactness
+
+
+def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float):
+    """Labels of the colours of a table with more than ``k`` of them, the palette and
+    the compactness."""
     values = table.colours.astype(np.float32)
     rows = Rows(to_space(values, space, peak), _integer_weights(table.weights),
                 np.empty(0, np.int32))
@@ -210,5 +219,4 @@ def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: f
     palette, merged = np.unique(palette[used], axis=0, return_inverse=True)
     to_entry = np.zeros(k, dtype=np.int64)
     to_entry[used] = merged.reshape(-1)
-    colour_labels = to_entry[row_labels].astype(label_dtype(len(palette)))
-    return table.pixel_labels(colour_labels), palette, compactness
+    return to_entry[row_labels].astype(label_dtype(len(palette))), palette, compactness

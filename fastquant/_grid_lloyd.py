@@ -34,19 +34,19 @@ class GridPoints:
     def __init__(self, values: np.ndarray, weights: np.ndarray,
                  sum_values: Optional[np.ndarray] = None):
         n, n_features = values.shape
-        self.low = values.min(axis=0).astype(np.float64)
-        span = values.max(axis=0).astype(np.float64) - self.low
+        by_feature = np.ascontiguousarray(values.T)  # fast reductions per coordinate
+        self.low = by_feature.min(axis=1).astype(np.float64)
+        span = by_feature.max(axis=1).astype(np.float64) - self.low
         cells = max(1.0, min(MAX_CELLS, n / POINTS_PER_CELL))
         grid = max(1, int(cells ** (1.0 / n_features)))
         self.fine = min(FINE, grid)
         self.coarse = max(1, grid // self.fine)
         self.width = np.where(span > 0, span / (self.coarse * self.fine), 1.0)
-        self.order, self.cells = _grid_search.sort_by_cell(values, self.low, 1.0 / self.width,
-                                                           self.coarse, self.fine)
-        self.values = values[self.order]
-        self.features = np.ascontiguousarray(self.values.T)
+        self.order, self.cells, self.features = _grid_search.sort_by_cell(
+            values, self.low, 1.0 / self.width, self.coarse, self.fine)
         self.weights = np.ascontiguousarray(weights[self.order], dtype=np.int32)
-        self.sum_values = self.values if sum_values is None else sum_values[self.order]
+        self.sum_features = (self.features if sum_values is None
+                             else np.ascontiguousarray(sum_values[self.order].T))
         self.labels = np.empty(n, dtype=np.int32)
 
     def reweighted(self, weights: np.ndarray, sum_values: np.ndarray) -> "GridPoints":
@@ -55,7 +55,7 @@ class GridPoints:
         other = object.__new__(GridPoints)
         other.__dict__.update(self.__dict__)
         other.weights = np.ascontiguousarray(weights[self.order], dtype=np.int32)
-        other.sum_values = sum_values[self.order]
+        other.sum_features = np.ascontiguousarray(sum_values[self.order].T)
         other.labels = np.empty_like(self.labels)
         return other
 
@@ -63,17 +63,16 @@ class GridPoints:
         """A pass: the labels (in the points' sorted order, ``self.labels``), and the
         float64 (K, n_sum_features) sums, int64 (K,) weights and weighted squared
         distance of the clusters."""
-        n, n_features = self.values.shape
-        k, n_sum = len(centers), self.sum_values.shape[1]
+        n_features, n = self.features.shape
+        k, n_sum = len(centers), self.sum_features.shape[0]
         n_chunks = chunk_count(n, k, n_sum)
         partial_sums = np.empty((n_chunks, k, n_sum), dtype=np.float64)
         partial_weights = np.empty((n_chunks, k), dtype=np.int64)
         partial_dist = np.empty(n_chunks, dtype=np.float64)
-        launch(_grid_search.grid_pass, self.features, self.cells, self.low, self.width, self.coarse,
-               self.fine,
-               np.ascontiguousarray(centers, dtype=np.float32), self.weights, self.sum_values,
-               self.labels, partial_sums, partial_weights, partial_dist,
-               work=n * n_features * 16)
+        launch(_grid_search.grid_pass, self.features, self.cells, self.low, self.width,
+               self.coarse, self.fine, np.ascontiguousarray(centers, dtype=np.float32),
+               self.weights, self.sum_features, self.labels, partial_sums, partial_weights,
+               partial_dist, work=n * n_features * 16)
         return _grid_search.combine_chunks(partial_sums, partial_weights, partial_dist)
 
     def labels_in_order(self) -> np.ndarray:

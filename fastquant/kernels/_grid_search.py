@@ -49,6 +49,8 @@ def sort_by_cell(values, low, inverse_width, coarse, fine):
         The points' indices, cell by cell.
     cells : int32 (n,)
         The key of the cell of each point of ``order``.
+    features : float32 (n_features, n)
+        The points of ``order``, by coordinate.
     """
     n, n_features = values.shape
     grid = coarse * fine
@@ -70,12 +72,15 @@ def sort_by_cell(values, low, inverse_width, coarse, fine):
         starts[cell + 1] += starts[cell]
     order = np.empty(n, dtype=np.int64)
     cells = np.empty(n, dtype=np.int32)
+    features = np.empty((n_features, n), dtype=np.float32)
     for i in range(n):
         at = starts[cell_of[i]]
         order[at] = i
         cells[at] = cell_of[i]
+        for j in range(n_features):
+            features[j, at] = values[i, j]
         starts[cell_of[i]] = at + 1
-    return order, cells
+    return order, cells, features
 
 
 @inline
@@ -158,7 +163,7 @@ def _search_run(features, start, stop, centers, members, n_members, best, distan
 
 
 @kernel
-def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_values,
+def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_features,
               labels, partial_sums, partial_weights, partial_dist):
     """Nearest center of every point (sorted by cell), and the weighted sums of each
     cluster, chunk by chunk.
@@ -181,15 +186,15 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_v
         IN: the centers.
     weights : int32 (n,)
         IN: weight of each point.
-    sum_values : float32 (n, n_sum_features)
-        IN: what is summed per cluster for each point (the points or the same points
-        in other units).
+    sum_features : float32 (n_sum_features, n)
+        IN: what is summed per cluster for each point, by coordinate (the points or
+        the same points in other units).
     labels : int32 (n,)
         OUT: the nearest center of each point (lowest index among equals).
     partial_sums : float64 (n_chunks, n_centers, n_sum_features)
     partial_weights : int64 (n_chunks, n_centers)
     partial_dist : float64 (n_chunks,)
-        OUT: per chunk of points, the weighted sums of ``sum_values``, the weights and
+        OUT: per chunk of points, the weighted sums of ``sum_features``, the weights and
         the weighted squared distances of the points of each cluster (combine them in
         chunk order: :func:`combine_chunks`).
     """
@@ -232,8 +237,8 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_v
                 label = labels[i]
                 w = weights[i]
                 totals[label] += w
-                for j in range(sum_values.shape[1]):
-                    sums[label, j] += w * np.float64(sum_values[i, j])
+                for j in range(sum_features.shape[0]):
+                    sums[label, j] += w * np.float64(sum_features[j, i])
                 distance += w * np.float64(best[i - run])
             run = end
         partial_dist[chunk] = distance
