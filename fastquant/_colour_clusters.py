@@ -47,6 +47,11 @@ SERIAL_MAX_WORK = 1 << 26
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MB); larger ones through the hashed colour table.
 DENSE_KEY_SPACE = 1 << 21
+#: Passes of plain k-means (every pixel weighing 1, so for the MSE) that end the
+#: clustering. Over the 28 rich-photo cells (7 photos x K = 4, 16, 64, 256), the worst
+#: PSNR difference to libimagequant with 0 / 1 / 2 / 3 / 4 passes: -0.031 / -0.014 /
+#: -0.004 / +0.003 / +0.011 dB (yosemite at K = 64), SSIM still above it in every cell.
+MSE_PASSES = 4
 #: Scale of each perceptual space, so that CRITERIA's eps means about the same in each:
 #: L* spans 0-100, Oklab's L 0-1.
 _SPACE_SCALE = {"lab": 1.0, "oklab": 100.0}
@@ -211,6 +216,10 @@ def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: 
         means = _alpha.cluster_means(points.labels_in_order(), values, table.counts, k)
     else:
         means = sums / np.maximum(totals, 1)[:, None]
+        for _ in range(MSE_PASSES):
+            sums, totals, _ = points.assign(to_space(means.astype(np.float32), space, peak))
+            filled = totals > 0
+            means[filled] = sums[filled] / totals[filled, None]
     palette = _round(means, table.colours.dtype, peak)
     # ... and each colour goes to its nearest palette entry (rounding moved the centers).
     points.assign(to_space(palette.astype(np.float32), space, peak))
