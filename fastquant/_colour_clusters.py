@@ -186,18 +186,15 @@ def _integer_weights(weights: np.ndarray) -> np.ndarray:
 
 
 def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float):
-    """Labels (n_pixels,) and palette (m, channels) of the pixels of a colour table,
-    m <= k, and the compactness (in the clustering space, over the pixels)."""
+    """Labels (n_colours,) and palette (m, channels) of the colours of a table, m <= k,
+    and the compactness (in the clustering space, over the pixels)."""
     n_colours = len(table.counts)
     if n_colours <= k:
-        colour_labels = np.arange(n_colours, dtype=label_dtype(n_colours))
-        return table.pixel_labels(colour_labels), table.colours, 0.0
+        return np.arange(n_colours, dtype=label_dtype(n_colours)), table.colours, 0.0
     if n_colours * k < SERIAL_MAX_WORK:
         with one_thread_per_launch():
-            colour_labels, palette, compactness = _palette(table, k, attempts, seed, space, peak)
-    else:
-        colour_labels, palette, compactness = _palette(table, k, attempts, seed, space, peak)
-    return table.pixel_labels(colour_labels), palette, compactness
+            return _palette(table, k, attempts, seed, space, peak)
+    return _palette(table, k, attempts, seed, space, peak)
 
 
 def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float):

@@ -194,16 +194,17 @@ def _quantized(array: np.ndarray, k: int, attempts: int, seed: int, dither: Dith
     if transparent is None:
         table = colour_table(pixels, width, WEIGHT_BLOCK_SHIFT,
                              _smoothness_weights(pixels.reshape(height, width, channels), peak, k))
-        labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak)
+        colour_labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak)
+        labels = table.pixel_labels(colour_labels)
     else:
         opaque = ~transparent
-        colour_labels, colours, compactness = _cluster(
-            colour_table(pixels[opaque]), k - 1, attempts, seed, space, peak
-        )
+        table = colour_table(pixels[opaque])
+        colour_labels, colours, compactness = _cluster(table, k - 1, attempts, seed, space,
+                                                       peak)
         palette = np.zeros((len(colours) + 1, 4), dtype=array.dtype)
         palette[:-1] = colours
         labels = np.full(len(pixels), len(colours), dtype=_label_dtype(len(palette)))
-        labels[opaque] = colour_labels
+        labels[opaque] = table.pixel_labels(colour_labels)
 
     if dither:
         # transparent pixels keep their entry (the last one), which no other pixel takes
