@@ -14,9 +14,10 @@ from ._colour_table import ColourTable, colour_table
 from ._dithering import Dither, check_dither, dithered_labels
 from ._execution import launch
 from ._quality import smallest_k
-from ._quantize import (SPACES, WEIGHT_BLOCK_SHIFT, Quantized, _check_image, _cluster,
-                        _smoothness_weights, _to_space, default_attempts, quantize,
-                        quantized_result)
+from ._colour_clusters import cluster as _cluster
+from ._colour_clusters import to_space as _to_space
+from ._quantize import (SPACES, WEIGHT_BLOCK_SHIFT, Quantized, _check_image,
+                        _smoothness_weights, default_attempts, quantize, quantized_result)
 
 
 @dataclass(frozen=True)

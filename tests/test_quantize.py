@@ -159,14 +159,14 @@ def test_bad_input(image, kwargs, error, word):
 
 
 def test_many_colours_go_through_coarse_groups_without_losing_quality(monkeypatch):
-    from fastquant import _quantize
+    from fastquant import _colour_clusters
     from fastquant.cli import example_path
 
     image = iio.imread(example_path())  # 69,991 distinct colours
-    assert len(np.unique(image.reshape(-1, 3), axis=0)) > _quantize.COARSE_MIN_ROWS
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > _colour_clusters.COARSE_MIN_ROWS
     coarse = fq.quantize(image, 16)
     _check(coarse, image, 16)
-    monkeypatch.setattr(_quantize, "COARSE_MIN_ROWS", 10**9)  # cluster every colour from the start
+    monkeypatch.setattr(_colour_clusters, "COARSE_MIN_ROWS", 10**9)  # cluster every colour from the start
     direct = fq.quantize(image, 16)
     assert abs(coarse.psnr - direct.psnr) < 0.3
 
@@ -264,15 +264,15 @@ def test_memory_of_a_6_megapixel_photo_stays_within_4x_its_size():
 
 
 def test_grid_cells_are_the_same_through_the_table_and_the_hash(monkeypatch):
-    from fastquant import _quantize
+    from fastquant import _colour_clusters
 
     rng = np.random.default_rng(5)
     values = rng.integers(0, 65536, size=(5000, 3)).astype(np.float32)
     values[2500:] = values[:2500] + 1  # cells shared by two colours
     weights = rng.integers(1, 9, size=5000).astype(np.int32)
-    dense = _quantize._grid_rows(values, weights, 65535.0, 64, "rgb")
-    monkeypatch.setattr(_quantize, "DENSE_KEY_SPACE", 0)
-    hashed = _quantize._grid_rows(values, weights, 65535.0, 64, "rgb")
+    dense = _colour_clusters._grid_rows(values, weights, 65535.0, 64, "rgb")
+    monkeypatch.setattr(_colour_clusters, "DENSE_KEY_SPACE", 0)
+    hashed = _colour_clusters._grid_rows(values, weights, 65535.0, 64, "rgb")
     order_d = np.lexsort(dense.values.T[::-1])
     order_h = np.lexsort(hashed.values.T[::-1])
     np.testing.assert_array_equal(dense.values[order_d], hashed.values[order_h])

@@ -54,8 +54,12 @@ Where each step of fastquant lives (private modules, free to change):
 * ``_seeding`` and ``_chunk_table``: k-means++ (:func:`kmeanspp`) and its row-to-chunks
   table for distinct rows;
 * ``_random``: the generators (OpenCV's, random centers, a counter-based stream);
+* ``_key_bitmap``: the bitmap of keys present and their ranks, which both tables below
+  build on;
 * ``_distinct_table``: the distinct rows of integer data with their counts;
 * ``_colour_table``: the distinct colours of an image with their counts (``quantize``);
+* ``_grid_search``: ``quantize``'s nearest-center search through a grid of candidate
+  lists, and its Lloyd pass;
 * ``_image_passes``: ``quantize``'s other passes (smoothness weights, grid cells, the
   quantized image and its error);
 * ``_feature_bounds``: the validation pass (bounding box, non-finite values);

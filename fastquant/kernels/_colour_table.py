@@ -20,12 +20,12 @@ from numba import prange
 
 from .._jit import helper, inline, kernel
 from ._common import chunk_bounds, chunk_count
-from ._distinct_table import _popcount
-from ._tunables import COLOUR_TABLE_GROUPS, HASH_PARTITIONS
+from ._key_bitmap import GROUPS, mark, merged_word, rank, rank_bases, word_count, word_keys
+
+from ._tunables import HASH_PARTITIONS
 
 #: A hash's top bits pick its partition (HASH_PARTITIONS is a power of two).
 _PARTITION_SHIFT = np.uint32(32 - (HASH_PARTITIONS.bit_length() - 1))
-_ONE64 = np.uint64(1)
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
@@ -37,12 +37,6 @@ def _byte_key(pixels, i):
     for j in range(pixels.shape[1]):
         key = (key << 8) | np.int64(pixels[i, j])
     return key
-
-
-@inline
-def _rank(merged, rank_base, key):
-    below = merged[key >> 6] & ((_ONE64 << np.uint64(key & 63)) - _ONE64)
-    return rank_base[key >> 6] + np.int64(_popcount(below))
 
 
 @inline
@@ -81,42 +75,30 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
         Sum of the weights of the pixels of each colour.
     """
     n_pixels, n_channels = pixels.shape
-    n_words = max(1, (1 << (8 * n_channels)) // 64)
-    present = np.zeros((COLOUR_TABLE_GROUPS, n_words), dtype=np.uint64)
-    for group in prange(COLOUR_TABLE_GROUPS):
-        start, stop = chunk_bounds(group, COLOUR_TABLE_GROUPS, n_pixels)
+    n_words = word_count(1 << (8 * n_channels))
+    present = np.zeros((GROUPS, n_words), dtype=np.uint64)
+    for group in prange(GROUPS):
+        start, stop = chunk_bounds(group, GROUPS, n_pixels)
         for i in range(start, stop):
-            key = _byte_key(pixels, i)
-            present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
+            mark(present[group], _byte_key(pixels, i))
     merged = np.empty(n_words, dtype=np.uint64)
     for word in prange(n_words):
-        bits = present[0, word]
-        for group in range(1, COLOUR_TABLE_GROUPS):
-            bits |= present[group, word]
-        merged[word] = bits
-    rank_base = np.empty(n_words, dtype=np.int64)
-    n_colours = 0
-    for word in range(n_words):
-        rank_base[word] = n_colours
-        n_colours += np.int64(_popcount(merged[word]))
-    unique = np.empty((n_colours, n_channels), dtype=np.uint8)
+        merged[word] = merged_word(present, word)
+    rank_base, n_colours = rank_bases(merged)
+    keys = np.empty(n_colours, dtype=np.int64)
     for word in prange(n_words):
-        bits = merged[word]
-        r = rank_base[word]
-        while bits:  # the set bits, lowest first
-            lowest = bits & (~bits + _ONE64)
-            key = word * 64 + np.int64(_popcount(lowest - _ONE64))
-            for j in range(n_channels):
-                unique[r, j] = np.uint8((key >> (8 * (n_channels - 1 - j))) & 255)
-            r += 1
-            bits ^= lowest
-    group_counts = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.int32)
-    group_weights = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.float32)
-    for group in prange(COLOUR_TABLE_GROUPS):
-        start, stop = chunk_bounds(group, COLOUR_TABLE_GROUPS, n_pixels)
+        word_keys(merged, rank_base, word, keys)
+    unique = np.empty((n_colours, n_channels), dtype=np.uint8)
+    for r in prange(n_colours):
+        for j in range(n_channels):
+            unique[r, j] = np.uint8((keys[r] >> (8 * (n_channels - 1 - j))) & 255)
+    group_counts = np.zeros((GROUPS, n_colours), dtype=np.int32)
+    group_weights = np.zeros((GROUPS, n_colours), dtype=np.float32)
+    for group in prange(GROUPS):
+        start, stop = chunk_bounds(group, GROUPS, n_pixels)
         y, x = start // width, start % width
         for i in range(start, stop):
-            r = _rank(merged, rank_base, _byte_key(pixels, i))
+            r = rank(merged, rank_base, _byte_key(pixels, i))
             group_counts[group, r] += 1
             group_weights[group, r] += block_weight[y >> block_shift, x >> block_shift]
             y, x = _next_position(y, x, width)
@@ -130,7 +112,7 @@ def _combine_groups(group_counts, group_weights):
     n_colours = group_counts.shape[1]
     counts = np.zeros(n_colours, dtype=np.int32)
     weights = np.zeros(n_colours, dtype=np.float64)
-    for group in range(COLOUR_TABLE_GROUPS):
+    for group in range(GROUPS):
         for r in range(n_colours):
             counts[r] += group_counts[group, r]
             weights[r] += np.float64(group_weights[group, r])
@@ -155,15 +137,14 @@ def inverse_colour_weights(inverse, n_colours, width, block_shift, block_weight)
     float64 (n_colours,)
     """
     n_pixels = inverse.shape[0]
-    group_weights = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.float32)
-    for group in prange(COLOUR_TABLE_GROUPS):
-        start, stop = chunk_bounds(group, COLOUR_TABLE_GROUPS, n_pixels)
+    group_weights = np.zeros((GROUPS, n_colours), dtype=np.float32)
+    for group in prange(GROUPS):
+        start, stop = chunk_bounds(group, GROUPS, n_pixels)
         y, x = start // width, start % width
         for i in range(start, stop):
             group_weights[group, inverse[i]] += block_weight[y >> block_shift, x >> block_shift]
             y, x = _next_position(y, x, width)
-    no_counts = np.zeros((COLOUR_TABLE_GROUPS, n_colours), dtype=np.int32)
-    return _combine_groups(no_counts, group_weights)[1]
+    return _combine_groups(np.zeros((GROUPS, n_colours), dtype=np.int32), group_weights)[1]
 
 
 @kernel
@@ -186,7 +167,7 @@ def byte_labels(pixels, merged, rank_base, colour_labels, labels):
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_pixels)
         for i in range(start, stop):
-            labels[i] = colour_labels[_rank(merged, rank_base, _byte_key(pixels, i))]
+            labels[i] = colour_labels[rank(merged, rank_base, _byte_key(pixels, i))]
 
 
 @inline

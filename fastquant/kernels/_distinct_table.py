@@ -4,28 +4,15 @@ pixels): keys, the table of distinct keys with counts, and the way back to sampl
 import numpy as np
 from numba import prange
 
-from .._jit import helper, inline, kernel
+from .._jit import helper, kernel
 from ._checks import (
     in_range, require_at_least, require_equal, require_integers, require_none_bad,
     require_one_per_row,
 )
 from ._common import chunk_bounds, chunk_count
-from ._tunables import KEY_GROUPS
+from ._key_bitmap import GROUPS, mark, merged_word, rank, rank_bases, word_count, word_keys
 
 _ROWS_RULE = "inverse must be row indices in [0, n_rows)"
-
-
-_ONE64 = np.uint64(1)
-
-
-@inline
-def _popcount(word):
-    word = word - ((word >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    word = (word & np.uint64(0x3333333333333333)) + (
-        (word >> np.uint64(2)) & np.uint64(0x3333333333333333)
-    )
-    word = (word + (word >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return (word * np.uint64(0x0101010101010101)) >> np.uint64(56)
 
 
 @kernel
@@ -39,8 +26,7 @@ def row_keys(X, low, spans, keys):
     low : float32 (n_features,)
         IN: per-feature minimum.
     spans : int64 (n_features,)
-        IN: per-feature ``max - min + 1``; their product must not exceed
-        ``_tunables.MAX_KEY_SPACE``.
+        IN: per-feature ``max - min + 1``; their product must not exceed MAX_KEY_SPACE.
     keys : int32 (n_samples,)
         OUT: the keys (meaningless where the return value is not 0).
 
@@ -96,56 +82,41 @@ def distinct_keys(keys, key_space):
     require_integers(keys, "keys")
     require_at_least(key_space, 0, "key_space must not be negative")
     n_samples = keys.shape[0]
-    n_words = (key_space + 63) // 64
-    present = np.zeros((KEY_GROUPS, n_words), dtype=np.uint64)
+    n_words = word_count(key_space)
+    present = np.zeros((GROUPS, n_words), dtype=np.uint64)
     n_bad = 0
-    for group in prange(KEY_GROUPS):
-        start, stop = chunk_bounds(group, KEY_GROUPS, n_samples)
+    for group in prange(GROUPS):
+        start, stop = chunk_bounds(group, GROUPS, n_samples)
         group_bad = 0
         for i in range(start, stop):
             key = keys[i]
             if in_range(key, key_space):
-                present[group, key >> 6] |= _ONE64 << np.uint64(key & 63)
+                mark(present[group], key)
             else:
                 group_bad += 1
         n_bad += group_bad
     require_none_bad(n_bad, "keys must be in [0, key_space)")
     merged = np.empty(n_words, dtype=np.uint64)
     for word in prange(n_words):
-        bits = present[0, word]
-        for group in range(1, KEY_GROUPS):
-            bits |= present[group, word]
-        merged[word] = bits
-    rank_base = np.empty(n_words, dtype=np.int64)
-    n_distinct = 0
-    for word in range(n_words):
-        rank_base[word] = n_distinct
-        n_distinct += _popcount(merged[word])
+        merged[word] = merged_word(present, word)
+    rank_base, n_distinct = rank_bases(merged)
     unique = np.empty(n_distinct, dtype=np.int64)
     for word in prange(n_words):
-        bits = merged[word]
-        r = rank_base[word]
-        while bits:  # the set bits, lowest first
-            lowest = bits & (~bits + _ONE64)
-            unique[r] = word * 64 + np.int64(_popcount(lowest - _ONE64))
-            r += 1
-            bits ^= lowest
+        word_keys(merged, rank_base, word, unique)
     n_chunks = chunk_count(n_samples)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         for i in range(start, stop):
-            key = keys[i]
-            below = merged[key >> 6] & ((_ONE64 << np.uint64(key & 63)) - _ONE64)
-            keys[i] = rank_base[key >> 6] + _popcount(below)
-    group_counts = np.zeros((KEY_GROUPS, n_distinct), dtype=np.int32)
-    for group in prange(KEY_GROUPS):
-        start, stop = chunk_bounds(group, KEY_GROUPS, n_samples)
+            keys[i] = rank(merged, rank_base, keys[i])
+    group_counts = np.zeros((GROUPS, n_distinct), dtype=np.int32)
+    for group in prange(GROUPS):
+        start, stop = chunk_bounds(group, GROUPS, n_samples)
         for i in range(start, stop):
             group_counts[group, keys[i]] += 1
     counts = np.empty(n_distinct, dtype=np.int32)
     for r in prange(n_distinct):
         total = 0
-        for group in range(KEY_GROUPS):
+        for group in range(GROUPS):
             total += group_counts[group, r]
         counts[r] = total
     return unique, counts

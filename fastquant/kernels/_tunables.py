@@ -103,17 +103,15 @@ MIN_SAMPLES_PER_ROW = 2
 #: Largest key space (product of the per-feature value spans) a distinct-row table
 #: covers: a bitmap of 2**24 bits is 2 MiB per group. Not measured beyond that size.
 MAX_KEY_SPACE = 1 << 24
-#: Fixed number of sample groups whose distinct-row bitmaps are built in parallel (fixed,
-#: so that the table never depends on the number of threads). Not measured; lowered to 4
-#: with "fewer key groups" (commit 3fffe85) to bound the bitmaps' memory.
+#: Fixed number of sample groups whose key bitmaps (kernels/_key_bitmap.py, under both
+#: distinct tables) are built in parallel (fixed, so that the tables never depend on the
+#: number of threads). Not measured; lowered to 4 with "fewer key groups" (commit
+#: 3fffe85) to bound the bitmaps' memory.
 KEY_GROUPS = 4
 #: Largest number of bytes per pixel whose colours are keys of the colour table's bitmap
 #: (3 bytes: 2**24 bits, 2 MiB; 4 bytes would take 512 MiB). The colour table replaced
 #: np.unique: akihabara 768x512 at K = 4, 400 -> 50-90 ms (commit 27f170d).
 BITMAP_MAX_BYTES = 3
-#: Fixed number of pixel groups whose colour-table bitmaps and counts are built in
-#: parallel (independent of the thread count). Not measured.
-COLOUR_TABLE_GROUPS = 4
 #: Partitions of the colour table's hash (a power of two, at most 2**32), filled in
 #: parallel. Not measured.
 HASH_PARTITIONS = 16
@@ -131,8 +129,11 @@ WEIGHT_BLOCK_SHIFT = 2
 #: UNWEIGHTED_COLOURS, where the MSE comes first, and WEIGHT_FLOOR from WEIGHTED_COLOURS
 #: on, geometric in between. Chosen together on the rich photos (commit 2df75af); with
 #: 5 attempts (below), PSNR and SSIM at least libimagequant's in 28 of 28 cells (7
-#: photos x K = 4, 16, 64, 256). The values were not measured one by one.
-WEIGHT_SMOOTH_VARIANCE = 40.0
+#: photos x K = 4, 16, 64, 256). WEIGHT_SMOOTH_VARIANCE 80 rather than 40 (with
+#: MSE_PASSES = 4): at 40, termas at K = 16 had an SSIM 0.0005 below libimagequant's; at
+#: 80 all 28 cells are at least libimagequant's in PSNR (worst +0.011 dB) and SSIM
+#: (worst +0.0009). The other values were not measured one by one.
+WEIGHT_SMOOTH_VARIANCE = 80.0
 #: See WEIGHT_SMOOTH_VARIANCE.
 WEIGHT_FLOOR = 0.2
 #: See WEIGHT_SMOOTH_VARIANCE.
@@ -169,18 +170,36 @@ MAX_LEVELS = 1 << 16
 #: Scale of Oklab coordinates (L in 0-1) so that the stopping movement means about the
 #: same as in CIELAB (L* in 0-100) and RGB. Not measured.
 OKLAB_SCALE = 100.0
-#: k-means on the colours, or on their coarse cells, runs on one thread below this many
-#: rows x clusters: its many short passes gain less from a second thread than waking it
-#: costs (the more so on a busy machine), and a small image then compiles no parallel
-#: k-means kernel (the README's command: 5 s less of compiling). Introduced with commit
-#: ff2c405; the threshold itself was not measured.
-SERIAL_MAX_WORK = 1 << 23
-#: The passes over the pixels of an image of fewer pixels run on one thread (k-means
+#: The clustering of the colours runs on one thread below this many colours x clusters:
+#: its many short passes gain less from a second thread than waking it costs, and lose
+#: much on a busy machine; a small image then compiles no parallel k-means kernel (the
+#: README's command: 5 s less of compiling). Measured at load 7.7 on 2 cores, wall time
+#: of quantize (768x512 photos, 100k-250k colours) on one thread / two: K = 4, 100 / 313
+#: and 139 / 440 ms; K = 256, 304 / 553 and 289 / 553 ms. 24 MP photos (600k colours at
+#: K = 256) stay parallel.
+SERIAL_MAX_WORK = 1 << 26
+#: Images of fewer pixels than this are quantized on one thread throughout (k-means
 #: follows SERIAL_MAX_WORK), so that a small image compiles no parallel kernel (the
-#: README's command: 2 s less). messi.jpg (0.3 MP), K = 8, all on one thread: 28 ms, on
-#: two: 70 ms; tiled 3 x 3 (2.8 MP): 90 and 107 ms (min of 7, the shared 2-core machine
-#: at a load of 2.4; not measured on an idle one).
-SERIAL_MAX_PIXELS = 1 << 20
+#: README's command: 2 s less). Their passes last a few ms, and waking a second thread
+#: for each costs more than it saves, the more so on a busy machine. messi.jpg (0.3 MP),
+#: K = 8: 28 ms on one thread, 70 ms on two; 3 x 3 tiles of it (2.8 MP): 90 and 107 ms
+#: (load 2.4). A 768x512 photo at load 7.4: 100 ms on one thread against 300 ms on two at
+#: K = 4, 300 against 400-550 ms at K = 256 (11 ms of CPU for the colour table took
+#: 124-148 ms of wall time on two threads).
+SERIAL_MAX_PIXELS = 1 << 21
+#: Passes of plain k-means (every pixel weighing 1, so for the MSE) that end the
+#: clustering. Over the 28 rich-photo cells (7 photos x K = 4, 16, 64, 256), the worst
+#: PSNR difference to libimagequant with 0 / 1 / 2 / 3 / 4 passes: -0.031 / -0.014 /
+#: -0.004 / +0.003 / +0.011 dB (yosemite at K = 64), SSIM still above it in every cell.
+MSE_PASSES = 4
+#: Cells of quantize's nearest-center search grid (fastquant/_grid_lloyd.py): at most
+#: this many ... (not measured)
+GRID_MAX_CELLS = 1 << 15
+#: ... and at least this many points per cell on average; ... (not measured)
+GRID_POINTS_PER_CELL = 8
+#: ... the candidates of a cell are taken among those of its coarse cell, this many
+#: cells a side (not measured).
+GRID_FINE = 4
 #: Grids of at most this many cells number their cells through a table of that many
 #: int32 (8 MiB); larger ones through the hashed colour table. A 2**24 table took 64 MB;
 #: with 2**21, quantize of a 6 MP photo needs 2.8x its bytes besides the image (commit

@@ -31,7 +31,9 @@ TRUE_CONSTANTS = {
     "kernels/_colour_table.py": {"_ONE64": "bit", "_FNV_OFFSET": "FNV-1a", "_FNV_PRIME": "FNV-1a",
                                  "_MIX": "splitmix64 multiplier"},
     "kernels/_common.py": {"F32_ZERO": "float32 0", "F32_ONE": "float32 1", "F32_TWO": "float32 2"},
-    "kernels/_distinct_table.py": {"_ONE64": "bit"},
+    "kernels/_key_bitmap.py": {"_ONE64": "bit"},
+    "kernels/_grid_search.py": {"_SLACK": "rounding margin of float32 distances",
+                                "_MARGIN": "a rounded point stays in its cell's box"},
     "kernels/_dither.py": {"_BOUND_SLACK": "rounding margin", "_SUM_ROUNDING": "rounding margin"},
     "kernels/_random.py": {
         "_RNG_MULTIPLIER": "cv::RNG", "_LOW32": "mask", "_SHIFT32": "shift",
