@@ -12,7 +12,6 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _alpha
-from . import kernels
 from ._colorspace import srgb_to_lab, srgb_to_oklab
 from ._colour_table import ColourTable, colour_table
 from ._distinct import Rows
@@ -103,12 +102,10 @@ def _seeded_kmeans(rows: Rows, points: GridPoints, k: int, attempts: int, seed) 
     """k-means++ and CRITERIA passes on weighted rows (``points`` are the same rows on
     their search grid): the most compact of ``attempts`` attempts."""
     rng_state = new_state(seed)
-    partial_dist = np.empty(kernels.chunk_count(len(rows.values)))
     best = None
     for _ in range(attempts):
-        chosen = launch(_seeding.kmeanspp_rows, rows.values, rows.weights,
-                        np.empty(0, np.int32), k, KMEANSPP_TRIALS, rng_state, partial_dist,
-                        work=rows.values.size)
+        chosen = launch(_seeding.kmeanspp, rows.values, rows.weights, k, KMEANSPP_TRIALS,
+                        rng_state, work=rows.values.size)
         centers, compactness = grid_lloyd(points, rows.values[chosen], CRITERIA)
         if best is None or compactness < best.compactness:
             best = _Attempt(compactness, centers)
