@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import fastquant as fq
+from fastquant.kernels._tunables import SERIAL_MAX_PIXELS, SERIAL_MAX_WORK
 
 
 
@@ -284,19 +285,18 @@ _PIXEL_PASSES = {"block_weights", "byte_colour_table", "byte_labels", "paint"}
 
 
 @pytest.mark.parametrize("shape, levels, k, check", [
-    # below SERIAL_MAX_PIXELS, few colours x k: one thread throughout
+    # below SERIAL_MAX_PIXELS: one thread throughout, whatever k
     ((600, 600), 256, 8, lambda parallel: parallel == set()),
-    # many colours x k: k-means in parallel, the passes over the pixels still serial
-    ((600, 600), 256, 64, lambda parallel: "assign_and_accumulate" in parallel
-     and not parallel & _PIXEL_PASSES),
-    # a large image with few colours: the pixel passes in parallel, k-means serial
-    ((1024, 1100), 16, 8,
-     lambda parallel: parallel == _PIXEL_PASSES),
+    ((600, 600), 256, 64, lambda parallel: parallel == set()),
+    # a large image with few colours x k: the pixel passes in parallel, k-means serial
+    ((1450, 1450), 16, 8, lambda parallel: parallel == _PIXEL_PASSES),
 ])
 def test_small_work_compiles_no_parallel_kernel(shape, levels, k, check):
-    # The parallel kernels a quantize call launched (compiled or loaded): passes over
-    # the pixels of an image below SERIAL_MAX_PIXELS and k-means below SERIAL_MAX_WORK
-    # run serial twins only. A fresh process, so that nothing else launched any.
+    # The parallel kernels a quantize call launched (compiled or loaded): an image
+    # below SERIAL_MAX_PIXELS runs serial twins only, and so does k-means below
+    # SERIAL_MAX_WORK. A fresh process, so that nothing else launched any.
+    assert 600 * 600 < SERIAL_MAX_PIXELS <= 1450 * 1450
+    assert 16**3 * 8 < SERIAL_MAX_WORK
     code = f"""
         import numpy as np, fastquant as fq
         from fastquant import _jit
