@@ -26,14 +26,17 @@ BAYER_8 = np.array(
 #: The nearest-colour grid over the palette's box: fine cells, each a cell of a coarse
 #: grid split GRID_SPLIT times per channel, at most GRID_CELLS fine cells in all (32 per
 #: channel for RGB). A coarse cell's candidates come from the whole palette, a fine
-#: cell's from its coarse cell's. On a 768x512 photo at K = 256, one level of 32**3
-#: cells left 3.8 candidates per pixel but cost ~3 us for each of 18,000 cells built;
-#: 16**3 cells left 10.6.
+#: cell's from its coarse cell's. Chosen by serial CPU time over 3 rich 768x512 photos
+#: at K = 16 and 256 (ms, busy machine): 32**3 cells split 4: 22-43; 16**3: 21-42 but
+#: 10.6 candidates per pixel against 3.8; 64**3: 29-73 (cell builds); split 2: 22-54.
 GRID_CELLS = 32768
 GRID_SPLIT = 4
 #: Rows of one band of the error diffusion: bands are diffused independently (in
 #: parallel), each starting WARMUP_ROWS rows above its first row so that its error
-#: state is already built there; the bands do not depend on the thread count.
+#: state is already built there; the bands do not depend on the thread count. 128-row
+#: bands cost 0-35% more CPU than one band (each builds its own cells) on the photos
+#: above, and let 768x512 run on 2 threads; 8 warm-up rows keep each 8-row block of a
+#: flat gray at its level across band starts (tests/kernels/test_dither.py).
 BAND_ROWS = 128
 WARMUP_ROWS = 8
 #: Widening of a grid cell, relative to its width and to the values' magnitude, that
