@@ -28,14 +28,10 @@ from . import kernels
 from ._alpha import premultiplied
 from ._execution import launch
 from .kernels import _dither
+from .kernels._tunables import EDGE_SCALE, ERROR_LIMIT
 
 Dither = Union[bool, float, str]
 METHODS = ("floyd", "ordered")
-#: Difference to a neighbour (sum over channels, in palette spacings per channel) at
-#: which Floyd-Steinberg stops taking error (see the module's table).
-EDGE_SCALE = 3.0
-#: Longest error a pixel passes on, in palette spacings per channel (same table).
-ERROR_LIMIT = 0.5
 
 
 def check_dither(dither: Dither) -> Tuple[Optional[str], float]:

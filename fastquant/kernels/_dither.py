@@ -7,6 +7,7 @@ from numba import prange
 from .._jit import helper, inline, kernel
 from ._checks import require_at_least, require_equal
 from ._common import F32_INF, F32_ONE, F32_ZERO
+from ._tunables import BAND_ROWS, GRID_CELLS, GRID_SPLIT, WARMUP_ROWS
 
 #: The 8x8 Bayer threshold matrix (each of 0..63 once; neighbours far apart in rank).
 BAYER_8 = np.array(
@@ -23,22 +24,6 @@ BAYER_8 = np.array(
     dtype=np.int32,
 )
 
-#: The nearest-colour grid over the palette's box: fine cells, each a cell of a coarse
-#: grid split GRID_SPLIT times per channel, at most GRID_CELLS fine cells in all (32 per
-#: channel for RGB). A coarse cell's candidates come from the whole palette, a fine
-#: cell's from its coarse cell's. Chosen by serial CPU time over 3 rich 768x512 photos
-#: at K = 16 and 256 (ms, busy machine): 32**3 cells split 4: 22-43; 16**3: 21-42 but
-#: 10.6 candidates per pixel against 3.8; 64**3: 29-73 (cell builds); split 2: 22-54.
-GRID_CELLS = 32768
-GRID_SPLIT = 4
-#: Rows of one band of the error diffusion: bands are diffused independently (in
-#: parallel), each starting WARMUP_ROWS rows above its first row so that its error
-#: state is already built there; the bands do not depend on the thread count. 128-row
-#: bands cost 0-35% more CPU than one band (each builds its own cells) on the photos
-#: above, and let 768x512 run on 2 threads; 8 warm-up rows keep each 8-row block of a
-#: flat gray at its level across band starts (tests/kernels/test_dither.py).
-BAND_ROWS = 128
-WARMUP_ROWS = 8
 #: Widening of a grid cell, relative to its width and to the values' magnitude, that
 #: covers the float32 rounding of a value's cell index; and the relative slack of the
 #: candidates' test, far above float32's rounding of a distance (channels * 2**-24).

@@ -34,7 +34,9 @@ TRUE_CONSTANTS = {
     "kernels/_key_bitmap.py": {"_ONE64": "bit"},
     "kernels/_grid_search.py": {"_SLACK": "rounding margin of float32 distances",
                                 "_MARGIN": "a rounded point stays in its cell's box"},
-    "kernels/_dither.py": {"_BOUND_SLACK": "rounding margin", "_SUM_ROUNDING": "rounding margin"},
+    "kernels/_dither.py": {"_CELL_MARGIN": "rounding margin of a cell index",
+                           "_VALUE_MARGIN": "rounding margin of a value",
+                           "_CANDIDATE_SLACK": "rounding margin of a distance"},
     "kernels/_random.py": {
         "_RNG_MULTIPLIER": "cv::RNG", "_LOW32": "mask", "_SHIFT32": "shift",
         "_FLOAT_SCALE": "2**-32", "_DOUBLE_SCALE": "2**-64", "_GOLDEN_GAMMA": "splitmix64",
