@@ -15,7 +15,10 @@ MAX_CELLS = 1 << 15
 #: ... and at least this many points per cell on average; ...
 POINTS_PER_CELL = 8
 #: ... the candidates of a cell are taken among those of its coarse cell, this many
-#: cells a side.
+#: cells a side. Measured on one thread, a pass over boothbay's 245,919 colours (768x512)
+#: to its 256-colour palette (an earlier kernel; brute-force search 19 ms): 8 points per
+#: cell and FINE = 2, 4, 8: 7.3, 7.5, 9.7 ms; 32 points per cell: 8.9, 12.7, 12.5 ms.
+#: At 8 and 4, 5.4 candidates per colour on average.
 FINE = 4
 
 
