@@ -75,3 +75,19 @@ def test_lloyd_passes_match_the_reference():
             if np.any(labels == c):
                 expected[c] = values[labels == c].astype(np.float64).mean(axis=0)
     np.testing.assert_allclose(centers, expected, rtol=1e-6)
+
+
+def test_sums_are_the_same_on_one_thread():
+    from fastquant._execution import one_thread_per_launch
+
+    rng = np.random.default_rng(4)
+    values = _points(60000, 3, rng)
+    weights = rng.integers(1, 9, size=len(values)).astype(np.int32)
+    centers = _centers(64, 3, rng)
+    points = GridPoints(values, weights)
+    parallel = points.assign(centers)
+    with one_thread_per_launch():
+        serial = points.assign(centers)
+    np.testing.assert_array_equal(parallel[0], serial[0])
+    np.testing.assert_array_equal(parallel[1], serial[1])
+    assert parallel[2] == serial[2]
