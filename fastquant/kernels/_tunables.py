@@ -123,23 +123,26 @@ HASH_PARTITIONS = 16
 #: The nearest-colour grid over the palette's box: fine cells, each a cell of a coarse
 #: grid split GRID_SPLIT times per channel, at most GRID_CELLS fine cells in all (32 per
 #: channel for RGB). A coarse cell's candidates come from the whole palette, a fine
-#: cell's from its coarse cell's. Chosen by serial CPU time over 3 rich 768x512 photos
-#: at K = 16 and 256 (ms, busy machine): 32**3 cells split 4: 22-43; 16**3: 21-42 but
-#: 10.6 candidates per pixel against 3.8; 64**3: 29-73 (cell builds); split 2: 22-54.
+#: cell's from its coarse cell's. Chosen by the serial CPU time measured over 3 rich
+#: 768x512 photos at K = 16 and 256 (ms, busy machine): 32**3 cells split 4: 22-43;
+#: 16**3: 21-42 but 10.6 candidates per pixel against 3.8; 64**3: 29-73 (cell builds);
+#: split 2: 22-54.
 GRID_CELLS = 32768
+#: See GRID_CELLS.
 GRID_SPLIT = 4
 #: Rows of one band of the error diffusion: bands are diffused independently (in
 #: parallel), each starting WARMUP_ROWS rows above its first row so that its error
-#: state is already built there; the bands do not depend on the thread count. 128-row
-#: bands cost 0-35% more CPU than one band (each builds its own cells) on the photos
+#: state is already built there; the bands do not depend on the thread count. Measured:
+#: 128-row bands cost 0-35% more CPU than one band (each builds its own cells) on the photos
 #: above, and let 768x512 run on 2 threads; 8 warm-up rows keep each 8-row block of a
 #: flat gray at its level across band starts (tests/kernels/test_dither.py).
 BAND_ROWS = 128
+#: See BAND_ROWS.
 WARMUP_ROWS = 8
 #: Difference to a neighbour (sum over channels, in palette spacings per channel) at
 #: which Floyd-Steinberg stops taking error (see the table in fastquant/_dithering.py).
 EDGE_SCALE = 3.0
-#: Longest error a pixel passes on, in palette spacings per channel (same table).
+#: Longest error a pixel passes on, in palette spacings per channel (see the same table).
 ERROR_LIMIT = 0.5
 
 # ---------------------------------------------------------------------------------------
@@ -209,19 +212,19 @@ SERIAL_MAX_WORK = 1 << 26
 #: README's command: 2 s less). Their passes last a few ms, and waking a second thread
 #: for each costs more than it saves, the more so on a busy machine. messi.jpg (0.3 MP),
 #: K = 8: 28 ms on one thread, 70 ms on two; 3 x 3 tiles of it (2.8 MP): 90 and 107 ms
-#: (load 2.4). A 768x512 photo at load 7.4: 100 ms on one thread against 300 ms on two at
-#: K = 4, 300 against 400-550 ms at K = 256 (11 ms of CPU for the colour table took
-#: 124-148 ms of wall time on two threads).
+#: (load 2.4). Measured on a 768x512 photo at load 7.4: 100 ms on one thread against 300
+#: ms on two at K = 4, 300 against 400-550 ms at K = 256 (11 ms of CPU for the colour
+#: table took 124-148 ms of wall time on two threads).
 SERIAL_MAX_PIXELS = 1 << 21
 #: Passes of plain k-means (every pixel weighing 1, so for the MSE) that end the
-#: clustering. Over the 28 rich-photo cells (7 photos x K = 4, 16, 64, 256), the worst
-#: PSNR difference to libimagequant with 0 / 1 / 2 / 3 / 4 passes: -0.031 / -0.014 /
-#: -0.004 / +0.003 / +0.011 dB (yosemite at K = 64), SSIM still above it in every cell.
+#: clustering. Measured over the 28 rich-photo cells (7 photos x K = 4, 16, 64, 256), the
+#: worst PSNR difference to libimagequant with 0 / 1 / 2 / 3 / 4 passes: -0.031 / -0.014
+#: / -0.004 / +0.003 / +0.011 dB (yosemite at K = 64), SSIM still above it in every cell.
 MSE_PASSES = 4
 #: Cells of quantize's nearest-center search grid (fastquant/_grid_lloyd.py): at most
 #: this many (not measured) ...
 GRID_MAX_CELLS = 1 << 15
-#: ... and at least this many points per cell on average; ...
+#: ... and at least this many points per cell on average (see GRID_FINE's measurement); ...
 GRID_POINTS_PER_CELL = 8
 #: ... the candidates of a cell are taken among those of its coarse cell, this many
 #: cells a side. Measured on one thread, a pass over boothbay's 245,919 colours (768x512)

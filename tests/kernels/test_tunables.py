@@ -3,7 +3,7 @@
 import ast
 from pathlib import Path
 
-from fastquant import _lloyd, _quantize
+from fastquant import _colour_clusters, _lloyd
 from fastquant.kernels import _colour_table, _common, _tunables
 
 PACKAGE = Path(__file__).resolve().parents[2] / "fastquant"
@@ -28,7 +28,7 @@ TRUE_CONSTANTS = {
                            "_TINY_DISTANCE": "underflow margin"},
     "kernels/_chunk_table.py": {name: "packing format" for name in (
         "_ENTRY_COUNT_BITS", "_ENTRY_COUNT_MASK", "_ENTRY_ONE")},
-    "kernels/_colour_table.py": {"_ONE64": "bit", "_FNV_OFFSET": "FNV-1a", "_FNV_PRIME": "FNV-1a",
+    "kernels/_colour_table.py": {"_FNV_OFFSET": "FNV-1a", "_FNV_PRIME": "FNV-1a",
                                  "_MIX": "splitmix64 multiplier"},
     "kernels/_common.py": {"F32_ZERO": "float32 0", "F32_ONE": "float32 1", "F32_TWO": "float32 2"},
     "kernels/_key_bitmap.py": {"_ONE64": "bit"},
@@ -134,6 +134,6 @@ def test_the_limits_the_code_relies_on():
 def test_the_modules_use_the_tunables():
     assert _common.MAX_CHUNKS is _tunables.MAX_CHUNKS
     assert _lloyd.BOUNDS_MIN_CLUSTERS is _tunables.BOUNDS_MIN_CLUSTERS
-    assert _quantize.REFINE_CRITERIA.max_iter == _tunables.REFINE_MAX_PASSES
+    assert _colour_clusters.REFINE_CRITERIA.max_iter == _tunables.REFINE_MAX_PASSES
     # the hash partition of a colour is its top log2(HASH_PARTITIONS) bits
     assert 1 << (32 - int(_colour_table._PARTITION_SHIFT)) == _tunables.HASH_PARTITIONS
