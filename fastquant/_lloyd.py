@@ -12,6 +12,7 @@ from .kernels._common import ROW_BLOCK_MAX_FEATURES
 from ._distance_bounds import DistanceBounds
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
+from ._gemm_pass import GemmPass
 from ._validation import Criteria, Points
 from .constants import KMEANSPP_TRIALS
 
@@ -30,6 +31,10 @@ BOUNDS_MIN_FEATURES = 8
 BOUNDS_MAX_FEATURES = 64
 BOUNDS_MIN_CLUSTERS = 32
 TILES_MIN_FEATURES = 32
+#: From GEMM_MIN_FEATURES features and GEMM_MIN_CLUSTERS clusters on, passes take
+#: their distances from a BLAS matrix product (_gemm_pass.py), bounds or not.
+GEMM_MIN_FEATURES = 16
+GEMM_MIN_CLUSTERS = 16
 
 
 class Workspace:
@@ -51,8 +56,11 @@ class Workspace:
         self.settled = np.empty(n_chunks, dtype=np.int64)  # rows the tiles left unsure
         # (wider rows than ROW_BLOCK_MAX_FEATURES are searched row by row instead)
         self.tiled = TILES_MIN_FEATURES <= n_features <= ROW_BLOCK_MAX_FEATURES
+        products = (GEMM_MIN_FEATURES <= n_features <= ROW_BLOCK_MAX_FEATURES
+                    and n_clusters >= GEMM_MIN_CLUSTERS)
+        self.gemm = GemmPass(n_rows, n_clusters) if products else None
         bounded = (BOUNDS_MIN_FEATURES <= n_features < BOUNDS_MAX_FEATURES
-                   and n_clusters >= BOUNDS_MIN_CLUSTERS)
+                   and n_clusters >= BOUNDS_MIN_CLUSTERS and not products)
         self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
     def reduce(self):
@@ -238,7 +246,10 @@ class RowPasses:
         which costs less)."""
         ws, rows = self.workspace, self.rows
         update = self.label_totals is not None or not totals
-        if ws.bounds is not None:
+        if ws.gemm is not None:
+            ws.gemm.assign(rows.values, rows.weights, centers, update, self.labels,
+                           ws.partial_sums, ws.partial_counts)
+        elif ws.bounds is not None:
             ws.bounds.assign(rows, centers, update, self.labels, ws.partial_sums, ws.partial_counts)
         elif ws.tiled:
             launch(
