@@ -33,8 +33,8 @@ BOUNDS_MIN_CLUSTERS = 32
 TILES_MIN_FEATURES = 32
 #: From GEMM_MIN_FEATURES features and GEMM_MIN_CLUSTERS clusters on, passes take
 #: their distances from a BLAS matrix product (_gemm_pass.py), bounds or not.
-GEMM_MIN_FEATURES = 16
-GEMM_MIN_CLUSTERS = 16
+GEMM_MIN_FEATURES = 64
+GEMM_MIN_CLUSTERS = 128
 
 
 class Workspace:
@@ -58,10 +58,13 @@ class Workspace:
         self.tiled = TILES_MIN_FEATURES <= n_features <= ROW_BLOCK_MAX_FEATURES
         products = (GEMM_MIN_FEATURES <= n_features <= ROW_BLOCK_MAX_FEATURES
                     and n_clusters >= GEMM_MIN_CLUSTERS)
-        self.gemm = GemmPass(n_rows, n_clusters) if products else None
+        self.gemm = GemmPass(n_rows, n_clusters, n_features) if products else None
         bounded = (BOUNDS_MIN_FEATURES <= n_features < BOUNDS_MAX_FEATURES
-                   and n_clusters >= BOUNDS_MIN_CLUSTERS and not products)
-        self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
+                   and n_clusters >= BOUNDS_MIN_CLUSTERS)
+        if products:  # the matrix-product pass keeps the bounds
+            self.bounds = self.gemm.bounds
+        else:
+            self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
     def reduce(self):
         kernels.reduce_partials(self.partial_sums, self.partial_counts, self.sums, self.counts)

@@ -17,7 +17,8 @@ sums are accumulated afterwards in fastquant's fixed chunks, in row order.
 import numpy as np
 from numba import prange
 
-from .._jit import kernel
+from .._jit import inline, kernel
+from ._bounds import F32_ROUNDING, TINY_DISTANCE, bound_margin, bounds_hold, largest_moves
 from ._checks import in_range, require_cluster_indices
 from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds
 from ._distances import row_block_buffers
@@ -40,10 +41,58 @@ def row_norms(X, out):
 
 
 @kernel
-def nearest_from_dots(X, centers, first, dots, center_sq, center_norm_max, row_sq, labels,
-                      settled):
-    """Labels of rows ``first`` to ``first + dots.shape[1] - 1`` of ``X`` from their
-    dot products with the centers.
+def rows_to_search(X, centers, moves, half_gaps, labels, upper, lower, pending,
+                   pending_counts):
+    """The rows whose Hamerly bounds (see ``_bounds.assign_bounded``) do not keep their
+    label; the others keep it, with their bounds moved to ``centers``.
+
+    Parameters
+    ----------
+    X : float32 (n_samples, n_features)
+    centers : float32 (n_clusters, n_features)
+    moves, half_gaps : float64 (n_clusters,)
+        IN: as in ``_bounds.assign_bounded``.
+    labels : int32 (n_samples,)
+        IN: the labels of the bounds, valid cluster indices.
+    upper, lower : float32 (n_samples,)
+        INOUT: the bounds (``upper`` infinite where unset).
+    pending : int64 (n_samples,)
+        OUT: per chunk ``c`` of ``chunk_count(n_samples)`` equal chunks, the rows to
+        search from the chunk's first row on, ``pending_counts[c]`` of them.
+    pending_counts : int64 (n_chunks,)
+        OUT.
+    """
+    n_samples = X.shape[0]
+    n_chunks = pending_counts.shape[0]
+    margin = bound_margin(X.shape[1])
+    max_move, second_move = largest_moves(moves)
+    for chunk in prange(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        n_pending = 0
+        for i in range(start, stop):
+            if not bounds_hold(X, i, centers, labels[i], moves, half_gaps, max_move,
+                               second_move, margin, upper, lower):
+                pending[start + n_pending] = i
+                n_pending += 1
+        pending_counts[chunk] = n_pending
+
+
+@inline
+def _expansion_bounds(row_sq, best, second, row_margin_value, upper, lower, i):
+    """Hamerly bounds of row ``i`` from its expansion distances: ``a + ||x||**2`` is
+    within half the margin of the exact squared distance (``_tiles.margin_terms``)."""
+    half = 0.5 * row_margin_value
+    high = np.sqrt(max(np.float64(best) + row_sq + half, 0.0))
+    low = np.sqrt(max(np.float64(second) + row_sq - half, 0.0))
+    upper[i] = np.float32(high * (1.0 + F32_ROUNDING) + TINY_DISTANCE)
+    lower[i] = np.float32(max(low * (1.0 - F32_ROUNDING) - TINY_DISTANCE, 0.0))
+
+
+@kernel
+def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq, labels,
+                      upper, lower, settled):
+    """Labels and Hamerly bounds of rows ``rows`` of ``X`` from their dot products
+    with the centers.
 
     Parameters
     ----------
@@ -51,10 +100,10 @@ def nearest_from_dots(X, centers, first, dots, center_sq, center_norm_max, row_s
         IN: the points (the unsure rows are searched again from them).
     centers : float32 (n_clusters, n_features)
         IN: the centers.
-    first : int
-        The first row of the tile.
+    rows : int64 (tile_rows,)
+        IN: the rows of the tile.
     dots : float32 (n_clusters, tile_rows)
-        IN: ``dots[k, r]``, the dot product of row ``first + r`` with center ``k``,
+        IN: ``dots[k, r]``, the dot product of row ``rows[r]`` with center ``k``,
         summed in any order.
     center_sq : float32 (n_clusters,)
         IN: the centers' float32 squared norms (``_tiles.center_norms``).
@@ -63,7 +112,10 @@ def nearest_from_dots(X, centers, first, dots, center_sq, center_norm_max, row_s
     row_sq : float64 (n_samples,)
         IN: the squared norms of the rows (:func:`row_norms`).
     labels : int32 (n_samples,)
-        OUT: the tile's nearest centers (the lowest index on ties).
+        OUT: the nearest centers of the tile's rows (the lowest index on ties).
+    upper, lower : float32 (n_samples,)
+        OUT: their bounds (see ``_bounds.assign_bounded``); unset (infinite upper
+        bound) for the rows searched again in cv2's order.
     settled : int64 (n_strips,)
         OUT: per strip of STRIP_ROWS rows of the tile, the rows searched again in
         cv2's order (``n_strips`` at least ``ceil(tile_rows / STRIP_ROWS)``).
@@ -84,12 +136,17 @@ def nearest_from_dots(X, centers, first, dots, center_sq, center_norm_max, row_s
             count = min(ROW_BLOCK, strip_stop - begin)
             fold_nearest(dots, begin, count, center_sq, best_dist, best_label, second_dist)
             for r in range(count):
-                row = first + begin + r
-                labels[row] = best_label[r]
-                pending[n_pending] = row
-                margin = row_margin(row_sq[row], center_norm_max, relative, absolute)
-                gap = np.float64(second_dist[r]) - np.float64(best_dist[r])
-                n_pending += 0 if gap > margin else 1
+                i = rows[begin + r]
+                labels[i] = best_label[r]
+                margin = row_margin(row_sq[i], center_norm_max, relative, absolute)
+                if np.float64(second_dist[r]) - np.float64(best_dist[r]) > margin:
+                    _expansion_bounds(row_sq[i], best_dist[r], second_dist[r], margin, upper,
+                                      lower, i)
+                else:
+                    upper[i] = np.inf
+                    lower[i] = 0.0
+                    pending[n_pending] = i
+                    n_pending += 1
             if n_pending >= ROW_BLOCK:  # a full block of rows to search in cv2's order
                 settle(X, centers, pending, ROW_BLOCK, labels, buffers)
                 n_settled += ROW_BLOCK
