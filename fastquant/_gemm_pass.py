@@ -74,7 +74,8 @@ class GemmPass:
             gathered = self.gathered[: len(tile)]
             np.take(X, tile, axis=0, out=gathered)
             dots = self.products[: n_clusters * len(tile)].reshape(n_clusters, len(tile))
-            np.matmul(centers, gathered.T, out=dots)
+            with np.errstate(over="ignore", invalid="ignore"):  # such rows are settled
+                np.matmul(centers, gathered.T, out=dots)
             launch(
                 _gemm.nearest_from_dots, X, centers, tile, dots, center_sq, norm_max,
                 self.row_sq, labels, bounds.upper, bounds.lower, self.settled, work=dots.size,
