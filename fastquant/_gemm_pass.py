@@ -16,11 +16,13 @@ from ._distance_bounds import DistanceBounds
 from ._execution import launch
 from .kernels import _gemm, _tiles, chunk_count
 
-#: Bytes of one tile of products (n_clusters x tile rows float32). Measured on 2 cores
-#: (loaded), 200k x 128 points, K = 256, 10 passes from given centers, CPU seconds
-#: with one thread: 1.9-2.1 from 1 to 16 MiB; the products alone ran at 60-65
-#: GMAC/s from 4,096 to 16,384 rows and at 33-58 GMAC/s with 65,536.
-TILE_BYTES = 8 << 20
+#: Bytes of one tile of products (n_clusters x tile rows float32); the rows gathered
+#: for it take D / n_clusters times as much. Each tile alternates NumPy's BLAS threads
+#: with numba's, whose idle threads spin: few large tiles pay. Measured on 2 loaded
+#: cores, 1M x 128 points, K = 256, 10 passes from given centers, wall / CPU seconds:
+#: 8 MiB 17.8 / 12.5, 32 MiB 17.4 / 10.4, 64 MiB 10.1 / 9.6 and 13.8 / 9.2 (one
+#: thread each: 10.0 / 6.1). One thread, 200k rows: 1.9-2.1 CPU s from 1 to 16 MiB.
+TILE_BYTES = 64 << 20
 
 
 class GemmPass:
@@ -71,8 +73,11 @@ class GemmPass:
         settled = 0
         for first in range(0, len(rows), self.tile_rows):
             tile = rows[first : first + self.tile_rows]
-            gathered = self.gathered[: len(tile)]
-            np.take(X, tile, axis=0, out=gathered)
+            if tile[-1] - tile[0] == len(tile) - 1:  # consecutive rows: no copy
+                gathered = X[tile[0] : tile[-1] + 1]
+            else:
+                gathered = self.gathered[: len(tile)]
+                np.take(X, tile, axis=0, out=gathered)
             dots = self.products[: n_clusters * len(tile)].reshape(n_clusters, len(tile))
             with np.errstate(over="ignore", invalid="ignore"):  # such rows are settled
                 np.matmul(centers, gathered.T, out=dots)

@@ -1,17 +1,35 @@
 """Nearest centers from a tile of BLAS dot products, settled in cv2's order where it
-is not sure: the kernels of the matrix-product pass (``fastquant/_gemm_pass.py``).
+is not sure, with Hamerly's bounds: the kernels of the matrix-product pass
+(``fastquant/_gemm_pass.py``).
 
 The products ``x.c`` of a tile of rows with every center come from a float32 matrix
-product (``sgemm``, computed outside: NumPy's ``matmul``), laid out centers by rows so
-that the scan below runs one SIMD lane per row. A row takes the center of the
-smallest expansion distance ``fl(fl(||c||**2) - 2 fl(x.c))`` only when the second
-smallest is farther by more than the margin of ``_tiles.margin_terms``; that proof
-holds for a dot product summed in *any* order, with or without fused multiply-adds,
-which is what a BLAS may do (its blocking, its threads and its SIMD width choose the
-order; every product entry is still a float32 sum of float32 products). The other
-rows are searched again with cv2's float32 sums (ties to the lowest index). Labels
-are therefore those of the plain pass whatever the BLAS and its thread count; the
-sums are accumulated afterwards in fastquant's fixed chunks, in row order.
+product (NumPy's ``matmul``, computed outside), laid out centers by rows so that the
+scan runs one SIMD lane per row. Why the labels are exactly the plain pass's, with
+``u = 2**-24``, ``gamma_n = n u / (1 - n u)``, ``D`` features, ``e_k = ||x - c_k||**2``
+exactly, ``s_k`` cv2's float32 sum of ``(x_j - c_j)**2`` in feature order, ``a_k =
+fl(fl(||c_k||**2) - 2 fl(x.c_k))`` and ``B = (||x|| + max_k ||c_k||)**2``:
+
+* A BLAS chooses its own order of summation (blocking, threads, SIMD width, fused
+  multiply-adds), but every entry is a float32 sum of the D float32 products, so in
+  *any* order ``|fl(x.c) - x.c| <= gamma_D sum_j |x_j c_j| <= gamma_D ||x|| ||c||``
+  (Higham, Accuracy and Stability, 3.1; Cauchy-Schwarz). A product summed in float64
+  and rounded once errs less.
+* With ``|fl(||c||**2) - ||c||**2| <= gamma_D ||c||**2``, an exact doubling and one
+  rounding of the subtraction: ``|a_k + ||x||**2 - e_k| <= gamma_{D+1} (||c||**2 +
+  2 ||x|| ||c||) <= gamma_{D+1} B``; and ``|s_k - e_k| <= gamma_{D+2} e_k <=
+  gamma_{D+2} B``. Underflow adds at most ``2**-150`` per rounding.
+* So when the second smallest ``a`` exceeds the smallest, ``a_b``, by more than
+  ``2 (gamma_{D+1} + gamma_{D+2}) B`` plus the underflow term (``_tiles.margin_terms``,
+  widened for its own float64 arithmetic), ``s_b`` is strictly the smallest float32
+  distance: ``b`` is cv2's label. Every other row is searched again with cv2's sums
+  (ties to the lowest index), so the labels do not depend on the BLAS or its threads.
+* The same inequality makes ``a + ||x||**2`` (``||x||**2`` in float64) within half
+  that margin of the exact squared distance: the Hamerly bounds of a decided row
+  are set from ``a_b`` plus, and the second smallest ``a`` minus, half its margin,
+  then widened for float32 storage as ``_bounds`` widens its own.
+
+The sums are accumulated afterwards (:func:`accumulate_labels`) in fastquant's fixed
+chunks, in row order, so they do not depend on the tiles or any thread count.
 """
 
 import numpy as np
