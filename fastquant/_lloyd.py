@@ -32,15 +32,14 @@ BOUNDS_MAX_FEATURES = 64
 BOUNDS_MIN_CLUSTERS = 32
 TILES_MIN_FEATURES = 32
 #: From GEMM_MIN_FEATURES features and GEMM_MIN_CLUSTERS clusters on, passes take
-#: their distances from a BLAS matrix product, with Hamerly's bounds (_gemm_pass.py),
-#: whatever the rules above say. CPU seconds on one numba and one BLAS thread, 10
-#: passes from K points of W3/W4-style blobs (workloads.gaussian_blobs), products /
-#: bounds / expansion: D = 16, K = 64: 0.13 / 0.10 / 0.15; D = 16, K = 256: 0.15 /
-#: 0.14 / 0.23; D = 32, K = 64: 0.08 / 0.07 / 0.12; D = 32, K = 256: 0.20 / 0.26 /
-#: 0.40; D = 64, K = 64: 0.16 / 0.15 / 0.23; D = 64, K = 128: 0.27 / 0.29 / 0.39;
-#: D = 64, K = 256: 0.35 / 0.47 / 0.79; D = 128, K = 64: 0.37 / 0.35 / 0.51;
-#: D = 128, K = 128: 0.42 / 0.54 / 0.83 (100k points); D = 128, K = 256: 1.19 /
-#: 1.78 / 3.08 (200k points; faiss 1.49 on one thread).
+#: their distances from a BLAS matrix product, with bounds (_gemm_pass.py), whatever
+#: the rules above say. CPU s, one numba and one BLAS thread, 10 passes from K points
+#: of workloads.gaussian_blobs, products / bounds / expansion: D = 16, K = 64: 0.13 /
+#: 0.10 / 0.15; D = 16, K = 256: 0.15 / 0.14 / 0.23; D = 32, K = 64: 0.08 / 0.07 /
+#: 0.12; D = 32, K = 256: 0.20 / 0.26 / 0.40; D = 64, K = 64: 0.16 / 0.15 / 0.23;
+#: D = 64, K = 128: 0.27 / 0.29 / 0.39; D = 64, K = 256: 0.35 / 0.47 / 0.79; D = 128,
+#: K = 64: 0.37 / 0.35 / 0.51; D = 128, K = 128: 0.42 / 0.54 / 0.83 (100k points);
+#: D = 128, K = 256: 1.19 / 1.78 / 3.08 (200k points; faiss 1.49 on one thread).
 GEMM_MIN_FEATURES = 32
 GEMM_MIN_CLUSTERS = 128
 
