@@ -45,7 +45,7 @@ REPO_ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
 from workloads import (CV2_SAMPLE_STEP, DASK_KS, MEMORY_K, OPENBLAS_VARIABLES,  # noqa: E402
-                       PEERS, W2_KS, W3_K, cpu_model)
+                       PEERS, SEEDING_K, W2_GIVEN_K, W2_KS, W3_K, W4_K, cpu_model)
 
 DOCS_DIR = REPO_ROOT / "docs"
 #: The cluster counts of W1 that have a target (those of test_w1_tutorial.py).
@@ -220,7 +220,12 @@ def target_rows(results) -> List[Row]:
         rows.append(_speed_row(results, "W2", f"K={k}", "cv2", 30.0))
         rows.append(_speed_row(results, "W2", f"K={k}", "peer", 10.0))
     rows.append(_speed_row(results, "W3", f"K={W3_K}", "cv2", 3.0))
-    rows.append(_speed_row(results, "W3", f"K={W3_K}", "peer", 1.0))
+    rows.append(_speed_row(results, "W3", f"K={W3_K}", "faiss", 2.0))
+    rows.append(_speed_row(results, "W3", f"K={W3_K}", "sklearn", 5.0))
+    rows.append(_speed_row(results, "W4", f"K={W4_K}", "faiss", 1.0))
+    rows.append(_speed_row(results, "W4", f"K={W4_K}", "sklearn", 3.0))
+    rows.append(_speed_row(results, "W2 given", f"K={W2_GIVEN_K}", "faiss", 10.0))
+    rows.append(_speed_row(results, "seeding", f"K={SEEDING_K}", "sklearn", 3.0))
     for k in DASK_KS:
         rows.append(_speed_row(results, "dask", f"W2 K={k}", "dask-ml", 5.0))
 

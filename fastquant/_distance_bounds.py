@@ -34,16 +34,21 @@ class DistanceBounds:
         """Forget the bounds of one row (its label was changed by hand)."""
         self.state.upper[row] = np.inf
 
-    def assign(self, rows: Rows, centers, changes_only: bool, labels, partial_sums,
-               partial_counts):
-        """A Lloyd pass that skips the rows whose bounds hold, then moves the bounds
-        to ``centers``. ``labels`` are the rows' labels (INOUT)."""
+    def prepare(self, centers, labels):
+        """Before a pass to ``centers``: every bound unset at the start of an attempt
+        (with ``labels``, INOUT, zeroed), and the centers' moves and half gaps."""
         if self.centers is None:  # every row is searched
             self.state.upper.fill(np.inf)
             self.state.lower.fill(0.0)
             labels.fill(0)
             self.centers = centers
         _bounds.center_moves_and_gaps(centers, self.centers, self.state)
+
+    def assign(self, rows: Rows, centers, changes_only: bool, labels, partial_sums,
+               partial_counts):
+        """A Lloyd pass that skips the rows whose bounds hold, then moves the bounds
+        to ``centers``. ``labels`` are the rows' labels (INOUT)."""
+        self.prepare(centers, labels)
         launch(
             _bounds.assign_bounded, rows.values, rows.weights, centers, self.state,
             changes_only, labels, partial_sums, partial_counts,

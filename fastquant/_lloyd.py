@@ -9,12 +9,13 @@ import numpy as np
 from . import kernels
 from .kernels import _passes, _random, _repair, _tiles
 from .kernels._tunables import (
-    BOUNDS_MAX_FEATURES, BOUNDS_MIN_CLUSTERS, BOUNDS_MIN_FEATURES, ROW_BLOCK_MAX_FEATURES,
-    TILES_MIN_FEATURES,
+    BOUNDS_MAX_FEATURES, BOUNDS_MIN_CLUSTERS, BOUNDS_MIN_FEATURES, GEMM_MIN_CLUSTERS,
+    GEMM_MIN_FEATURES, ROW_BLOCK_MAX_FEATURES, TILES_MIN_FEATURES,
 )
 from ._distance_bounds import DistanceBounds
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import launch
+from ._gemm_pass import GemmPass
 from ._validation import Criteria, Points
 
 
@@ -37,9 +38,15 @@ class Workspace:
         self.settled = np.empty(n_chunks, dtype=np.int64)  # rows the tiles left unsure
         # (wider rows than ROW_BLOCK_MAX_FEATURES are searched row by row instead)
         self.tiled = TILES_MIN_FEATURES <= n_features <= ROW_BLOCK_MAX_FEATURES
+        products = (GEMM_MIN_FEATURES <= n_features <= ROW_BLOCK_MAX_FEATURES
+                    and n_clusters >= GEMM_MIN_CLUSTERS)
+        self.gemm = GemmPass(n_rows, n_clusters, n_features) if products else None
         bounded = (BOUNDS_MIN_FEATURES <= n_features < BOUNDS_MAX_FEATURES
                    and n_clusters >= BOUNDS_MIN_CLUSTERS)
-        self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
+        if products:  # the matrix-product pass keeps the bounds
+            self.bounds = self.gemm.bounds
+        else:
+            self.bounds = DistanceBounds(n_rows, n_clusters) if bounded else None
 
     def reduce(self):
         kernels.reduce_partials(self.partial_sums, self.partial_counts, self.sums, self.counts)
@@ -224,7 +231,10 @@ class RowPasses:
         which costs less)."""
         ws, rows = self.workspace, self.rows
         update = self.label_totals is not None or not totals
-        if ws.bounds is not None:
+        if ws.gemm is not None:
+            ws.gemm.assign(rows.values, rows.weights, centers, update, self.labels,
+                           ws.partial_sums, ws.partial_counts)
+        elif ws.bounds is not None:
             ws.bounds.assign(rows, centers, update, self.labels, ws.partial_sums, ws.partial_counts)
         elif ws.tiled:
             launch(

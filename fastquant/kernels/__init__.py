@@ -50,6 +50,9 @@ Where each step of fastquant lives (private modules, free to change):
 * ``_bounds``: Hamerly's distance bounds (passes that skip rows that cannot change);
 * ``_tiles``: the nearest-center search through the norm expansion, rows it cannot
   decide settled in cv2's order (many features);
+* ``_gemm``: the kernels of the matrix-product pass (``fastquant/_gemm_pass.py``): the
+  rows Hamerly's bounds leave, their labels from BLAS dot products with a proven
+  rounding margin, the sums of the labels;
 * ``_repair``: cv2's empty-cluster repair (the farthest sample of a cluster);
 * ``_seeding`` and ``_chunk_table``: k-means++ (:func:`kmeanspp`) and its row-to-chunks
   table for distinct rows;

@@ -20,9 +20,9 @@ from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds, sq_dist
 from ._distances import block_nearest, gather_rows, index_row_by_row, row_block_buffers
 
 
-_F32_ROUNDING = 2.0**-22  # relative widening that survives rounding a float64 to float32
+F32_ROUNDING = 2.0**-22  # relative widening that survives rounding a float64 to float32
 _F64_SLACK = 1e-12  # relative widening that covers float64 rounding of short sums
-_TINY_DISTANCE = 1e-18  # absolute slack: float32 squares of differences below 1e-19 underflow
+TINY_DISTANCE = 1e-18  # absolute slack: float32 squares of differences below 1e-19 underflow
 
 #: Hamerly's bounds of every row and the moves of the centers they refer to:
 #:
@@ -37,7 +37,7 @@ Bounds = namedtuple("Bounds", ["upper", "lower", "moves", "half_gaps"])
 
 
 @inline
-def _bound_margin(n_features):
+def bound_margin(n_features):
     """Relative slack of the distance bounds: a float32 squared distance over D
     features is within (D + 1) * 2**-24 of the exact one, relatively, so its square
     root within (D + 1) * 2**-25; the margin is more than eight times that."""
@@ -47,13 +47,47 @@ def _bound_margin(n_features):
 @inline
 def _above(distance, margin):
     """A bound above a distance computed with a relative error below ``margin``."""
-    return distance * (1.0 + margin) + _TINY_DISTANCE
+    return distance * (1.0 + margin) + TINY_DISTANCE
 
 
 @inline
 def _below(distance, margin):
     """A bound below a distance computed with a relative error below ``margin``."""
-    return max(distance * (1.0 - margin) - _TINY_DISTANCE, 0.0)
+    return max(distance * (1.0 - margin) - TINY_DISTANCE, 0.0)
+
+
+@inline
+def largest_moves(moves):
+    """The largest move and the largest of the others (the move of the other centers
+    for the center that moved most)."""
+    max_move = 0.0
+    second_move = 0.0
+    for k in range(moves.shape[0]):
+        if moves[k] > max_move:
+            second_move = max_move
+            max_move = moves[k]
+        else:
+            second_move = max(second_move, moves[k])
+    return max_move, second_move
+
+
+@inline
+def bounds_hold(X, i, centers, label, moves, half_gaps, max_move, second_move, margin,
+                upper, lower):
+    """Whether row ``i`` keeps its label ``label``: its bounds, widened by the moves (the
+    upper one tightened to the exact distance if needed), settle it; they are then
+    stored for the new centers. Otherwise the row must be searched. See
+    :func:`assign_bounded`."""
+    high = np.float64(upper[i]) + moves[label]
+    low = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
+    bound = max(low, half_gaps[label])
+    if high * (1.0 + margin) >= bound and high < np.inf:  # tighten the upper bound
+        high = _above(np.sqrt(np.float64(sq_dist(X, i, centers, label))), margin)
+    if high * (1.0 + margin) < bound:
+        upper[i] = np.float32(high * (1.0 + F32_ROUNDING))
+        lower[i] = np.float32(max(low * (1.0 - F32_ROUNDING), 0.0))
+        return True
+    return False
 
 
 @inline
@@ -61,7 +95,7 @@ def _settle_rows(X, centers, pending, count, search, labels, upper, lower):
     """Nearest centers of the rows ``pending[:count]`` into ``labels``, with fresh
     bounds; ``search`` is the scratch of ``_distances.row_block_buffers``."""
     by_row, block_x, dist, best_dist, second_dist, best_label = search
-    margin = _bound_margin(X.shape[1])
+    margin = bound_margin(X.shape[1])
     if by_row:
         index_row_by_row(X, pending, count, centers, best_dist, best_label, second_dist, True)
     else:
@@ -114,15 +148,8 @@ def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_su
     require_equal(half_gaps.shape[0], centers.shape[0], "half_gaps must have one entry per center")
     n_samples, n_features = X.shape
     n_chunks, n_clusters = partial_counts.shape
-    margin = _bound_margin(n_features)
-    max_move = 0.0  # the largest move, and the largest of the others' (for its center)
-    second_move = 0.0
-    for k in range(moves.shape[0]):
-        if moves[k] > max_move:
-            second_move = max_move
-            max_move = moves[k]
-        else:
-            second_move = max(second_move, moves[k])
+    margin = bound_margin(n_features)
+    max_move, second_move = largest_moves(moves)
     n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
@@ -136,15 +163,8 @@ def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_su
             if not in_range(label, n_clusters):  # skipped, and the chunk not accumulated
                 chunk_bad += 1
                 continue
-            high = np.float64(upper[i]) + moves[label]
-            low = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
-            bound = max(low, half_gaps[label])
-            if high * (1.0 + margin) >= bound and high < np.inf:  # tighten the upper bound
-                high = _above(np.sqrt(np.float64(sq_dist(X, i, centers, label))), margin)
-            if high * (1.0 + margin) < bound:  # settled: keep the label, store the bounds
-                upper[i] = np.float32(high * (1.0 + _F32_ROUNDING))
-                lower[i] = np.float32(max(low * (1.0 - _F32_ROUNDING), 0.0))
-            else:
+            if not bounds_hold(X, i, centers, label, moves, half_gaps, max_move, second_move,
+                               margin, upper, lower):
                 pending[n_pending] = i
                 n_pending += 1
                 if n_pending == ROW_BLOCK:

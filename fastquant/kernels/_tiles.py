@@ -23,6 +23,7 @@ from ._common import (
 from ._distances import (
     block_nearest, gather_rows, index_row_by_row, load_rows, row_block_buffers,
 )
+from ._tunables import SETTLE_BY_ROW_BELOW
 
 #: float32's unit roundoff.
 _UNIT = 2.0**-24
@@ -79,9 +80,9 @@ def margin_terms(n_features):
 @inline
 def _update_nearest(k, center_sq, dot, best_dist, best_label, second_dist):
     """Fold center ``k``'s expansion distances ``center_sq[k] - 2 dot`` into the
-    running smallest, second-smallest and label of each row."""
+    running smallest, second-smallest and label of each row (``dot``: one per row)."""
     ck = center_sq[k]
-    for r in range(ROW_BLOCK):
+    for r in range(dot.shape[0]):
         d = ck - F32_TWO * dot[r]
         closer = d < best_dist[r]
         second_dist[r] = best_dist[r] if closer else min(second_dist[r], d)
@@ -157,9 +158,60 @@ def center_norms(centers):
 
 
 @inline
-def _row_margins(block_x, center_norm_max, relative, absolute, margins):
-    """The margin of each row of ``block_x`` (features by rows): see
+def _fold_pair(k, center_sq, dots_a, dots_b, best_dist, best_label, second_dist):
+    """:func:`_update_nearest` for centers ``k`` and ``k + 1`` at once: the nearer of
+    the two (``k`` on ties) and the farther are merged into the running values,
+    which are loaded and stored once for both."""
+    ca = center_sq[k]
+    cb = center_sq[k + 1]
+    ka = np.int32(k)
+    kb = np.int32(k + 1)
+    for r in range(dots_a.shape[0]):
+        da = ca - F32_TWO * dots_a[r]
+        db = cb - F32_TWO * dots_b[r]
+        b_nearer = db < da
+        near = db if b_nearer else da
+        far = da if b_nearer else db
+        best = best_dist[r]
+        closer = near < best
+        second_dist[r] = min(best, far) if closer else min(second_dist[r], near)
+        best_dist[r] = near if closer else best
+        best_label[r] = (kb if b_nearer else ka) if closer else best_label[r]
+
+
+@inline
+def fold_nearest(dots, first, count, center_sq, best_dist, best_label, second_dist):
+    """Smallest and second-smallest expansion distance ``||c||**2 - 2 x.c`` of rows
+    ``first`` to ``first + count - 1`` of ``dots`` (float32 (n_clusters, rows): the
+    rows' dot products with each center, summed in any order), and the center of the
+    smallest (the lowest index among equal values), into the first ``count`` entries
+    of the outputs. Equal smallest values leave a second-smallest equal to them."""
+    n_clusters = dots.shape[0]
+    for r in range(count):
+        best_dist[r] = F32_INF
+        best_label[r] = 0
+        second_dist[r] = F32_INF
+    stop = first + count
+    for k in range(0, n_clusters - 1, 2):
+        _fold_pair(k, center_sq, dots[k, first:stop], dots[k + 1, first:stop], best_dist,
+                   best_label, second_dist)
+    if n_clusters % 2:
+        last = n_clusters - 1
+        _update_nearest(last, center_sq, dots[last, first:stop], best_dist, best_label,
+                        second_dist)
+
+
+@inline
+def row_margin(row_sq, center_norm_max, relative, absolute):
+    """The margin of a row of squared norm ``row_sq`` (float64): see
     :func:`margin_terms`; infinite where the expansion could overflow."""
+    norm = np.sqrt(row_sq) + center_norm_max
+    return relative * norm * norm + absolute if norm < _NORM_LIMIT else np.inf
+
+
+@inline
+def _row_margins(block_x, center_norm_max, relative, absolute, margins):
+    """The margin of each row of ``block_x`` (features by rows)."""
     for r in range(ROW_BLOCK):
         margins[r] = 0.0
     for j in range(block_x.shape[0]):
@@ -167,16 +219,16 @@ def _row_margins(block_x, center_norm_max, relative, absolute, margins):
         for r in range(ROW_BLOCK):
             margins[r] += np.float64(xj[r]) * np.float64(xj[r])
     for r in range(ROW_BLOCK):
-        norm = np.sqrt(margins[r]) + center_norm_max
-        margins[r] = relative * norm * norm + absolute if norm < _NORM_LIMIT else np.inf
+        margins[r] = row_margin(margins[r], center_norm_max, relative, absolute)
 
 
 @inline
-def _settle(X, centers, pending, count, labels, buffers):
+def settle(X, centers, pending, count, labels, buffers):
     """Nearest centers of rows ``pending[:count]`` in cv2's order, into ``labels``
-    (``buffers``: those of ``row_block_buffers``)."""
+    (``buffers``: those of ``row_block_buffers``). A block's search costs the same
+    however few rows it holds: fewer than SETTLE_BY_ROW_BELOW are searched row by row."""
     by_row, block_x, dist, best_dist, second_dist, best_label = buffers
-    if by_row:
+    if by_row or count < SETTLE_BY_ROW_BELOW:
         index_row_by_row(X, pending, count, centers, best_dist, best_label, second_dist, False)
     else:
         gather_rows(X, pending, count, block_x)
@@ -233,11 +285,11 @@ def assign_tiled(X, weights, centers, changes_only, labels, partial_sums, partia
                 unsure = not np.float64(second_dist[r]) - np.float64(best_dist[r]) > margins[r]
                 n_pending += 1 if unsure else 0
             if n_pending >= ROW_BLOCK:  # a full block of rows to search in cv2's order
-                _settle(X, centers, pending, ROW_BLOCK, labels, pending_buffers)
+                settle(X, centers, pending, ROW_BLOCK, labels, pending_buffers)
                 n_settled += ROW_BLOCK
                 n_pending -= ROW_BLOCK
                 pending[:n_pending] = pending[ROW_BLOCK : ROW_BLOCK + n_pending]
-        _settle(X, centers, pending, n_pending, labels, pending_buffers)
+        settle(X, centers, pending, n_pending, labels, pending_buffers)
         settled[chunk] = n_settled + n_pending
         add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop], previous,
                          changes_only, partial_sums[chunk], partial_counts[chunk])

@@ -72,6 +72,35 @@ BOUNDS_MAX_FEATURES = 64
 BOUNDS_MIN_CLUSTERS = 32
 #: See BOUNDS_MIN_FEATURES.
 TILES_MIN_FEATURES = 32
+#: From GEMM_MIN_FEATURES features and GEMM_MIN_CLUSTERS clusters on, passes take
+#: their distances from a BLAS matrix product, with bounds (fastquant/_gemm_pass.py),
+#: whatever the rules above say. Measured in CPU s, one numba and one BLAS thread, 10
+#: passes from K points of workloads.gaussian_blobs, products / bounds / expansion:
+#: D = 16, K = 64: 0.13 / 0.10 / 0.15; D = 16, K = 256: 0.15 / 0.14 / 0.23; D = 32,
+#: K = 64: 0.08 / 0.07 / 0.12; D = 32, K = 256: 0.20 / 0.26 / 0.40; D = 64, K = 64:
+#: 0.16 / 0.15 / 0.23; D = 64, K = 128: 0.27 / 0.29 / 0.39; D = 64, K = 256: 0.35 /
+#: 0.47 / 0.79; D = 128, K = 64: 0.37 / 0.35 / 0.51; D = 128, K = 128: 0.42 / 0.54 /
+#: 0.83 (100k points); D = 128, K = 256: 1.19 / 1.78 / 3.08 (200k points; faiss 1.49 on
+#: one thread).
+GEMM_MIN_FEATURES = 32
+#: See GEMM_MIN_FEATURES.
+GEMM_MIN_CLUSTERS = 128
+#: Bytes of one tile of products (n_clusters x tile rows float32); the rows gathered
+#: for it take D / n_clusters times as much. Each tile alternates NumPy's BLAS threads
+#: with numba's, whose idle threads spin: few large tiles pay. Measured on 2 loaded
+#: cores, 1M x 128 points, K = 256, 10 passes from given centers, wall / CPU seconds:
+#: 8 MiB 17.8 / 12.5, 32 MiB 17.4 / 10.4, 64 MiB 10.1 / 9.6 and 13.8 / 9.2 (one
+#: thread each: 10.0 / 6.1). One thread, 200k rows: 1.9-2.1 CPU s from 1 to 16 MiB.
+TILE_BYTES = 64 << 20
+#: Rows of a tile labelled by one iteration of the parallel loop: its unsure rows
+#: are searched again in cv2's order ROW_BLOCK at a time, which costs a full
+#: block's search however few they are, so a strip should hold many blocks. Not measured
+#: beyond that.
+STRIP_ROWS = 2048
+#: Fewer unsure rows than this are searched row by row, not as a block of ROW_BLOCK
+#: (a row alone costs about 3 lanes of a block: 38.7 against 12.4 ms, see
+#: ``_common.ROW_BLOCK_MAX_FEATURES``).
+SETTLE_BY_ROW_BELOW = 16
 
 # ---------------------------------------------------------------------------------------
 # Parallel launches (fastquant/_execution.py)

@@ -24,8 +24,8 @@ TRUE_CONSTANTS = {
                 "_INT_MAX": "C int"},
     "_validation.py": {"MAX_COUNT": "cv2 clamps maxCount", "MIN_COUNT": "cv2 clamps maxCount",
                        "MAX_CHANNELS": "OpenCV's CV_CN_MAX"},
-    "kernels/_bounds.py": {"_F32_ROUNDING": "rounding margin", "_F64_SLACK": "rounding margin",
-                           "_TINY_DISTANCE": "underflow margin"},
+    "kernels/_bounds.py": {"F32_ROUNDING": "rounding margin", "_F64_SLACK": "rounding margin",
+                           "TINY_DISTANCE": "underflow margin"},
     "kernels/_chunk_table.py": {name: "packing format" for name in (
         "_ENTRY_COUNT_BITS", "_ENTRY_COUNT_MASK", "_ENTRY_ONE")},
     "kernels/_colour_table.py": {"_FNV_OFFSET": "FNV-1a", "_FNV_PRIME": "FNV-1a",

@@ -1,0 +1,90 @@
+"""A Lloyd pass whose distances come from a BLAS matrix product, with Hamerly's
+bounds, and the labels and sums of the plain pass (see ``kernels/_gemm.py`` for why
+the labels are exact).
+
+The rows whose bounds do not keep their label are gathered into tiles whose
+products with the centers (float32, centers by rows) take at most TILE_BYTES;
+NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
+``kernels._gemm.nearest_from_dots`` labels its rows and sets their bounds. The sums
+are accumulated afterwards in fastquant's fixed chunks, so they do not depend on the
+tiles, the BLAS or any thread count.
+"""
+
+import numpy as np
+
+from ._distance_bounds import DistanceBounds
+from ._execution import launch
+from .kernels import _gemm, _tiles, chunk_count
+from .kernels._tunables import TILE_BYTES
+
+
+
+class GemmPass:
+    """Buffers of the matrix-product pass over ``n_rows`` rows, ``n_clusters``
+    centers and ``n_features`` features, the rows' bounds, and the squared norms of
+    the rows last seen (they do not change between the passes of an attempt)."""
+
+    def __init__(self, n_rows: int, n_clusters: int, n_features: int):
+        self.tile_rows = max(1, min(n_rows, TILE_BYTES // (4 * n_clusters)))
+        self.products = np.empty(n_clusters * self.tile_rows, dtype=np.float32)
+        self.gathered = np.empty((self.tile_rows, n_features), dtype=np.float32)
+        self.settled = np.empty(-(-self.tile_rows // _gemm.STRIP_ROWS), dtype=np.int64)
+        self.pending = np.empty(n_rows, dtype=np.int64)
+        self.pending_counts = np.empty(chunk_count(n_rows), dtype=np.int64)
+        self.previous = np.empty(n_rows, dtype=np.int32)
+        self.row_sq = np.empty(n_rows, dtype=np.float64)
+        self.bounds = DistanceBounds(n_rows, n_clusters)
+        self._norms_of = None
+
+    def _pending_rows(self, X, centers, labels):
+        """The rows the bounds leave to search, in row order."""
+        bounds = self.bounds
+        bounds.prepare(centers, labels)
+        launch(
+            _gemm.rows_to_search, X, centers, bounds.state.moves, bounds.state.half_gaps,
+            labels, bounds.state.upper, bounds.state.lower, self.pending, self.pending_counts,
+            work=X.shape[0],
+        )
+        bounds.centers = centers
+        n_chunks = len(self.pending_counts)
+        starts = [(c * -(-len(X) // n_chunks), int(n)) for c, n in enumerate(self.pending_counts)]
+        return np.concatenate([self.pending[s : s + n] for s, n in starts if n]
+                              or [self.pending[:0]])
+
+    def assign(self, X, weights, centers, changes_only, labels, partial_sums, partial_counts):
+        """One pass: ``labels`` (INOUT) get the nearest centers, ``partial_sums`` and
+        ``partial_counts`` (OUT) those of ``kernels.assign_and_accumulate`` or, with
+        ``changes_only``, of ``_passes.assign_and_update``. Returns the rows searched
+        (bounds failed) and, of them, those searched again in cv2's order."""
+        n_clusters = len(centers)
+        if self._norms_of is not X:
+            launch(_gemm.row_norms, X, self.row_sq, work=X.size)
+            self._norms_of = X
+        rows = self._pending_rows(X, centers, labels)  # zeroes labels on a first pass
+        if changes_only:
+            np.copyto(self.previous, labels)
+        center_sq, norm_max = _tiles.center_norms(centers)
+        bounds = self.bounds
+        settled = 0
+        for first in range(0, len(rows), self.tile_rows):
+            tile = rows[first : first + self.tile_rows]
+            if tile[-1] - tile[0] == len(tile) - 1:  # consecutive rows: no copy
+                gathered = X[tile[0] : tile[-1] + 1]
+            else:
+                gathered = self.gathered[: len(tile)]
+                np.take(X, tile, axis=0, out=gathered)
+            dots = self.products[: n_clusters * len(tile)].reshape(n_clusters, len(tile))
+            with np.errstate(over="ignore", invalid="ignore"):  # such rows are settled
+                np.matmul(centers, gathered.T, out=dots)
+            launch(
+                _gemm.nearest_from_dots, X, centers, tile, dots, center_sq, norm_max,
+                self.row_sq, labels, bounds.state.upper, bounds.state.lower, self.settled,
+                work=dots.size,
+            )
+            settled += int(self.settled[: -(-len(tile) // _gemm.STRIP_ROWS)].sum())
+        previous = self.previous if changes_only else self.previous[:0]
+        launch(
+            _gemm.accumulate_labels, X, weights, labels, previous, changes_only,
+            partial_sums, partial_counts, work=X.size,
+        )
+        return len(rows), settled

@@ -1,0 +1,104 @@
+"""fastquant._gemm_pass: the matrix-product pass gives the plain pass's labels and
+bitwise sums, near ties included, with its bounds and at any BLAS thread count."""
+
+import numpy as np
+import pytest
+
+from fastquant import kernels
+from fastquant._gemm_pass import GemmPass
+from fastquant.kernels import _passes
+
+from .kernels._data import blobs, ones, partials
+from .kernels.test_tiles import _near_ties
+
+
+def _plain(points, centers, weights, labels, changes_only=False):
+    partial_sums, partial_counts = partials(len(points), *centers.shape)
+    kernel = _passes.assign_and_update if changes_only else kernels.assign_and_accumulate
+    kernel(points, weights, centers, labels, partial_sums, partial_counts)
+    return partial_sums, partial_counts
+
+
+def assert_same_passes(points, centers_list, weights=None, changes_only=False):
+    """Successive passes of one GemmPass (bounds carried from pass to pass) agree bit
+    for bit with plain passes; the rows searched and settled of each pass."""
+    weights = ones(points) if weights is None else weights
+    gemm = GemmPass(len(points), *centers_list[0].shape)
+    labels = np.zeros(len(points), np.int32)
+    plain_labels = labels.copy()
+    counts = []
+    for centers in centers_list:
+        previous = plain_labels.copy()
+        plain_sums, plain_counts = _plain(points, centers, weights, plain_labels, changes_only)
+        sums, part_counts = partials(len(points), *centers.shape)
+        counts.append(gemm.assign(points, weights, centers, changes_only, labels, sums,
+                                  part_counts))
+        np.testing.assert_array_equal(labels, plain_labels)
+        assert sums.tobytes() == plain_sums.tobytes()
+        np.testing.assert_array_equal(part_counts, plain_counts)
+        if changes_only:  # the changes are those from the previous labels
+            assert np.array_equal(previous == plain_labels, previous == labels)
+    return counts
+
+
+def _moved(centers, step, seed):
+    rng = np.random.default_rng(seed)
+    return (centers + step * rng.standard_normal(centers.shape)).astype(np.float32)
+
+
+@pytest.mark.parametrize("d", [8, 16, 128, 129])
+@pytest.mark.parametrize("k", [1, 2, 255, 256, 257])
+def test_random_data_gives_the_plain_labels_and_sums(d, k):
+    points = blobs(700, d, 12, seed=d * 1000 + k)
+    centers = points[np.random.default_rng(k).choice(len(points), k, replace=k > 700)].copy()
+    centers += np.float32(0.5)  # not on the points
+    (searched, _), (again, _) = assert_same_passes(points, [centers, _moved(centers, 0.01, k)])
+    assert searched == len(points)  # no bounds yet
+    if k > 1:
+        assert again < len(points)  # the bounds keep some labels
+
+
+def test_changes_only_weights_and_many_tiles(monkeypatch):
+    monkeypatch.setattr("fastquant._gemm_pass.TILE_BYTES", 40 * 4 * 100)  # 100-row tiles
+    points = blobs(3000, 16, 20, seed=3)
+    rng = np.random.default_rng(4)
+    centers = points[rng.choice(len(points), 40, replace=False)].copy()
+    weights = rng.integers(1, 9, len(points)).astype(np.int32)
+    steps = [centers, _moved(centers, 1.0, 5), _moved(centers, 2.0, 6)]
+    assert_same_passes(points, steps, weights, changes_only=True)
+    assert_same_passes(points, steps, weights)
+
+
+@pytest.mark.parametrize("d", [16, 128])
+@pytest.mark.parametrize("offset, scale", [(0.0, 1.0), (1000.0, 1.0), (1e4, 1e-2), (0.0, 1e15)])
+def test_near_ties_are_settled_in_cv2_order(d, offset, scale):
+    """Points equidistant to two centers within an ulp or two; large norms with tiny
+    differences; the second pass moves every center by an ulp."""
+    points, centers = _near_ties(d, offset, scale, seed=d)
+    nudged = np.nextafter(centers, np.float32(np.inf))
+    (_, settled), _ = assert_same_passes(points, [centers, nudged])
+    assert settled > len(points) // 2  # most rows are too close to call
+
+
+def test_huge_values_fall_back_to_cv2_order():
+    rng = np.random.default_rng(10)
+    points = (rng.standard_normal((500, 8)) * 1e19).astype(np.float32)  # squares overflow
+    centers = np.ascontiguousarray(points[:7] * np.float32(0.5))
+    [(_, settled)] = assert_same_passes(points, [centers])
+    assert settled == len(points)
+
+
+def test_labels_do_not_depend_on_the_blas_thread_count():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    points, centers = _near_ties(128, 1000.0, 1.0, seed=7, n=4000)
+    points = np.concatenate([points, blobs(4000, 128, 30, seed=8)])
+    runs = []
+    for threads in (1, 2):
+        with threadpoolctl.threadpool_limits(threads, user_api="blas"):
+            labels = np.zeros(len(points), np.int32)
+            sums, counts = partials(len(points), *centers.shape)
+            GemmPass(len(points), *centers.shape).assign(
+                points, ones(points), centers, False, labels, sums, counts)
+            runs.append((labels, sums.tobytes()))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
