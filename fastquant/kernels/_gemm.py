@@ -40,7 +40,7 @@ from ._bounds import F32_ROUNDING, TINY_DISTANCE, bound_margin, bounds_hold, lar
 from ._checks import in_range, require_cluster_indices
 from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds
 from ._distances import row_block_buffers
-from ._tiles import fold_nearest, margin_terms, row_margin, settle
+from ._tiles import fold_nearest, margin_terms, row_margin, settle, settle_full_block
 from ._tunables import STRIP_ROWS
 
 
@@ -162,11 +162,9 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
                     lower[i] = 0.0
                     pending[n_pending] = i
                     n_pending += 1
-            if n_pending >= ROW_BLOCK:  # a full block of rows to search in cv2's order
-                settle(X, centers, pending, ROW_BLOCK, labels, buffers)
-                n_settled += ROW_BLOCK
-                n_pending -= ROW_BLOCK
-                pending[:n_pending] = pending[ROW_BLOCK : ROW_BLOCK + n_pending]
+            n_pending, searched = settle_full_block(X, centers, pending, n_pending, labels,
+                                                    buffers)
+            n_settled += searched
         settle(X, centers, pending, n_pending, labels, buffers)
         settled[strip] = n_settled + n_pending
 

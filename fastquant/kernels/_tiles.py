@@ -237,6 +237,19 @@ def settle(X, centers, pending, count, labels, buffers):
         labels[pending[r]] = best_label[r]
 
 
+@inline
+def settle_full_block(X, centers, pending, n_pending, labels, buffers):
+    """:func:`settle` the first ROW_BLOCK of the ``n_pending`` rows of ``pending`` when
+    there are that many, and move the others to the front: (rows still pending, rows
+    searched)."""
+    if n_pending < ROW_BLOCK:
+        return n_pending, 0
+    settle(X, centers, pending, ROW_BLOCK, labels, buffers)
+    n_pending -= ROW_BLOCK
+    pending[:n_pending] = pending[ROW_BLOCK : ROW_BLOCK + n_pending]
+    return n_pending, ROW_BLOCK
+
+
 @kernel
 def assign_tiled(X, weights, centers, changes_only, labels, partial_sums, partial_counts,
                  settled):
@@ -284,11 +297,9 @@ def assign_tiled(X, weights, centers, changes_only, labels, partial_sums, partia
                 pending[n_pending] = first + r
                 unsure = not np.float64(second_dist[r]) - np.float64(best_dist[r]) > margins[r]
                 n_pending += 1 if unsure else 0
-            if n_pending >= ROW_BLOCK:  # a full block of rows to search in cv2's order
-                settle(X, centers, pending, ROW_BLOCK, labels, pending_buffers)
-                n_settled += ROW_BLOCK
-                n_pending -= ROW_BLOCK
-                pending[:n_pending] = pending[ROW_BLOCK : ROW_BLOCK + n_pending]
+            n_pending, searched = settle_full_block(X, centers, pending, n_pending, labels,
+                                                    pending_buffers)
+            n_settled += searched
         settle(X, centers, pending, n_pending, labels, pending_buffers)
         settled[chunk] = n_settled + n_pending
         add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop], previous,
