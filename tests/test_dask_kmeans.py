@@ -11,6 +11,7 @@ from distributed import Client, LocalCluster
 
 import fastquant as fq
 import fastquant.dask as fqd
+from fastquant.dask import _blocks
 from fastquant._imageread import read_image
 from fastquant._lloyd import best_attempt
 from fastquant._rng import new_state
@@ -94,6 +95,19 @@ def test_moves_of_the_last_repair_reach_labels_and_compactness(pixels):
     got = _on_dask(pixels, 30_000, 40, criteria, 1, fq.KMEANS_RANDOM_CENTERS, 5)
     _assert_same(expected, got)
     assert len(np.unique(got[1])) == 40  # every empty cluster got a sample
+
+
+def test_a_block_without_a_sample_of_the_repaired_cluster_offers_none():
+    # The repair asks every block for its farthest sample of the largest cluster; a
+    # block holding none of it answers with a distance of -1 (not an error).
+    block = np.array([[0, 0, 0], [1, 1, 1], [2, 2, 2]], dtype=np.float32)
+    centers = np.array([[1, 1, 1], [200, 200, 200]], dtype=np.float32)
+    no_moves = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32))
+    info = [{"array-location": [(30, 33)]}]
+    empty = _blocks.farthest(block, centers, *no_moves, 1, centers[1:].copy(), block_info=info)
+    assert empty[0, 0] == -1.0
+    found = _blocks.farthest(block, centers, *no_moves, 0, centers[:1].copy(), block_info=info)
+    np.testing.assert_array_equal(found[0], [3.0, 32.0, 2.0, 2.0, 2.0])
 
 
 @pytest.mark.parametrize("chunk_rows", [7_001, 20_000, 60_000])

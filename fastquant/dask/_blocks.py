@@ -92,6 +92,8 @@ def farthest(block, centers, moved_samples, moved_labels, cluster, mean, block_i
     first = first_row(block_info)
     labels, _ = _labels(points, first, centers, moved_samples, moved_labels)
     result = np.full((1, 2 + points.shape[1]), -1.0)
+    if not np.any(labels == cluster):  # (the kernel refuses a cluster without samples)
+        return result
     pick = _repair.farthest_sample(
         points, np.ones(len(points), dtype=np.int32), labels, _NO_INVERSE, _NO_LAST, _NO_COUNT,
         *_NO_MOVES, cluster, mean,
