@@ -20,9 +20,9 @@ from numba import prange
 
 from .._jit import helper, inline, kernel
 from ._common import chunk_bounds, chunk_count
-from ._key_bitmap import GROUPS, mark, merged_word, rank, rank_bases, word_count, word_keys
+from ._key_bitmap import mark, merged_word, rank, rank_bases, word_count, word_keys
 
-from ._tunables import HASH_PARTITIONS
+from ._tunables import HASH_PARTITIONS, KEY_GROUPS
 
 #: A hash's top bits pick its partition (HASH_PARTITIONS is a power of two).
 _PARTITION_SHIFT = np.uint32(32 - (HASH_PARTITIONS.bit_length() - 1))
@@ -76,9 +76,9 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
     """
     n_pixels, n_channels = pixels.shape
     n_words = word_count(1 << (8 * n_channels))
-    present = np.zeros((GROUPS, n_words), dtype=np.uint64)
-    for group in prange(GROUPS):
-        start, stop = chunk_bounds(group, GROUPS, n_pixels)
+    present = np.zeros((KEY_GROUPS, n_words), dtype=np.uint64)
+    for group in prange(KEY_GROUPS):
+        start, stop = chunk_bounds(group, KEY_GROUPS, n_pixels)
         for i in range(start, stop):
             mark(present[group], _byte_key(pixels, i))
     merged = np.empty(n_words, dtype=np.uint64)
@@ -92,10 +92,10 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
     for r in prange(n_colours):
         for j in range(n_channels):
             unique[r, j] = np.uint8((keys[r] >> (8 * (n_channels - 1 - j))) & 255)
-    group_counts = np.zeros((GROUPS, n_colours), dtype=np.int32)
-    group_weights = np.zeros((GROUPS, n_colours), dtype=np.float32)
-    for group in prange(GROUPS):
-        start, stop = chunk_bounds(group, GROUPS, n_pixels)
+    group_counts = np.zeros((KEY_GROUPS, n_colours), dtype=np.int32)
+    group_weights = np.zeros((KEY_GROUPS, n_colours), dtype=np.float32)
+    for group in prange(KEY_GROUPS):
+        start, stop = chunk_bounds(group, KEY_GROUPS, n_pixels)
         y, x = start // width, start % width
         for i in range(start, stop):
             r = rank(merged, rank_base, _byte_key(pixels, i))
@@ -112,7 +112,7 @@ def _combine_groups(group_counts, group_weights):
     n_colours = group_counts.shape[1]
     counts = np.zeros(n_colours, dtype=np.int32)
     weights = np.zeros(n_colours, dtype=np.float64)
-    for group in range(GROUPS):
+    for group in range(KEY_GROUPS):
         for r in range(n_colours):
             counts[r] += group_counts[group, r]
             weights[r] += np.float64(group_weights[group, r])
@@ -137,14 +137,14 @@ def inverse_colour_weights(inverse, n_colours, width, block_shift, block_weight)
     float64 (n_colours,)
     """
     n_pixels = inverse.shape[0]
-    group_weights = np.zeros((GROUPS, n_colours), dtype=np.float32)
-    for group in prange(GROUPS):
-        start, stop = chunk_bounds(group, GROUPS, n_pixels)
+    group_weights = np.zeros((KEY_GROUPS, n_colours), dtype=np.float32)
+    for group in prange(KEY_GROUPS):
+        start, stop = chunk_bounds(group, KEY_GROUPS, n_pixels)
         y, x = start // width, start % width
         for i in range(start, stop):
             group_weights[group, inverse[i]] += block_weight[y >> block_shift, x >> block_shift]
             y, x = _next_position(y, x, width)
-    return _combine_groups(np.zeros((GROUPS, n_colours), dtype=np.int32), group_weights)[1]
+    return _combine_groups(np.zeros((KEY_GROUPS, n_colours), dtype=np.int32), group_weights)[1]
 
 
 @kernel

@@ -10,7 +10,8 @@ from ._checks import (
     require_one_per_row,
 )
 from ._common import chunk_bounds, chunk_count
-from ._key_bitmap import GROUPS, mark, merged_word, rank, rank_bases, word_count, word_keys
+from ._key_bitmap import mark, merged_word, rank, rank_bases, word_count, word_keys
+from ._tunables import KEY_GROUPS
 
 _ROWS_RULE = "inverse must be row indices in [0, n_rows)"
 
@@ -83,10 +84,10 @@ def distinct_keys(keys, key_space):
     require_at_least(key_space, 0, "key_space must not be negative")
     n_samples = keys.shape[0]
     n_words = word_count(key_space)
-    present = np.zeros((GROUPS, n_words), dtype=np.uint64)
+    present = np.zeros((KEY_GROUPS, n_words), dtype=np.uint64)
     n_bad = 0
-    for group in prange(GROUPS):
-        start, stop = chunk_bounds(group, GROUPS, n_samples)
+    for group in prange(KEY_GROUPS):
+        start, stop = chunk_bounds(group, KEY_GROUPS, n_samples)
         group_bad = 0
         for i in range(start, stop):
             key = keys[i]
@@ -108,15 +109,15 @@ def distinct_keys(keys, key_space):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         for i in range(start, stop):
             keys[i] = rank(merged, rank_base, keys[i])
-    group_counts = np.zeros((GROUPS, n_distinct), dtype=np.int32)
-    for group in prange(GROUPS):
-        start, stop = chunk_bounds(group, GROUPS, n_samples)
+    group_counts = np.zeros((KEY_GROUPS, n_distinct), dtype=np.int32)
+    for group in prange(KEY_GROUPS):
+        start, stop = chunk_bounds(group, KEY_GROUPS, n_samples)
         for i in range(start, stop):
             group_counts[group, keys[i]] += 1
     counts = np.empty(n_distinct, dtype=np.int32)
     for r in prange(n_distinct):
         total = 0
-        for group in range(GROUPS):
+        for group in range(KEY_GROUPS):
             total += group_counts[group, r]
         counts[r] = total
     return unique, counts

@@ -12,7 +12,6 @@ work on one word or one key is here.
 import numpy as np
 
 from .._jit import helper, inline
-from ._tunables import KEY_GROUPS as GROUPS  # re-exported: the tables loop over the groups
 
 _ONE64 = np.uint64(1)
 
@@ -42,7 +41,7 @@ def mark(bitmap, key):
 
 @inline
 def merged_word(present, word):
-    """Word ``word`` of the union of the groups' bitmaps (``present``: (GROUPS, n_words))."""
+    """Word ``word`` of the union of the groups' bitmaps (``present``: (KEY_GROUPS, n_words))."""
     bits = present[0, word]
     for group in range(1, present.shape[0]):
         bits |= present[group, word]
