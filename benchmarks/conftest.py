@@ -118,6 +118,9 @@ def record_timing(request):
 
     def record(benchmark, section, case, contender, extra=None, scale=1.0):
         benchmark.extra_info.update(workload=section, case=case, contender=contender)
+        if isinstance(extra, dict):  # e.g. start-up's CPU seconds, for report.py
+            for key, value in extra.items():
+                benchmark.extra_info.setdefault(key, value)
         stats = benchmark.stats
         if not stats:  # --benchmark-disable / --benchmark-skip: no timings exist
             return
