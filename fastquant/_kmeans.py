@@ -85,7 +85,10 @@ def kmeans(
     )
     labels_out = check.labels_target(bestLabels, n_samples)
     if labels_out is None:
-        labels_out = best.sample_labels(rows).reshape(n_samples, 1)
+        # The rows are not used again: their sample-to-row map (int32, one per sample)
+        # becomes the labels in place, so the two never coexist (42 MiB at 11M samples).
+        in_place = rows.inverse if len(rows.inverse) else None
+        labels_out = best.sample_labels(rows, in_place).reshape(n_samples, 1)
     elif labels_out.flags.c_contiguous:  # written in place, no temporary array
         best.sample_labels(rows, labels_out.reshape(-1))
     else:
