@@ -23,15 +23,19 @@ from .constants import KMEANSPP_TRIALS
 from .kernels import _image_passes as image_passes
 from .kernels import _seeding
 from .kernels._tunables import (
-    COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS, COARSE_MIN_ROWS, DENSE_KEY_SPACE, MAX_LEVELS,
-    MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS, QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES,
-    SERIAL_MAX_WORK, WEIGHT_SCALE,
+    ATTEMPT_MAX_PASSES, ATTEMPT_RUN_ON_PASSES, COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS,
+    COARSE_MIN_ROWS, DENSE_KEY_SPACE, MAX_LEVELS, MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS,
+    QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES, SERIAL_MAX_WORK, WEIGHT_SCALE,
 )
 
 #: Passes and center movement at which quantization stops (in the clustering space),
 #: and the passes of the refinement on all colours after the coarse groups.
 CRITERIA = Criteria(max_iter=QUANTIZE_MAX_PASSES, eps_sq=QUANTIZE_EPS**2)
 REFINE_CRITERIA = Criteria(max_iter=REFINE_MAX_PASSES, eps_sq=QUANTIZE_EPS**2)
+#: Passes of each of several attempts on the coarse groups, and of the most compact one
+#: after them.
+ATTEMPT_CRITERIA = Criteria(max_iter=ATTEMPT_MAX_PASSES, eps_sq=QUANTIZE_EPS**2)
+RUN_ON_CRITERIA = Criteria(max_iter=ATTEMPT_RUN_ON_PASSES, eps_sq=QUANTIZE_EPS**2)
 #: Scale of each perceptual space, so that CRITERIA's eps means about the same in each:
 #: L* spans 0-100, Oklab's L 0-1.
 _SPACE_SCALE = {"lab": 1.0, "oklab": OKLAB_SCALE}
@@ -98,17 +102,23 @@ class _Attempt(NamedTuple):
     centers: np.ndarray
 
 
-def _seeded_kmeans(rows: Rows, points: GridPoints, k: int, attempts: int, seed) -> _Attempt:
+def _seeded_kmeans(rows: Rows, points: GridPoints, k: int, attempts: int, seed,
+                   early: bool = False) -> _Attempt:
     """k-means++ and CRITERIA passes on weighted rows (``points`` are the same rows on
-    their search grid): the most compact of ``attempts`` attempts."""
+    their search grid): the most compact of ``attempts`` attempts. ``early``: the
+    most compact after ATTEMPT_CRITERIA's passes, run on for RUN_ON_CRITERIA's."""
     rng_state = new_state(seed)
     best = None
     for _ in range(attempts):
         chosen = launch(_seeding.kmeanspp, rows.values, rows.weights, k, KMEANSPP_TRIALS,
                         rng_state, work=rows.values.size)
-        centers, compactness = grid_lloyd(points, rows.values[chosen], CRITERIA)
+        centers, compactness = grid_lloyd(points, rows.values[chosen],
+                                          ATTEMPT_CRITERIA if early else CRITERIA)
         if best is None or compactness < best.compactness:
             best = _Attempt(compactness, centers)
+    if early:
+        centers, compactness = grid_lloyd(points, best.centers, RUN_ON_CRITERIA)
+        best = _Attempt(compactness, centers)
     return best
 
 
@@ -133,7 +143,8 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
     (weighted means; the sums are those of the colours): k-means++ and most passes on
     a coarse grid of COARSE_LEVELS levels per channel (finer until it has
     COARSE_GROUPS_PER_CLUSTER cells per cluster: smooth 16-bit or float images have
-    many colours in few cells), then a few passes on a finer grid (see _fine_levels),
+    many colours in few cells; with several attempts, only the most compact after a
+    few passes runs on), then a few passes on a finer grid (see _fine_levels),
     or on the colours themselves when that grid would have a level per value.
     """
     if len(values) <= COARSE_MIN_ROWS:
@@ -148,7 +159,7 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
     if len(coarse.values) <= k:
         return _seeded_kmeans(rows, points, k, attempts, seed).centers
     attempt = _seeded_kmeans(coarse, GridPoints(coarse.values, coarse.weights), k, attempts,
-                             seed)
+                             seed, early=attempts > 1)
     fine = _fine_levels(coarse, attempt, levels, space, peak)
     if fine <= peak and fine <= MAX_LEVELS:
         fine_rows = _grid_rows(values, rows.weights, peak, fine, space)

@@ -312,3 +312,29 @@ def test_small_work_compiles_no_parallel_kernel(shape, levels, k, check):
                           timeout=600)
     assert done.returncode == 0, done.stderr
     assert check(set(done.stdout.split())), done.stdout
+
+
+def test_attempts_on_coarse_groups_stop_early_and_the_most_compact_runs_on(monkeypatch):
+    from fastquant import _colour_clusters
+    from fastquant.kernels import _tunables
+
+    calls = []
+    real = _colour_clusters.grid_lloyd
+
+    def recording(points, centers, criteria):
+        result = real(points, centers, criteria)
+        calls.append((criteria.max_iter, np.array(centers), result))
+        return result
+
+    monkeypatch.setattr(_colour_clusters, "grid_lloyd", recording)
+    noise = np.random.default_rng(3).integers(0, 256, size=(200, 200, 3), dtype=np.uint8)
+    fq.quantize(noise, 4, attempts=3, seed=2)  # 40,000 colours: coarse groups first
+    passes = [max_iter for max_iter, _, _ in calls]
+    assert passes == [_tunables.ATTEMPT_MAX_PASSES] * 3 + [
+        _tunables.ATTEMPT_RUN_ON_PASSES, _tunables.REFINE_MAX_PASSES]
+    best = min(calls[:3], key=lambda call: call[2][1])
+    np.testing.assert_array_equal(calls[3][1], best[2][0])  # the most compact runs on
+    calls.clear()
+    fq.quantize(noise, 4, attempts=1, seed=2)
+    assert [max_iter for max_iter, _, _ in calls] == [
+        _tunables.QUANTIZE_MAX_PASSES, _tunables.REFINE_MAX_PASSES]
