@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fastquant import kernels
-from fastquant.kernels import _seeding
+from fastquant.kernels import _candidate_walk, _seeding
 
 from .. import naive
 from ._data import blobs, distinct, ones
@@ -34,7 +34,7 @@ def test_weighted_walk_over_rows_equals_walk_over_expanded_samples():
     inverse = np.repeat(np.arange(4, dtype=np.int32), weights)  # samples row by row
     total = float(np.sum(weights * dist))
     for p in np.linspace(0.01, total, 60):
-        by_rows = _seeding._pick_row(dist, weights, p)
+        by_rows = _candidate_walk.walk_rows(dist, weights, p)
         by_samples = _seeding._pick_sample(dist, inverse, p)
         assert by_rows == by_samples, p
 
