@@ -32,7 +32,7 @@ rounding off by at most ``u`` times its result (an underflowed result is off by 
 
 import numpy as np
 
-from .._jit import helper
+from .._jit import helper, inline
 from ._common import chunk_bounds
 
 #: Unit roundoff of float64 (2**-53), times 2 and times 4: the growth of the bound.
@@ -42,7 +42,7 @@ _FOUR_U = 2.0**-51
 _TINY = 2.0**-1000
 
 
-@helper
+@inline
 def walk_rows(dist, weights, p):
     """cv2's walk over weighted rows: subtract each row's ``weight`` times its distance
     from p until p <= 0 (for weights of 1, exactly cv2's walk); the row reached."""
