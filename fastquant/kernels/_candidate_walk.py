@@ -18,14 +18,17 @@ rounding off by at most ``u`` times its result (an underflowed result is off by 
 2**-1075, covered by the term 2**-1000):
 
 * a chunk of ``m`` rows skipped with its sum ``s`` (``a' = fl(a - s)``): ``s`` is off the
-  exact sum of the ``f``'s and of the products by at most ``(m + 1) u s (1 + mu)`` (any
-  order of summing ``m`` terms of one sign, and the products); cv2's chain over the
-  chunk rounds ``m`` times results of magnitude at most ``c <= a + err`` (the chain only
-  decreases and is positive before its crossing), and rounds its products, ``u s``
-  more; ``a'`` itself is off by ``u |a'|``. So ``err`` grows by at most
-  ``2u ((m + 8) s + |a'| + (m + 1) (a + err))``, the factor 2 covering the ``(1 + mu)``
-  terms and the rounding of the bound itself. A chunk is skipped when ``a' > err'``:
-  then the chain is positive at its end, so at each of its rows.
+  exact sum of the products by at most ``(m + 1) u s (1 + mu)`` (any order of summing
+  ``m`` terms of one sign, and the products); cv2's chain over the chunk rounds its
+  products (``u s`` in all) and its ``m`` differences, each of magnitude at most
+  ``c <= a + err`` while positive (the chain only decreases), and the first one that is
+  not positive at most ``f_i <= s (1 + mu)``; ``a'`` itself is off by ``u |a'|``. So at
+  the first row where the chain is not positive, if any, it is at least ``a' - e``, and
+  at the chunk's end otherwise within ``e`` of ``a'``, with
+  ``e = err + u ((m + 4) s + |a'| + m (a + err))`` up to the ``(1 + mu)`` factors.
+  ``err' = err + 2u ((m + 8) s + |a'| + (m + 1) (a + err))`` exceeds ``e`` (the factor
+  2 covering those and the rounding of the bound itself). A chunk is skipped when
+  ``a' > err'``: then the chain is positive at its end, so at each of its rows.
 * a row (``a' = fl(a - f_i)``, the same ``f_i`` as cv2's): the two subtractions round by
   ``u |a'|`` and ``u |c_i| <= u (|a'| + err')``, so ``err' = err + 4u (err + |a'|)`` holds.
 """
