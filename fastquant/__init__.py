@@ -8,7 +8,8 @@ tuning choice in ``kernels/_tunables.py``):
   bounding box and non-finite values by ``kernels/_feature_bounds``), then attempts of
   Lloyd's algorithm (``_lloyd``):
   - distinct rows of integer data with counts (``_distinct`` -> ``_distinct_table``);
-  - seeding: k-means++ (``_distinct.Rows.kmeanspp`` -> ``_seeding``, ``_chunk_table``),
+  - seeding: k-means++ (``_distinct.Rows.kmeanspp`` -> ``_seeding``, ``_candidate_walk``,
+    ``_chunk_table``),
     random centers (``_random``);
   - passes: ``_passes`` (plain), ``_bounds`` (Hamerly's bounds, state in
     ``_distance_bounds``), ``_tiles`` (norm expansion, many features); the

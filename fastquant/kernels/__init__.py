@@ -55,7 +55,8 @@ Where each step of fastquant lives (private modules, free to change):
   rounding margin, the sums of the labels;
 * ``_repair``: cv2's empty-cluster repair (the farthest sample of a cluster);
 * ``_seeding`` and ``_chunk_table``: k-means++ (:func:`kmeanspp`) and its row-to-chunks
-  table for distinct rows;
+  table for distinct rows; ``_candidate_walk``: cv2's walk to a candidate, found from the
+  chunks' sums;
 * ``_random``: the generators (OpenCV's, random centers, a counter-based stream);
 * ``_key_bitmap``: the bitmap of keys present and their ranks, which both tables below
   build on;

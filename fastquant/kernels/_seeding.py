@@ -9,6 +9,7 @@ from .._jit import helper, inline, kernel
 from ._checks import (
     require_at_least, require_at_most, require_integers, require_none_bad, require_one_per_row,
 )
+from ._candidate_walk import locate_row
 from ._chunk_table import chunks_of_rows, update_chunk_sums
 from ._common import (
     by_feature, chunk_bounds, chunk_count, count_outside, ordered_sum, weighted_sum,
@@ -16,20 +17,6 @@ from ._common import (
 from ._distances import distances_to_row
 from ._random import rng_double, rng_next
 from ._tunables import INCREMENTAL_MIN_CLUSTERS
-
-
-@helper
-def _pick_row(dist, weights, p):
-    """cv2's walk over weighted rows: subtract each row's ``weight`` times its distance
-    from p until p <= 0 (for weights of 1, exactly cv2's walk); the row reached."""
-    last = dist.shape[0] - 1
-    i = 0
-    while i < last:
-        p -= weights[i] * np.float64(dist[i])
-        if p <= 0.0:
-            break
-        i += 1
-    return i
 
 
 @helper
@@ -134,12 +121,11 @@ def _check_seeding(X, weights, n_clusters, n_trials):
 
 
 @inline
-def _first_distances(features, X, weights, first, dist):
-    """Each row's distance to the row ``first`` into ``dist``; the potential (their
-    weighted sum)."""
+def _first_distances(features, X, weights, first, dist, partial):
+    """Each row's distance to the row ``first`` into ``dist``, their weighted sum over
+    each chunk into ``partial``; the potential (the sum of those)."""
     n_rows = X.shape[0]
-    n_chunks = chunk_count(n_rows)
-    partial = np.empty(n_chunks, dtype=np.float64)
+    n_chunks = partial.shape[0]
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_rows)
         chunk_dist = dist[start:stop]
@@ -213,15 +199,16 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     require_at_least(X.shape[0], 1, "X must have at least one row")
     features = by_feature(X)
     candidates = _candidates(X.shape[0], n_trials)
-    rows, slots, slot_of, _ = candidates
+    rows, slots, slot_of, partials = candidates
     chosen = np.empty(n_clusters, dtype=np.int64)
     chosen[0] = _first_center(weights, rng_state)
     current = 0
-    potential = _first_distances(features, X, weights, chosen[0], slots[current])
+    potential = _first_distances(features, X, weights, chosen[0], slots[current], partials[0])
+    best = 0
     for k in range(1, n_clusters):
         dist = slots[current]
-        for t in range(n_trials):
-            rows[t] = _pick_row(dist, weights, rng_double(rng_state) * potential)
+        for t in range(n_trials):  # (partials[best]: the chunks' sums of dist)
+            rows[t] = locate_row(dist, weights, partials[best], rng_double(rng_state) * potential)
         best, potential = _best_candidate(features, X, weights, candidates, current)
         chosen[k] = rows[best]
         current = slot_of[best]
@@ -266,7 +253,7 @@ def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
     require_none_bad(count_outside(inverse, n_rows), "inverse must be row indices of X")
     features = by_feature(X)
     candidates = _candidates(n_rows, n_trials)
-    rows, slots, slot_of, _ = candidates
+    rows, slots, slot_of, partials = candidates
     exact = _integer_distances(X, weights)
     sample_chunks = chunk_count(n_samples) if exact else 0
     sample_sums = np.empty(sample_chunks, dtype=np.float64)
@@ -278,7 +265,7 @@ def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
     chosen = np.empty(n_clusters, dtype=np.int64)
     chosen[0] = inverse[rng_next(rng_state) % np.uint32(n_samples)]
     current = 0
-    potential = _first_distances(features, X, weights, chosen[0], slots[current])
+    potential = _first_distances(features, X, weights, chosen[0], slots[current], partials[0])
     previous = current
     for k in range(1, n_clusters):
         dist = slots[current]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fastquant import kernels
-from fastquant.kernels import _seeding
+from fastquant.kernels import _candidate_walk, _seeding
 
 from .. import naive
 from ._data import blobs, distinct, ones
@@ -28,13 +28,38 @@ def test_kmeanspp_matches_reference(d):
     assert int(state[0]) == reference.state
 
 
+def _float_cases():
+    """Float data on which every draw's walk ends in a chunk the located walk must
+    find: blobs, duplicated rows, clusters 10**6 apart, distances over many binades."""
+    rng = np.random.default_rng(21)
+    centers = rng.uniform(-10, 10, (12, 16))
+    far = np.concatenate([rng.random((3000, 4)), rng.random((3000, 4)) + 1e6,
+                          rng.random((40, 4)) - 1e6])
+    return {
+        "blobs": centers[rng.integers(0, 12, 6000)] + rng.standard_normal((6000, 16)),
+        "duplicates": np.repeat(rng.random((30, 3)), 150, axis=0),
+        "far apart": far,
+        "binades": 10.0 ** rng.uniform(-15, 15, (5000, 1)),
+    }
+
+
+@pytest.mark.parametrize("case", list(_float_cases()))
+def test_kmeanspp_on_float_data_matches_the_reference_walk(case):
+    points = np.ascontiguousarray(_float_cases()[case], dtype=np.float32)
+    for seed in (3, 4):
+        reference = naive.MWC(seed)
+        state = np.array([reference.state], dtype=np.uint64)
+        chosen = kernels.kmeanspp(points, ones(points), 12, 3, state)
+        np.testing.assert_array_equal(points[chosen], naive.kmeanspp(points, 12, reference))
+
+
 def test_weighted_walk_over_rows_equals_walk_over_expanded_samples():
     dist = np.array([1.0, 2.0, 3.0, 4.0], dtype=np.float32)
     weights = np.array([2, 1, 1, 3], dtype=np.int32)
     inverse = np.repeat(np.arange(4, dtype=np.int32), weights)  # samples row by row
     total = float(np.sum(weights * dist))
     for p in np.linspace(0.01, total, 60):
-        by_rows = _seeding._pick_row(dist, weights, p)
+        by_rows = _candidate_walk.walk_rows(dist, weights, p)
         by_samples = _seeding._pick_sample(dist, inverse, p)
         assert by_rows == by_samples, p
 
