@@ -113,6 +113,20 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
     return inverse[n_pixels - 1]
 
 
+@helper
+def _trial_distances(features, start, row, nearest, trial, weights):
+    """``trial[i]``: the smaller of ``nearest[i]`` and the squared distance from sample
+    ``start + i`` to ``row``; returns the weighted sum of ``trial``. With ``nearest``
+    the same array as ``trial``, just the distances (the first center).
+
+    Not inlined: one compiled copy serves both walks' first distances and trials (the
+    call costs nothing next to a chunk's distances)."""
+    distances_to_row(features, start, row, trial)
+    for r in range(trial.shape[0]):
+        trial[r] = min(nearest[r], trial[r])
+    return weighted_sum(trial, weights)
+
+
 @inline
 def _candidates(n_rows, n_trials):
     """Workspace of the candidates drawn for one center: ``rows``, the row of each
@@ -143,8 +157,8 @@ def _first_distances(features, X, weights, first, dist):
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_rows)
         chunk_dist = dist[start:stop]
-        distances_to_row(features, start, X[first], chunk_dist)
-        partial[chunk] = weighted_sum(chunk_dist, weights[start:stop])
+        partial[chunk] = _trial_distances(features, start, X[first], chunk_dist, chunk_dist,
+                                          weights[start:stop])
     return ordered_sum(partial)
 
 
@@ -166,11 +180,9 @@ def _best_candidate(features, X, weights, candidates, current):
         start, stop = chunk_bounds(chunk, n_chunks, n_rows)
         chunk_dist = dist[start:stop]
         for t in range(n_trials):
-            chunk_trial = slots[slot_of[t], start:stop]
-            distances_to_row(features, start, X[rows[t]], chunk_trial)
-            for r in range(stop - start):
-                chunk_trial[r] = min(chunk_dist[r], chunk_trial[r])
-            partials[t, chunk] = weighted_sum(chunk_trial, weights[start:stop])
+            partials[t, chunk] = _trial_distances(features, start, X[rows[t]], chunk_dist,
+                                                  slots[slot_of[t], start:stop],
+                                                  weights[start:stop])
     best_sum = np.inf
     best = 0
     for t in range(n_trials):
