@@ -56,7 +56,8 @@ def sort_by_cell(values, low, inverse_width, coarse, fine):
     grid = coarse * fine
     n_cells = grid**n_features
     cell_of = np.empty(n, dtype=np.int32)
-    starts = np.zeros(n_cells + 1, dtype=np.int64)
+    starts = np.empty(n_cells + 1, dtype=np.int64)
+    starts[:] = 0
     for i in range(n):
         major = 0
         minor = 0
@@ -211,7 +212,9 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_f
         box_low = np.empty(n_features, dtype=np.float64)
         box_high = np.empty(n_features, dtype=np.float64)
         near = np.empty(n_centers, dtype=np.float64)
-        every = np.arange(n_centers).astype(np.int32)
+        every = np.empty(n_centers, dtype=np.int32)
+        for c in range(n_centers):
+            every[c] = c
         pool = np.empty(n_centers, dtype=np.int32)
         members = np.empty(n_centers, dtype=np.int32)
         best = np.empty(stop - start, dtype=np.float32)
@@ -255,8 +258,10 @@ def combine_chunks(partial_sums, partial_weights, partial_dist):
     distance : float
     """
     n_chunks, n_centers, n_features = partial_sums.shape
-    sums = np.zeros((n_centers, n_features), dtype=np.float64)
-    totals = np.zeros(n_centers, dtype=np.int64)
+    sums = np.empty((n_centers, n_features), dtype=np.float64)
+    totals = np.empty(n_centers, dtype=np.int64)
+    sums[:] = 0.0
+    totals[:] = 0
     distance = 0.0
     for chunk in range(n_chunks):
         for c in range(n_centers):
