@@ -18,7 +18,7 @@ from ._random import rng_double, rng_next
 from ._tunables import INCREMENTAL_MIN_CLUSTERS
 
 
-@helper
+@inline
 def _pick_row(dist, weights, p):
     """cv2's walk over weighted rows: subtract each row's ``weight`` times its distance
     from p until p <= 0 (for weights of 1, exactly cv2's walk); the row reached."""
@@ -46,7 +46,7 @@ def _pick_sample(dist, inverse, p):
     return inverse[i]
 
 
-@helper
+@inline
 def _first_center(weights, rng_state):
     """The first center: uniform over the points when every weight is 1 (cv2's draw,
     ``next() % n``), otherwise with probability proportional to the weight (one
@@ -221,8 +221,7 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
         Indices of the points chosen as centers, in the order they were chosen.
     """
     require_at_most(n_clusters, X.shape[0], "n_clusters must not exceed the rows of X")
-    _check_seeding(X, weights, n_clusters, n_trials)
-    require_at_least(X.shape[0], 1, "X must have at least one row")
+    _check_seeding(X, weights, n_clusters, n_trials)  # (so X has at least one row)
     features = by_feature(X)
     candidates = _candidates(X.shape[0], n_trials)
     rows, slots, slot_of, _ = candidates
