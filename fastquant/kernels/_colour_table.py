@@ -109,7 +109,7 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
     return merged, rank_base, unique, counts, weights
 
 
-@helper
+@inline
 def _combine_groups(group_counts, group_weights):
     """Counts and weights of the groups added in group order."""
     n_colours = group_counts.shape[1]
