@@ -223,3 +223,34 @@ def test_source_hash_covers_every_kernel_file():
     names = sorted(p.name for p in (PACKAGE / "kernels").glob("*.py"))
     assert "_common.py" in names and "__init__.py" in names
     np.testing.assert_equal(before, _jit._source_hash())  # stable
+
+
+_README_COMMAND_COMPILES = """
+    import gc, os
+    import numba
+    from fastquant import _jit
+    from fastquant.cli import main
+    main(["--example", "-k", "8", "-o", os.path.join(%r, "messi-8.png"), "--force"])
+    for value in gc.get_objects():
+        if (isinstance(value, numba.core.registry.CPUDispatcher)
+                and value.py_func.__module__.startswith("fastquant") and value.overloads):
+            print(value.py_func.__qualname__, len(value.overloads),
+                  value in _jit._SERIAL_TWINS)
+"""
+
+
+def test_the_readme_command_compiles_one_specialisation_of_each_function(tmp_path):
+    # Each specialisation costs a user's first run its compile (0.05-1.5 s): a kernel or
+    # helper called with other dtypes, layouts or constant arguments (numba compiles a
+    # helper once per literal value: f(x, True) and f(x, False) are two) compiles again.
+    # The README's first command is a small image: its launches all run serial twins,
+    # so no parallel kernel compiles. In a fresh cache, every helper compiles too.
+    run = _run(_README_COMMAND_COMPILES % str(tmp_path), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    assert run.returncode == 0, run.stderr
+    compiled = [line.split() for line in run.stdout.splitlines() if len(line.split()) == 3]
+    assert [name for name, _, parallel in compiled if parallel == "True"] == []
+    names = {name for name, _, _ in compiled}
+    assert {"kmeanspp_serial", "grid_pass_serial", "byte_colour_table_serial"} <= names
+    # chunk_count: called from Python with its three sizes, from kernels with one
+    assert [(name, count) for name, count, _ in compiled
+            if count != "1" and name != "chunk_count"] == []

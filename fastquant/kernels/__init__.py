@@ -71,6 +71,14 @@ Where each step of fastquant lives (private modules, free to change):
 * ``_estimator``: what ``fastquant.KMeans`` adds (distances to every center, the
   weighted variance of the features).
 
+Compile time is a user's first run (every kernel compiles in a fresh cache), so kernels
+keep to what compiles fast (``tests/test_jit.py`` checks the README's first command):
+allocate with ``np.empty`` and fill (``np.zeros``, ``np.full`` and ``np.arange`` each
+compile numba's own implementation per dtype and rank, 0.07-0.14 s apiece); call a
+non-inlined helper with variables, not constants (numba compiles it once per literal
+value, so ``f(x, True)`` and ``f(x, False)`` are two compiles); and keep one dtype and
+layout per argument, since every new combination is a new specialisation.
+
 Every jitted function of fastquant is defined in this package, through the decorators
 of ``fastquant._jit``; the on-disk cache is keyed on a hash of the package's source, so
 an edit of any kernel file invalidates every cached kernel.

@@ -76,7 +76,8 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
     """
     n_pixels, n_channels = pixels.shape
     n_words = word_count(1 << (8 * n_channels))
-    present = np.zeros((KEY_GROUPS, n_words), dtype=np.uint64)
+    present = np.empty((KEY_GROUPS, n_words), dtype=np.uint64)
+    present[:] = 0
     for group in prange(KEY_GROUPS):
         start, stop = chunk_bounds(group, KEY_GROUPS, n_pixels)
         for i in range(start, stop):
@@ -92,8 +93,10 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
     for r in prange(n_colours):
         for j in range(n_channels):
             unique[r, j] = np.uint8((keys[r] >> (8 * (n_channels - 1 - j))) & 255)
-    group_counts = np.zeros((KEY_GROUPS, n_colours), dtype=np.int32)
-    group_weights = np.zeros((KEY_GROUPS, n_colours), dtype=np.float32)
+    group_counts = np.empty((KEY_GROUPS, n_colours), dtype=np.int32)
+    group_weights = np.empty((KEY_GROUPS, n_colours), dtype=np.float32)
+    group_counts[:] = 0
+    group_weights[:] = 0
     for group in prange(KEY_GROUPS):
         start, stop = chunk_bounds(group, KEY_GROUPS, n_pixels)
         y, x = start // width, start % width
@@ -106,12 +109,14 @@ def byte_colour_table(pixels, width, block_shift, block_weight):
     return merged, rank_base, unique, counts, weights
 
 
-@helper
+@inline
 def _combine_groups(group_counts, group_weights):
     """Counts and weights of the groups added in group order."""
     n_colours = group_counts.shape[1]
-    counts = np.zeros(n_colours, dtype=np.int32)
-    weights = np.zeros(n_colours, dtype=np.float64)
+    counts = np.empty(n_colours, dtype=np.int32)
+    weights = np.empty(n_colours, dtype=np.float64)
+    counts[:] = 0
+    weights[:] = 0.0
     for group in range(KEY_GROUPS):
         for r in range(n_colours):
             counts[r] += group_counts[group, r]

@@ -24,6 +24,10 @@ _SLACK = 1e-5
 #: Share of a cell's width its box is widened by on each side (a point rounded into
 #: the cell next to its own stays inside the box).
 _MARGIN = 1e-3
+#: The two levels of :func:`_cell_candidates`, as numpy booleans: numba types them as
+#: variables, so both calls share one compile (a constant True / False would be two).
+_COARSE_CELL = np.bool_(False)
+_CELL = np.bool_(True)
 
 
 @helper
@@ -56,7 +60,8 @@ def sort_by_cell(values, low, inverse_width, coarse, fine):
     grid = coarse * fine
     n_cells = grid**n_features
     cell_of = np.empty(n, dtype=np.int32)
-    starts = np.zeros(n_cells + 1, dtype=np.int64)
+    starts = np.empty(n_cells + 1, dtype=np.int64)
+    starts[:] = 0
     for i in range(n):
         major = 0
         minor = 0
@@ -131,6 +136,20 @@ def _candidates(centers, pool, n_pool, box_low, box_high, near, members):
     return n_members
 
 
+@helper
+def _cell_candidates(cell, level_fine, grid, centers, pool, n_pool, scratch, members):
+    """:func:`_candidates` for the box of the cell key ``cell`` (``level_fine``) or of
+    its coarse cell. ``grid``: (low, width, coarse, fine); ``scratch``: (box_low,
+    box_high, near), float64 arrays of n_features, n_features and n_centers.
+
+    Not inlined: one compiled copy serves the coarse cells and the cells (a call per
+    cell costs little next to its search)."""
+    low, width, coarse, fine = grid
+    box_low, box_high, near = scratch
+    _box(cell, low, width, coarse, fine, level_fine, box_low, box_high)
+    return _candidates(centers, pool, n_pool, box_low, box_high, near, members)
+
+
 @inline
 def _search_run(features, start, stop, centers, members, n_members, best, distances,
                 labels):
@@ -202,20 +221,22 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_f
     n_centers = centers.shape[0]
     n_chunks = partial_sums.shape[0]
     sub = fine**n_features
+    grid = (low, width, coarse, fine)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n)
         sums = partial_sums[chunk]
         totals = partial_weights[chunk]
         sums[:, :] = 0.0
         totals[:] = 0
-        box_low = np.empty(n_features, dtype=np.float64)
-        box_high = np.empty(n_features, dtype=np.float64)
-        near = np.empty(n_centers, dtype=np.float64)
-        every = np.arange(n_centers).astype(np.int32)
+        scratch = (np.empty(n_features, dtype=np.float64),
+                   np.empty(n_features, dtype=np.float64), np.empty(n_centers, dtype=np.float64))
+        every = np.empty(n_centers, dtype=np.int32)
+        for c in range(n_centers):
+            every[c] = c
         pool = np.empty(n_centers, dtype=np.int32)
         members = np.empty(n_centers, dtype=np.int32)
         best = np.empty(stop - start, dtype=np.float32)
-        scratch = np.empty(stop - start, dtype=np.float32)
+        distances = np.empty(stop - start, dtype=np.float32)
         n_pool = 0
         major = -1
         distance = 0.0
@@ -227,11 +248,11 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_f
                 end += 1
             if cell // sub != major:
                 major = cell // sub
-                _box(cell, low, width, coarse, fine, False, box_low, box_high)
-                n_pool = _candidates(centers, every, n_centers, box_low, box_high, near, pool)
-            _box(cell, low, width, coarse, fine, True, box_low, box_high)
-            n_members = _candidates(centers, pool, n_pool, box_low, box_high, near, members)
-            _search_run(features, run, end, centers, members, n_members, best, scratch,
+                n_pool = _cell_candidates(cell, _COARSE_CELL, grid, centers, every, n_centers,
+                                          scratch, pool)
+            n_members = _cell_candidates(cell, _CELL, grid, centers, pool, n_pool, scratch,
+                                         members)
+            _search_run(features, run, end, centers, members, n_members, best, distances,
                         labels)
             for i in range(run, end):
                 label = labels[i]
@@ -255,8 +276,10 @@ def combine_chunks(partial_sums, partial_weights, partial_dist):
     distance : float
     """
     n_chunks, n_centers, n_features = partial_sums.shape
-    sums = np.zeros((n_centers, n_features), dtype=np.float64)
-    totals = np.zeros(n_centers, dtype=np.int64)
+    sums = np.empty((n_centers, n_features), dtype=np.float64)
+    totals = np.empty(n_centers, dtype=np.int64)
+    sums[:] = 0.0
+    totals[:] = 0
     distance = 0.0
     for chunk in range(n_chunks):
         for c in range(n_centers):

@@ -108,7 +108,8 @@ def dense_groups(keys, key_space, group):
     int
         Number of groups.
     """
-    slot = np.full(key_space, -1, dtype=np.int32)
+    slot = np.empty(key_space, dtype=np.int32)
+    slot[:] = -1
     n_groups = 0
     for i in range(keys.shape[0]):
         g = slot[keys[i]]
@@ -142,7 +143,8 @@ def group_means(group, values, weights, n_groups, means):
         Total weight of each group.
     """
     n_features = values.shape[1]
-    totals = np.zeros(n_groups, dtype=np.int64)
+    totals = np.empty(n_groups, dtype=np.int64)
+    totals[:] = 0
     means[:, :] = 0.0
     for i in range(group.shape[0]):
         g = group[i]

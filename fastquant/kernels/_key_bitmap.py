@@ -48,7 +48,7 @@ def merged_word(present, word):
     return bits
 
 
-@helper
+@inline
 def rank_bases(merged):
     """Number of keys present below each word of ``merged``, and in all.
 

@@ -33,7 +33,7 @@ def _pick_sample(dist, inverse, p):
     return inverse[i]
 
 
-@helper
+@inline
 def _first_center(weights, rng_state):
     """The first center: uniform over the points when every weight is 1 (cv2's draw,
     ``next() % n``), otherwise with probability proportional to the weight (one
@@ -100,6 +100,20 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
     return inverse[n_pixels - 1]
 
 
+@helper
+def _trial_distances(features, start, row, nearest, trial, weights):
+    """``trial[i]``: the smaller of ``nearest[i]`` and the squared distance from sample
+    ``start + i`` to ``row``; returns the weighted sum of ``trial``. With ``nearest``
+    the same array as ``trial``, just the distances (the first center).
+
+    Not inlined: one compiled copy serves both walks' first distances and trials (the
+    call costs nothing next to a chunk's distances)."""
+    distances_to_row(features, start, row, trial)
+    for r in range(trial.shape[0]):
+        trial[r] = min(nearest[r], trial[r])
+    return weighted_sum(trial, weights)
+
+
 @inline
 def _candidates(n_rows, n_trials):
     """Workspace of the candidates drawn for one center: ``rows``, the row of each
@@ -129,8 +143,8 @@ def _first_distances(features, X, weights, first, dist, partial):
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_rows)
         chunk_dist = dist[start:stop]
-        distances_to_row(features, start, X[first], chunk_dist)
-        partial[chunk] = weighted_sum(chunk_dist, weights[start:stop])
+        partial[chunk] = _trial_distances(features, start, X[first], chunk_dist, chunk_dist,
+                                          weights[start:stop])
     return ordered_sum(partial)
 
 
@@ -152,11 +166,9 @@ def _best_candidate(features, X, weights, candidates, current):
         start, stop = chunk_bounds(chunk, n_chunks, n_rows)
         chunk_dist = dist[start:stop]
         for t in range(n_trials):
-            chunk_trial = slots[slot_of[t], start:stop]
-            distances_to_row(features, start, X[rows[t]], chunk_trial)
-            for r in range(stop - start):
-                chunk_trial[r] = min(chunk_dist[r], chunk_trial[r])
-            partials[t, chunk] = weighted_sum(chunk_trial, weights[start:stop])
+            partials[t, chunk] = _trial_distances(features, start, X[rows[t]], chunk_dist,
+                                                  slots[slot_of[t], start:stop],
+                                                  weights[start:stop])
     best_sum = np.inf
     best = 0
     for t in range(n_trials):
@@ -195,8 +207,7 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
         Indices of the points chosen as centers, in the order they were chosen.
     """
     require_at_most(n_clusters, X.shape[0], "n_clusters must not exceed the rows of X")
-    _check_seeding(X, weights, n_clusters, n_trials)
-    require_at_least(X.shape[0], 1, "X must have at least one row")
+    _check_seeding(X, weights, n_clusters, n_trials)  # (so X has at least one row)
     features = by_feature(X)
     candidates = _candidates(X.shape[0], n_trials)
     rows, slots, slot_of, partials = candidates

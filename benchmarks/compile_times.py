@@ -1,0 +1,83 @@
+"""Where a first run's time goes: every numba compile of a fastquant command, timed.
+
+Runs a ``python -m fastquant`` command line (default: the README's first one,
+``--example -k 8``) in this process and listens to numba's ``numba:compile`` events.
+Each compile's CPU time is split into its own share (exclusive) and the compiles it
+started (nested: helpers, numba's implementations of ``np.empty``, ``min`` ...); the
+table lists the exclusive times per function, largest first, then the functions compiled
+more than once (one line per specialisation: a dtype, layout or literal argument that
+differs compiles again).
+
+Every kernel compiles only in an empty cache, so run it with a fresh one::
+
+    NUMBA_CACHE_DIR=$(mktemp -d) PYTHONPATH=. python benchmarks/compile_times.py
+    NUMBA_CACHE_DIR=$(mktemp -d) PYTHONPATH=. python benchmarks/compile_times.py -- \
+        photo.jpg -k 256 -o out.png --force
+
+CPU time is steadier than wall time on a shared machine; compare two trees by running
+this in each, in turn.
+"""
+
+import collections
+import os
+import sys
+import tempfile
+import time
+
+from numba.core import event
+
+
+class CompileTimer(event.Listener):
+    """Exclusive and inclusive CPU seconds of each compile, with its signature."""
+
+    def __init__(self):
+        self.open = []  # [start CPU time, CPU time of the compiles nested in it]
+        self.records = []  # (exclusive, inclusive, name, signature)
+
+    def on_start(self, ev):
+        self.open.append([time.process_time(), 0.0])
+
+    def on_end(self, ev):
+        start, nested = self.open.pop()
+        inclusive = time.process_time() - start
+        if self.open:
+            self.open[-1][1] += inclusive
+        func = ev.data["dispatcher"].py_func
+        name = f"{func.__module__}.{func.__qualname__}".split(".<locals>")[0]
+        self.records.append((inclusive - nested, inclusive, name, str(ev.data.get("args"))))
+
+
+def main(argv):
+    if "--" in argv:
+        command = argv[argv.index("--") + 1:]
+    else:
+        out = os.path.join(tempfile.mkdtemp(), "messi-8.png")
+        command = ["--example", "-k", "8", "-o", out, "--force"]
+    start = time.process_time()
+    timer = CompileTimer()
+    event.register("numba:compile", timer)
+    import fastquant.cli
+
+    imported = time.process_time()
+    fastquant.cli.main(command)
+    done = time.process_time()
+    compiling = sum(record[0] for record in timer.records)
+    print(f"import fastquant {imported - start:.2f} s CPU, run {done - imported:.2f} s CPU, of which "
+          f"{len(timer.records)} compiles {compiling:.2f} s")
+    by_name = collections.defaultdict(float)
+    count = collections.Counter()
+    for exclusive, _, name, _ in timer.records:
+        by_name[name] += exclusive
+        count[name] += 1
+    print(f"{'exclusive s':>11}  {'n':>2}  function")
+    for name, seconds in sorted(by_name.items(), key=lambda item: -item[1]):
+        print(f"{seconds:11.3f}  {count[name]:2d}  {name}")
+    repeated = [record for record in timer.records if count[record[2]] > 1]
+    if repeated:
+        print("compiled more than once:")
+        for exclusive, _, name, signature in sorted(repeated, key=lambda r: r[2]):
+            print(f"{exclusive:11.3f}      {name} {signature}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
