@@ -5,7 +5,9 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from . import _validation as check
+from ._execution import one_thread_per_launch
 from ._lloyd import best_attempt
+from .kernels._tunables import SMALL_KMEANS_MAX_WORK
 from ._rng import thread_state
 
 
@@ -80,16 +82,18 @@ def kmeans(
     start_labels = (
         check.initial_labels(bestLabels, n_samples, n_clusters) if use_initial_labels else None
     )
-    best, rows = best_attempt(
-        points, n_clusters, rules, n_attempts, use_kmeanspp, thread_state(), start_labels
-    )
-    labels_out = check.labels_target(bestLabels, n_samples)
-    if labels_out is None:
-        labels_out = best.sample_labels(rows).reshape(n_samples, 1)
-    elif labels_out.flags.c_contiguous:  # written in place, no temporary array
-        best.sample_labels(rows, labels_out.reshape(-1))
-    else:
-        labels_out[...] = best.sample_labels(rows).reshape(labels_out.shape)
+    small = points.values.size * n_clusters <= SMALL_KMEANS_MAX_WORK
+    with one_thread_per_launch(small, tasks_on_threads=True):
+        best, rows = best_attempt(
+            points, n_clusters, rules, n_attempts, use_kmeanspp, thread_state(), start_labels
+        )
+        labels_out = check.labels_target(bestLabels, n_samples)
+        if labels_out is None:
+            labels_out = best.sample_labels(rows).reshape(n_samples, 1)
+        elif labels_out.flags.c_contiguous:  # written in place, no temporary array
+            best.sample_labels(rows, labels_out.reshape(-1))
+        else:
+            labels_out[...] = best.sample_labels(rows).reshape(labels_out.shape)
     centers_out = check.centers_target(centers, n_clusters, n_features)
     if centers_out is None:
         centers_out = best.centers
