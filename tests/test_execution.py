@@ -316,3 +316,26 @@ def test_serial_twins_are_made_when_first_needed():
     done = _run_script(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True", "['assign']"]
+
+def _task_state(item):
+    return item, threading.current_thread().name, _execution._one_thread.active
+
+
+def test_map_on_threads_keeps_the_order_and_launches_serially_on_its_threads(monkeypatch):
+    monkeypatch.setattr(_execution, "_thread_count", lambda: 2)
+    results = _execution.map_on_threads(_task_state, range(12))
+    assert [item for item, _, _ in results] == list(range(12))
+    assert all(name.startswith("fastquant-task") and serial for _, name, serial in results)
+
+
+def test_map_on_threads_stays_in_the_calling_thread_where_one_thread_is_asked(monkeypatch):
+    monkeypatch.setattr(_execution, "_thread_count", lambda: 2)
+    here = threading.current_thread().name
+    with _execution.one_thread_per_launch():
+        assert _execution.task_threads(5) == 1
+        assert {name for _, name, _ in _execution.map_on_threads(_task_state, range(3))} == {here}
+        with _execution.one_thread_per_launch(tasks_on_threads=True):  # an outer block rules
+            assert _execution.task_threads(5) == 1
+    with _execution.one_thread_per_launch(tasks_on_threads=True):
+        assert _execution.task_threads(5) == 2
+        assert _execution.task_threads(1) == 1
