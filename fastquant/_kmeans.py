@@ -73,6 +73,20 @@ def kmeans(
     which reproduces OpenCV's: after ``fastquant.setRNGSeed(s)`` and
     ``cv2.setRNGSeed(s)`` both libraries start from the same centers.
     """
+    with one_thread_per_launch(_small(data, K), tasks_on_threads=True):
+        return _kmeans(data, K, bestLabels, criteria, attempts, flags, centers)
+
+
+def _small(data, K) -> bool:
+    """Whether a pass over ``data`` takes at most SMALL_KMEANS_MAX_WORK operations (then
+    every launch is serial, from the first check of the data on)."""
+    try:
+        return np.size(data) * int(K) <= SMALL_KMEANS_MAX_WORK
+    except (TypeError, ValueError, OverflowError):  # refused by the checks in _kmeans
+        return True
+
+
+def _kmeans(data, K, bestLabels, criteria, attempts, flags, centers):
     points = check.as_points(data)
     n_samples, n_features = points.values.shape
     n_clusters = check.parse_k(K, n_samples)
@@ -82,18 +96,16 @@ def kmeans(
     start_labels = (
         check.initial_labels(bestLabels, n_samples, n_clusters) if use_initial_labels else None
     )
-    small = points.values.size * n_clusters <= SMALL_KMEANS_MAX_WORK
-    with one_thread_per_launch(small, tasks_on_threads=True):
-        best, rows = best_attempt(
-            points, n_clusters, rules, n_attempts, use_kmeanspp, thread_state(), start_labels
-        )
-        labels_out = check.labels_target(bestLabels, n_samples)
-        if labels_out is None:
-            labels_out = best.sample_labels(rows).reshape(n_samples, 1)
-        elif labels_out.flags.c_contiguous:  # written in place, no temporary array
-            best.sample_labels(rows, labels_out.reshape(-1))
-        else:
-            labels_out[...] = best.sample_labels(rows).reshape(labels_out.shape)
+    best, rows = best_attempt(
+        points, n_clusters, rules, n_attempts, use_kmeanspp, thread_state(), start_labels
+    )
+    labels_out = check.labels_target(bestLabels, n_samples)
+    if labels_out is None:
+        labels_out = best.sample_labels(rows).reshape(n_samples, 1)
+    elif labels_out.flags.c_contiguous:  # written in place, no temporary array
+        best.sample_labels(rows, labels_out.reshape(-1))
+    else:
+        labels_out[...] = best.sample_labels(rows).reshape(labels_out.shape)
     centers_out = check.centers_target(centers, n_clusters, n_features)
     if centers_out is None:
         centers_out = best.centers
