@@ -74,7 +74,8 @@ def _run_script(code, **env):
 
 def test_workqueue_layer_survives_concurrent_threads():
     code = """
-        import threading, numpy as np, fastquant as fq
+        import threading, numpy as np, fastquant as fq, fastquant._kmeans
+        fastquant._kmeans.SMALL_KMEANS_MAX_WORK = 0  # parallel launches, however small
         points = np.random.default_rng(0).random((50_000, 3)).astype(np.float32)
         results = []
         def work():
@@ -96,7 +97,10 @@ def _child_job(points):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_fork_pool_works_after_the_parent_ran_kmeans():
+def test_fork_pool_works_after_the_parent_ran_kmeans(monkeypatch):
+    from fastquant import _kmeans
+
+    monkeypatch.setattr(_kmeans, "SMALL_KMEANS_MAX_WORK", 0)  # parallel launches
     points = _points(60_000)
     fq.setRNGSeed(0)
     expected = _fingerprint(fq.kmeans(points, 5, None, CRITERIA, 1, 2))
@@ -139,7 +143,10 @@ def test_the_repair_case_really_moves_samples(monkeypatch):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_fork_pool_after_openmp_finishes_runs_that_end_after_a_repair():
+def test_fork_pool_after_openmp_finishes_runs_that_end_after_a_repair(monkeypatch):
+    from fastquant import _kmeans
+
+    monkeypatch.setattr(_kmeans, "SMALL_KMEANS_MAX_WORK", 0)  # parallel launches
     points = _points_ending_after_a_repair()
     expected = _job_ending_after_a_repair(points)  # the parent starts its thread pool
     with multiprocessing.get_context("fork").Pool(2) as pool:
@@ -150,8 +157,9 @@ def test_fork_pool_after_openmp_finishes_runs_that_end_after_a_repair():
 
 def test_workqueue_threads_finish_runs_that_end_after_a_repair():
     code = """
-        import threading, numpy as np, fastquant as fq
+        import threading, numpy as np, fastquant as fq, fastquant._kmeans
         from tests.test_execution import _job_ending_after_a_repair, _points_ending_after_a_repair
+        fastquant._kmeans.SMALL_KMEANS_MAX_WORK = 0  # parallel launches, however small
         points = _points_ending_after_a_repair()
         results = []
         threads = [threading.Thread(target=lambda: results.append(_job_ending_after_a_repair(points)))
