@@ -71,8 +71,7 @@ def launch(kernel, *args, work=None):
         Whatever the kernel returns.
     """
     global _known_layer
-    if (_serial_only or getattr(_one_thread, "active", False)
-            or (work is not None and work < PARALLEL_MIN_WORK)):
+    if runs_serially(work):
         return serial_twin(kernel)(*args)
     if _known_layer is None or _known_layer == "workqueue":
         with _launch_lock:
@@ -85,6 +84,12 @@ def launch(kernel, *args, work=None):
             _known_layer = _current_layer()
         return result
     return kernel(*args)
+
+
+def runs_serially(work=None) -> bool:
+    """Whether :func:`launch` with this ``work`` runs the serial twin here."""
+    return (_serial_only or getattr(_one_thread, "active", False)
+            or (work is not None and work < PARALLEL_MIN_WORK))
 
 
 def _layer_message() -> str:

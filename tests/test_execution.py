@@ -347,3 +347,10 @@ def test_map_on_threads_stays_in_the_calling_thread_where_one_thread_is_asked(mo
     with _execution.one_thread_per_launch(tasks_on_threads=True):
         assert _execution.task_threads(5) == 2
         assert _execution.task_threads(1) == 1
+
+
+def test_runs_serially_tells_what_launch_does():
+    assert _execution.runs_serially(_execution.PARALLEL_MIN_WORK - 1)
+    assert not _execution.runs_serially(_execution.PARALLEL_MIN_WORK) or _execution.serial_only()
+    with _execution.one_thread_per_launch():
+        assert _execution.runs_serially(None)
