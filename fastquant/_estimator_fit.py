@@ -14,10 +14,11 @@ import numpy as np
 
 from . import kernels
 from .kernels import _distinct_table, _estimator
+from ._attempts import best_attempt
 from ._distinct import Rows, distinct_rows
 from ._estimator_checks import integer_weights
 from ._execution import launch
-from ._lloyd import RowPasses, best_attempt, fill_empty_clusters
+from ._lloyd import RowPasses, fill_empty_clusters
 from ._validation import Criteria, Points
 
 

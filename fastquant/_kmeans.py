@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _validation as check
 from ._execution import one_thread_per_launch
-from ._lloyd import best_attempt
+from ._attempts import best_attempt
 from .kernels._tunables import SMALL_KMEANS_MAX_WORK
 from ._rng import thread_state
 
