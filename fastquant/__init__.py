@@ -11,9 +11,10 @@ tuning choice in ``kernels/_tunables.py``):
   - seeding: k-means++ (``_distinct.Rows.kmeanspp`` -> ``_seeding``, ``_candidate_walk``,
     ``_chunk_table``),
     random centers (``_random``);
-  - passes: ``_passes`` (plain), ``_bounds`` (Hamerly's bounds, state in
-    ``_distance_bounds``), ``_tiles`` (norm expansion, many features); the
-    nearest-center search itself in ``_distances``;
+  - passes: ``_passes`` (plain; ``_attempt`` runs them in one call), ``_bounds``
+    (Hamerly's bounds, state in ``_distance_bounds``), ``_tiles`` (norm expansion,
+    many features); the nearest-center search itself in ``_distances``; small calls
+    launch serially and run their attempts side by side (``_execution.map_on_threads``);
   - empty clusters: ``_repair``; the compactness: ``_passes.label_distance_sum``.
 * ``quantize`` (``_quantize``): the colour table (``_colour_table`` ->
   ``_colour_table``), smoothness weights, coarse grids and the image

@@ -15,8 +15,8 @@ import numpy as np
 
 from .constants import KMEANSPP_TRIALS
 from .kernels import _distinct_table, _seeding
-from .kernels._tunables import MAX_KEY_SPACE, MIN_SAMPLES_PER_ROW
-from ._execution import launch
+from .kernels._tunables import KEY_GROUPS, MAX_KEY_SPACE, MIN_SAMPLES_PER_ROW
+from ._execution import launch, runs_serially
 from ._validation import Points
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ def distinct_rows(points: Points) -> Rows:
     keys = np.empty(len(values), dtype=np.int32)
     if launch(_distinct_table.row_keys, values, points.low, spans, keys, work=values.size):
         return plain_rows(values)
-    unique, counts = launch(_distinct_table.distinct_keys, keys, int(np.prod(spans)),
+    groups = 1 if runs_serially(len(keys)) else KEY_GROUPS  # (the same table)
+    unique, counts = launch(_distinct_table.distinct_keys, keys, int(np.prod(spans)), groups,
                             work=len(keys))
     if len(unique) * MIN_SAMPLES_PER_ROW > len(values):
         return plain_rows(values)

@@ -14,10 +14,11 @@ import numpy as np
 
 from . import kernels
 from .kernels import _distinct_table, _estimator
+from ._attempts import best_attempt
 from ._distinct import Rows, distinct_rows
 from ._estimator_checks import integer_weights
 from ._execution import launch
-from ._lloyd import RowPasses, best_attempt, fill_empty_clusters
+from ._lloyd import RowPasses, fill_empty_clusters
 from ._validation import Criteria, Points
 
 
@@ -37,6 +38,8 @@ class FitPasses(RowPasses):
     With float weights, a cluster left empty is repaired with a row of the cluster
     holding the most rows of positive weight (the heaviest cluster may be one row).
     """
+
+    run_passes = None  # its passes are counted and repaired one by one
 
     def __init__(self, rows: Rows, workspace, labels: np.ndarray):
         super().__init__(rows, workspace, labels)

@@ -17,6 +17,7 @@ serial compiles no parallel code, and deciding this never starts numba's threads
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numba
@@ -28,6 +29,8 @@ _launch_lock = threading.Lock()
 _known_layer = None
 _serial_only = False
 _one_thread = threading.local()  # .active: inside one_thread_per_launch in this thread
+_pool = None  # the threads of map_on_threads, started at its first use
+_pool_lock = threading.Lock()
 
 
 def _current_layer():
@@ -38,8 +41,9 @@ def _current_layer():
 
 
 def _after_fork_in_child():
-    global _launch_lock, _serial_only
+    global _launch_lock, _serial_only, _pool, _pool_lock
     _launch_lock = threading.Lock()
+    _pool, _pool_lock = None, threading.Lock()  # the parent's threads are not here
     if _current_layer() == "omp":
         _serial_only = True
 
@@ -67,8 +71,7 @@ def launch(kernel, *args, work=None):
         Whatever the kernel returns.
     """
     global _known_layer
-    if (_serial_only or getattr(_one_thread, "active", False)
-            or (work is not None and work < PARALLEL_MIN_WORK)):
+    if runs_serially(work):
         return serial_twin(kernel)(*args)
     if _known_layer is None or _known_layer == "workqueue":
         with _launch_lock:
@@ -81,6 +84,12 @@ def launch(kernel, *args, work=None):
             _known_layer = _current_layer()
         return result
     return kernel(*args)
+
+
+def runs_serially(work=None) -> bool:
+    """Whether :func:`launch` with this ``work`` runs the serial twin here."""
+    return (_serial_only or getattr(_one_thread, "active", False)
+            or (work is not None and work < PARALLEL_MIN_WORK))
 
 
 def _layer_message() -> str:
@@ -97,7 +106,7 @@ def serial_only():
 
 
 @contextmanager
-def one_thread_per_launch(active: bool = True):
+def one_thread_per_launch(active: bool = True, tasks_on_threads: bool = False):
     """Within the block, kernels launched by the calling thread run their serial twins
     (with ``active`` False: launch as usual again, within an outer block).
 
@@ -107,10 +116,56 @@ def one_thread_per_launch(active: bool = True):
     A serial twin ran a pass as fast as its parallel kernel on one thread: 0.256 and
     0.265 ms for 41,000 x 3 points, K = 8, and 1.16 and 1.18 ms for 160,000. The flag
     is per Python thread, so other threads of the process are not affected.
+
+    With ``tasks_on_threads``, :func:`map_on_threads` still spreads its tasks over
+    threads (each launching serially too), unless an outer block forbade it; without
+    it, they run in the calling thread.
     """
-    previous = getattr(_one_thread, "active", False)
+    previous = (getattr(_one_thread, "active", False), getattr(_one_thread, "tasks", True))
     _one_thread.active = active
+    _one_thread.tasks = not active or (tasks_on_threads and previous[1])
     try:
         yield
     finally:
-        _one_thread.active = previous
+        _one_thread.active, _one_thread.tasks = previous
+
+def task_threads(n_tasks: int) -> int:
+    """How many threads :func:`map_on_threads` would run ``n_tasks`` tasks on: numba's
+    thread count at most, and 1 inside :func:`one_thread_per_launch` (unless it allows
+    tasks on threads)."""
+    if not getattr(_one_thread, "tasks", True):
+        return 1
+    return max(1, min(n_tasks, _thread_count()))
+
+
+def _thread_count() -> int:
+    # numba.get_num_threads() would start numba's threads, which a run of serial
+    # launches never needs.
+    if _current_layer() is None:
+        return numba.config.NUMBA_NUM_THREADS
+    return numba.get_num_threads()
+
+
+def map_on_threads(func, items):
+    """``[func(item) for item in items]``, the calls spread over :func:`task_threads`
+    Python threads, each launching the serial twins of the kernels (which release the
+    GIL): one thread per task rather than all threads on every launch of one task.
+
+    The results are in the order of ``items`` and each call runs as it would alone, so
+    they do not depend on the number of threads.
+    """
+    items = list(items)
+    if task_threads(len(items)) == 1:
+        return [func(item) for item in items]
+
+    def one_thread(item):
+        with one_thread_per_launch():
+            return func(item)
+
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_thread_count(), "fastquant-task")
+        pool = _pool
+    futures = [pool.submit(one_thread, item) for item in items]
+    return [future.result() for future in futures]

@@ -5,7 +5,9 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from . import _validation as check
-from ._lloyd import best_attempt
+from ._execution import one_thread_per_launch
+from ._attempts import best_attempt
+from .kernels._tunables import SMALL_KMEANS_MAX_WORK
 from ._rng import thread_state
 
 
@@ -71,6 +73,20 @@ def kmeans(
     which reproduces OpenCV's: after ``fastquant.setRNGSeed(s)`` and
     ``cv2.setRNGSeed(s)`` both libraries start from the same centers.
     """
+    with one_thread_per_launch(_small(data, K), tasks_on_threads=True):
+        return _kmeans(data, K, bestLabels, criteria, attempts, flags, centers)
+
+
+def _small(data, K) -> bool:
+    """Whether a pass over ``data`` takes at most SMALL_KMEANS_MAX_WORK operations (then
+    every launch is serial, from the first check of the data on)."""
+    try:
+        return np.size(data) * int(K) <= SMALL_KMEANS_MAX_WORK
+    except (TypeError, ValueError, OverflowError):  # refused by the checks in _kmeans
+        return True
+
+
+def _kmeans(data, K, bestLabels, criteria, attempts, flags, centers):
     points = check.as_points(data)
     n_samples, n_features = points.values.shape
     n_clusters = check.parse_k(K, n_samples)

@@ -1,5 +1,5 @@
-"""The k-means engine: one attempt of Lloyd's algorithm with cv2's rules, and the best
-of several attempts. Works on validated float32 points, deduplicated into weighted
+"""The k-means engine: one attempt of Lloyd's algorithm with cv2's rules (the best of
+several attempts: ``_attempts``). Works on validated float32 points, deduplicated into weighted
 rows where that pays (see ``_distinct``); results are those of the plain algorithm."""
 
 from typing import Dict, NamedTuple, Optional, Protocol, Tuple
@@ -7,16 +7,16 @@ from typing import Dict, NamedTuple, Optional, Protocol, Tuple
 import numpy as np
 
 from . import kernels
-from .kernels import _passes, _random, _repair, _tiles
+from .kernels import _attempt, _passes, _repair, _tiles
 from .kernels._tunables import (
     BOUNDS_MAX_FEATURES, BOUNDS_MIN_CLUSTERS, BOUNDS_MIN_FEATURES, GEMM_MIN_CLUSTERS,
     GEMM_MIN_FEATURES, ROW_BLOCK_MAX_FEATURES, TILES_MIN_FEATURES,
 )
 from ._distance_bounds import DistanceBounds
-from ._distinct import Rows, distinct_rows, plain_rows
+from ._distinct import Rows
 from ._execution import launch
 from ._gemm_pass import GemmPass
-from ._validation import Criteria, Points
+from ._validation import Criteria
 
 
 class Workspace:
@@ -177,7 +177,14 @@ def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarr
         iteration += 1
         if iteration == criteria.max_iter or shift <= criteria.eps_sq:
             return passes.finish(centers)
-        sums, counts = passes.assign(centers)
+        run = None if total_shift else getattr(passes, "run_passes", None)
+        ran = None if run is None else run(centers, iteration, criteria)
+        if ran is None:
+            sums, counts = passes.assign(centers)
+        else:
+            stopped, centers, iteration, sums, counts = ran
+            if stopped:
+                return passes.finish(centers)
 
 
 class Attempt(NamedTuple):
@@ -264,6 +271,34 @@ class RowPasses:
         sums, counts = self.label_totals
         return sums.copy(), counts.copy()  # the empty-cluster repair changes them
 
+    def run_passes(self, centers, iteration: int, criteria: Criteria):
+        """Passes from ``centers`` and their centers, in one kernel call
+        (``kernels._attempt.lloyd_passes``), until cv2's loop stops or a pass leaves a
+        cluster empty; None (nothing done) where the passes are not the plain ones.
+
+        Returns
+        -------
+        (stopped, centers, iteration, sums, counts)
+            Whether the loop stopped, the centers of the stop or of the last pass,
+            the iteration count, and the last pass's sums and counts (arrays the
+            caller may change).
+        """
+        ws, rows = self.workspace, self.rows
+        if ws.gemm is not None or ws.bounds is not None or ws.tiled:
+            return None
+        have_totals = self.label_totals is not None
+        sums, counts = self.label_totals if have_totals else (np.empty_like(ws.sums),
+                                                               np.empty_like(ws.counts))
+        centers = centers.copy()  # the kernel moves them
+        iteration, stopped = launch(
+            _attempt.lloyd_passes, rows.values, rows.weights, centers, self.labels,
+            ws.partial_sums, ws.partial_counts, sums, counts, rows.exact_sums, have_totals,
+            iteration, criteria.max_iter, criteria.eps_sq, work=rows.values.size * len(centers),
+        )
+        self.moves.clear()
+        self.label_totals = (sums, counts) if rows.exact_sums else None
+        return stopped, centers, iteration, sums.copy(), counts.copy()
+
     def move_farthest(self, cluster: int, mean, into: int):
         rows, moves, labels = self.rows, self.moves, self.labels
         moved_samples, moved_labels = moves.arrays()
@@ -299,75 +334,3 @@ class RowPasses:
                 work=moved_rows.size,
             )
         return Attempt(float(compactness), labels, centers, moved_samples, moved_labels)
-
-
-def best_attempt(
-    points: Points,
-    n_clusters: int,
-    criteria: Criteria,
-    attempts: int,
-    use_kmeanspp: bool,
-    rng_state: np.ndarray,
-    start_labels: Optional[np.ndarray] = None,
-    rows: Optional[Rows] = None,
-    start_centers: Optional[np.ndarray] = None,
-    passes_type=None,
-    total_shift: bool = False,
-) -> Tuple[Attempt, Rows]:
-    """Run ``attempts`` attempts; the one of smallest compactness (first on ties) and
-    the rows it ran on.
-
-    Parameters
-    ----------
-    points : Points
-        The validated points and their bounding box (for random centers).
-    n_clusters : int
-    criteria : Criteria
-    attempts : int
-    use_kmeanspp : bool
-        Seed with k-means++ (3 trials per center) rather than random centers.
-    rng_state : uint64 (1,)
-        INOUT: the generator, advanced by every initialisation.
-    start_labels : int32 (n_samples,), optional
-        Labels that replace the initialisation of the first attempt (run on the
-        samples themselves, since samples of one row may carry different labels).
-    rows : Rows, optional
-        The rows to cluster, when the caller has built them (default: the distinct
-        rows of ``points``).
-    start_centers : float32 (n_clusters, n_features), optional
-        Centers that replace the initialisation of the first attempt.
-    passes_type : optional
-        The class of the passes over ``rows`` (default :class:`RowPasses`).
-    total_shift : bool
-        See :func:`lloyd`.
-    """
-    rows = distinct_rows(points) if rows is None else rows
-    n_features = points.values.shape[1]
-    passes_type = RowPasses if passes_type is None else passes_type
-    count_dtype = np.float64 if rows.weights.dtype.kind == "f" else np.int64
-    workspace = Workspace(len(rows.values), n_clusters, n_features, count_dtype)
-    best, best_rows = None, rows
-    for attempt in range(attempts):
-        attempt_rows = rows
-        if attempt == 0 and start_labels is not None:
-            attempt_rows = plain_rows(points.values)
-            workspace_0 = Workspace(len(start_labels), n_clusters, n_features)
-            result = lloyd(RowPasses(attempt_rows, workspace_0, start_labels.copy()), criteria)
-        else:
-            if attempt == 0 and start_centers is not None:
-                initial_centers = start_centers
-            elif use_kmeanspp:
-                initial_centers = rows.values[rows.kmeanspp(n_clusters, rng_state)]
-            else:
-                initial_centers = _random.random_centers(
-                    points.low, points.high, n_clusters, rng_state
-                )
-            # Zeros: a run that stops before its first assignment pass (an epsilon whose
-            # square overflows to infinity) returns them, as cv2 returns its fresh
-            # (zero) label buffer.
-            labels = np.zeros(len(rows.values), dtype=np.int32)
-            result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
-                           total_shift)
-        if best is None or result.compactness < best.compactness:
-            best, best_rows = result, attempt_rows
-    return best, best_rows

@@ -13,7 +13,7 @@ import fastquant as fq
 import fastquant.dask as fqd
 from fastquant.dask import _blocks
 from fastquant._imageread import read_image
-from fastquant._lloyd import best_attempt
+from fastquant._attempts import best_attempt
 from fastquant._rng import new_state
 from fastquant._validation import as_points, parse_criteria
 from fastquant.cli import example_path

@@ -74,7 +74,8 @@ def _run_script(code, **env):
 
 def test_workqueue_layer_survives_concurrent_threads():
     code = """
-        import threading, numpy as np, fastquant as fq
+        import threading, numpy as np, fastquant as fq, fastquant._kmeans
+        fastquant._kmeans.SMALL_KMEANS_MAX_WORK = 0  # parallel launches, however small
         points = np.random.default_rng(0).random((50_000, 3)).astype(np.float32)
         results = []
         def work():
@@ -96,7 +97,10 @@ def _child_job(points):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_fork_pool_works_after_the_parent_ran_kmeans():
+def test_fork_pool_works_after_the_parent_ran_kmeans(monkeypatch):
+    from fastquant import _kmeans
+
+    monkeypatch.setattr(_kmeans, "SMALL_KMEANS_MAX_WORK", 0)  # parallel launches
     points = _points(60_000)
     fq.setRNGSeed(0)
     expected = _fingerprint(fq.kmeans(points, 5, None, CRITERIA, 1, 2))
@@ -139,7 +143,10 @@ def test_the_repair_case_really_moves_samples(monkeypatch):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_fork_pool_after_openmp_finishes_runs_that_end_after_a_repair():
+def test_fork_pool_after_openmp_finishes_runs_that_end_after_a_repair(monkeypatch):
+    from fastquant import _kmeans
+
+    monkeypatch.setattr(_kmeans, "SMALL_KMEANS_MAX_WORK", 0)  # parallel launches
     points = _points_ending_after_a_repair()
     expected = _job_ending_after_a_repair(points)  # the parent starts its thread pool
     with multiprocessing.get_context("fork").Pool(2) as pool:
@@ -150,8 +157,9 @@ def test_fork_pool_after_openmp_finishes_runs_that_end_after_a_repair():
 
 def test_workqueue_threads_finish_runs_that_end_after_a_repair():
     code = """
-        import threading, numpy as np, fastquant as fq
+        import threading, numpy as np, fastquant as fq, fastquant._kmeans
         from tests.test_execution import _job_ending_after_a_repair, _points_ending_after_a_repair
+        fastquant._kmeans.SMALL_KMEANS_MAX_WORK = 0  # parallel launches, however small
         points = _points_ending_after_a_repair()
         results = []
         threads = [threading.Thread(target=lambda: results.append(_job_ending_after_a_repair(points)))
@@ -285,6 +293,7 @@ def test_one_thread_per_launch_compiles_no_parallel_code_and_starts_no_threads()
     code = """
         import numba, numpy as np, fastquant as fq
         from fastquant import kernels, _execution
+        from fastquant.kernels import _attempt
         from fastquant._jit import serial_twin
         points = np.random.default_rng(0).random((200_000, 3)).astype(np.float32)
         with _execution.one_thread_per_launch():
@@ -293,8 +302,8 @@ def test_one_thread_per_launch_compiles_no_parallel_code_and_starts_no_threads()
             layer = numba.threading_layer()
         except ValueError:
             layer = "none"
-        print(layer, len(kernels.assign_and_accumulate.signatures),
-              len(serial_twin(kernels.assign_and_accumulate).signatures))
+        print(layer, len(_attempt.lloyd_passes.signatures),
+              len(serial_twin(_attempt.lloyd_passes).signatures))
     """
     done = _run_script(code)
     assert done.returncode == 0, done.stderr
@@ -315,3 +324,33 @@ def test_serial_twins_are_made_when_first_needed():
     done = _run_script(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True", "['assign']"]
+
+def _task_state(item):
+    return item, threading.current_thread().name, _execution._one_thread.active
+
+
+def test_map_on_threads_keeps_the_order_and_launches_serially_on_its_threads(monkeypatch):
+    monkeypatch.setattr(_execution, "_thread_count", lambda: 2)
+    results = _execution.map_on_threads(_task_state, range(12))
+    assert [item for item, _, _ in results] == list(range(12))
+    assert all(name.startswith("fastquant-task") and serial for _, name, serial in results)
+
+
+def test_map_on_threads_stays_in_the_calling_thread_where_one_thread_is_asked(monkeypatch):
+    monkeypatch.setattr(_execution, "_thread_count", lambda: 2)
+    here = threading.current_thread().name
+    with _execution.one_thread_per_launch():
+        assert _execution.task_threads(5) == 1
+        assert {name for _, name, _ in _execution.map_on_threads(_task_state, range(3))} == {here}
+        with _execution.one_thread_per_launch(tasks_on_threads=True):  # an outer block rules
+            assert _execution.task_threads(5) == 1
+    with _execution.one_thread_per_launch(tasks_on_threads=True):
+        assert _execution.task_threads(5) == 2
+        assert _execution.task_threads(1) == 1
+
+
+def test_runs_serially_tells_what_launch_does():
+    assert _execution.runs_serially(_execution.PARALLEL_MIN_WORK - 1)
+    assert not _execution.runs_serially(_execution.PARALLEL_MIN_WORK) or _execution.serial_only()
+    with _execution.one_thread_per_launch():
+        assert _execution.runs_serially(None)

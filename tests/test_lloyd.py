@@ -102,3 +102,4 @@ def test_reading_sample_labels_leaves_the_row_map_intact():
     expected = result.row_labels[inverse]
     expected[result.moved_samples] = result.moved_labels  # samples the repair moved
     np.testing.assert_array_equal(first, expected)
+

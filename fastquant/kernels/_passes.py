@@ -10,13 +10,13 @@ from ._checks import (
     require_integers, require_one_per_row, require_partials, require_pass_arguments,
 )
 from ._common import (
-    F32_ONE, ROW_BLOCK, add_labelled_point, add_point, chunk_bounds, clear_chunk,
+    F32_ONE, ROW_BLOCK, add_point, chunk_bounds, clear_chunk,
     ordered_sum, sq_dist,
 )
 from ._distances import block_nearest, load_rows, range_row_by_row, row_block_buffers
 
 @inline
-def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
+def assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
     """Nearest centers of rows ``start`` to ``stop - 1`` into ``labels``, and their
     weighted sums into ``sums`` and ``counts`` (cleared first): of every row, or with
     ``changes_only`` of the rows whose label changed, added to the new cluster and
@@ -36,13 +36,22 @@ def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, 
         rows = X[first : first + count]
         block_weights = weights[first : first + count]
         block_labels = labels[first : first + count]
-        for r in range(count):
-            if changes_only and not in_range(block_labels[r], n_clusters):
-                n_bad += 1
-                continue
-            add_labelled_point(rows, r, block_weights[r], best_label[r], block_labels[r],
-                                changes_only, sums, counts)
-            block_labels[r] = best_label[r]
+        # The flag is tested once per block, outside the loops over rows: tested per
+        # row, the serial kernel's search went unvectorised (2.19 against 0.17 ms a
+        # pass over messi.jpg's 69,991 colours, K = 2).
+        if changes_only:
+            for r in range(count):
+                old = block_labels[r]
+                if not in_range(old, n_clusters):
+                    n_bad += 1
+                elif best_label[r] != old:
+                    add_point(rows, r, block_weights[r], best_label[r], sums, counts)
+                    add_point(rows, r, -block_weights[r], old, sums, counts)
+                    block_labels[r] = best_label[r]
+        else:
+            for r in range(count):
+                add_point(rows, r, block_weights[r], best_label[r], sums, counts)
+                block_labels[r] = best_label[r]
     return n_bad
 
 
@@ -69,7 +78,7 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
     n_chunks = partial_sums.shape[0]
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        _assign_chunk(
+        assign_chunk(
             X, weights, centers, labels, start, stop, False,
             partial_sums[chunk], partial_counts[chunk],
         )
@@ -104,7 +113,7 @@ def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts)
     n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        n_bad += _assign_chunk(
+        n_bad += assign_chunk(
             X, weights, centers, labels, start, stop, True,
             partial_sums[chunk], partial_counts[chunk],
         )

@@ -110,6 +110,19 @@ SETTLE_BY_ROW_BELOW = 16
 #: saves: the serial twin runs instead. Not measured as a threshold (commit 1969bdd
 #: introduced it so that seeding and Lloyd passes on few rows wake no threads).
 PARALLEL_MIN_WORK = 1 << 16
+#: ``fastquant.kmeans`` on at most this many operations per pass over the samples
+#: (samples x features x clusters) launches only serial kernels (fastquant/_kmeans.py):
+#: its passes are too short to share every one between threads. Measured at load 4
+#: on 2 cores, W1 (messi.jpg, 10 attempts), min of 4 calls, wall / CPU ms, serial
+#: launches with attempts side by side / serial / every pass parallel: K = 2, 55 / 40,
+#: 54 / 38, 173 / 106; K = 100 (9.2e7 operations), 431 / 438, 438 / 435, 1934 / 1140.
+#: Not measured on a quiet machine.
+SMALL_KMEANS_MAX_WORK = 1 << 27
+#: Attempts of k-means whose passes take at most this many operations (rows x
+#: features x clusters) run side by side, each on one thread (fastquant/_lloyd.py),
+#: rather than one after another with every pass on all threads. See
+#: SMALL_KMEANS_MAX_WORK (on a busy machine the two ways cost the same).
+ATTEMPTS_ON_THREADS_MAX_WORK = 1 << 27
 
 # ---------------------------------------------------------------------------------------
 # k-means++ seeding (kernels/_seeding.py)

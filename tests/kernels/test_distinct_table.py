@@ -18,6 +18,26 @@ def test_distinct_table_matches_numpy_unique():
     np.testing.assert_array_equal(inverse, np_inverse)
 
 
+@pytest.mark.parametrize("groups", [1, 3, 7])
+def test_distinct_keys_do_not_depend_on_the_groups(groups):
+    points = blobs(50_000, 3, 8, seed=15, integer=True)
+    keys = np.empty(len(points), dtype=np.int32)
+    low = points.min(axis=0)
+    spans = (points.max(axis=0) - low + 1).astype(np.int64)
+    _distinct_table.row_keys(points, low, spans, keys)
+    rank = keys.copy()
+    expected = _distinct_table.distinct_keys(keys, int(np.prod(spans)))
+    got = _distinct_table.distinct_keys(rank, int(np.prod(spans)), groups)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    np.testing.assert_array_equal(rank, keys)
+
+
+def test_distinct_keys_refuse_no_group():
+    with pytest.raises(ValueError, match="groups must be at least 1"):
+        _distinct_table.distinct_keys(np.zeros(4, np.int32), 8, 0)
+
+
 def test_row_keys_count_non_integer_values():
     points = blobs(1000, 2, 3, seed=13, integer=True)
     points[17, 1] += 0.5
