@@ -11,7 +11,7 @@ work on one word or one key is here.
 
 import numpy as np
 
-from .._jit import helper, inline
+from .._jit import inline
 
 _ONE64 = np.uint64(1)
 
