@@ -13,6 +13,9 @@ table).
 Run from the repository root::
 
     PYTHONPATH=. python benchmarks/rich_photos.py --images DIR [--dither] [--rounds 3]
+        [--full-size]
+
+``--full-size`` keeps the photos at their own size (1920x1280) instead of downscaling.
 
 The photos are not in the repository (several MB); ``DIR`` defaults to
 ``$FASTQUANT_PHOTOS`` or ``../shared/data/images``.
@@ -35,11 +38,13 @@ DEFAULT_DIR = Path(os.environ.get("FASTQUANT_PHOTOS",
 
 
 def load_downscaled(path: Path, size=SIZE) -> np.ndarray:
-    """The photo at ``path`` resized to ``size`` with Lanczos, as (h, w, 3) uint8."""
+    """The photo at ``path`` resized to ``size`` with Lanczos (``None``: as it is), as
+    (h, w, 3) uint8."""
     from PIL import Image
 
     with Image.open(path) as image:
-        return np.asarray(image.convert("RGB").resize(size, Image.LANCZOS))
+        rgb = image.convert("RGB")
+        return np.asarray(rgb if size is None else rgb.resize(size, Image.LANCZOS))
 
 
 def psnr(original: np.ndarray, quantized: np.ndarray) -> float:
@@ -165,6 +170,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ks", type=int, nargs="+", default=list(KS))
     parser.add_argument("--only", nargs="+", help="photo names (stems) to keep")
+    parser.add_argument("--full-size", action="store_true",
+                        help="the photos as they are (1920x1280), not the 768x512 downscales")
     parser.add_argument("--space", help="fastquant's space= (default: its own default)")
     parser.add_argument("--json", type=Path, help="write the rows here")
     args = parser.parse_args()
@@ -173,7 +180,7 @@ def main():
         paths = [p for p in paths if any(p.stem.startswith(o) for o in args.only)]
     if not paths:
         raise SystemExit(f"no *_1920.jpg photos in {args.images}")
-    photos = {p.name: load_downscaled(p) for p in paths}
+    photos = {p.name: load_downscaled(p, None if args.full_size else SIZE) for p in paths}
     rows = measure(photos, contenders(args.dither, args.space), args.ks, args.rounds)
     for line in table(rows):
         print(line)
