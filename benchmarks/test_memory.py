@@ -23,8 +23,8 @@ import sys
 import numpy as np
 import pytest
 
-from workloads import (BENCH_DIR, CONTENDERS, MEMORY_K, MODULES, REPO_ROOT, WARMUP_STEP,
-                       strided_sample)
+from workloads import (BENCH_DIR, CONTENDERS, MEMORY_K, MEMORY_WARMUP_STEP, MODULES,
+                       REPO_ROOT, strided_sample)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_memory_w2(benchmark, w2_points, w2_points_file, warm_libraries, record_
     """Peak RSS of a fresh process running ``contender`` on W2 with K = 64."""
     pytest.importorskip(MODULES[contender])
     if contender == "fastquant":
-        CONTENDERS[contender](strided_sample(w2_points, WARMUP_STEP), MEMORY_K)
+        CONTENDERS[contender](strided_sample(w2_points, MEMORY_WARMUP_STEP), MEMORY_K)
     benchmark.group = f"memory W2 K={MEMORY_K}"
     child = benchmark.pedantic(run_child, args=(contender, w2_points_file),
                                rounds=1, iterations=1)

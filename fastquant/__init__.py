@@ -11,7 +11,7 @@ tuning choice in ``kernels/_tunables.py``):
   - seeding: k-means++ (``_distinct.Rows.kmeanspp`` -> ``_seeding``, ``_candidate_walk``,
     ``_chunk_table``),
     random centers (``_random``);
-  - passes: ``_passes`` (plain; ``_attempt`` runs them in one call), ``_bounds``
+  - passes: ``_passes`` (plain), ``_bounds``
     (Hamerly's bounds, state in ``_distance_bounds``), ``_tiles`` (norm expansion,
     many features); the nearest-center search itself in ``_distances``; small calls
     launch serially and run their attempts side by side (``_execution.map_on_threads``);

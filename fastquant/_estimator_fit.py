@@ -39,8 +39,6 @@ class FitPasses(RowPasses):
     holding the most rows of positive weight (the heaviest cluster may be one row).
     """
 
-    run_passes = None  # its passes are counted and repaired one by one
-
     def __init__(self, rows: Rows, workspace, labels: np.ndarray):
         super().__init__(rows, workspace, labels)
         self.n_iter = 0

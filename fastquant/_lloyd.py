@@ -7,7 +7,7 @@ from typing import Dict, NamedTuple, Optional, Protocol, Tuple
 import numpy as np
 
 from . import kernels
-from .kernels import _attempt, _passes, _repair, _tiles
+from .kernels import _passes, _repair, _tiles
 from .kernels._tunables import (
     BOUNDS_MAX_FEATURES, BOUNDS_MIN_CLUSTERS, BOUNDS_MIN_FEATURES, GEMM_MIN_CLUSTERS,
     GEMM_MIN_FEATURES, ROW_BLOCK_MAX_FEATURES, TILES_MIN_FEATURES,
@@ -177,14 +177,7 @@ def lloyd(passes: Passes, criteria: Criteria, initial_centers: Optional[np.ndarr
         iteration += 1
         if iteration == criteria.max_iter or shift <= criteria.eps_sq:
             return passes.finish(centers)
-        run = None if total_shift else getattr(passes, "run_passes", None)
-        ran = None if run is None else run(centers, iteration, criteria)
-        if ran is None:
-            sums, counts = passes.assign(centers)
-        else:
-            stopped, centers, iteration, sums, counts = ran
-            if stopped:
-                return passes.finish(centers)
+        sums, counts = passes.assign(centers)
 
 
 class Attempt(NamedTuple):
@@ -270,34 +263,6 @@ class RowPasses:
             return ws.sums, ws.counts
         sums, counts = self.label_totals
         return sums.copy(), counts.copy()  # the empty-cluster repair changes them
-
-    def run_passes(self, centers, iteration: int, criteria: Criteria):
-        """Passes from ``centers`` and their centers, in one kernel call
-        (``kernels._attempt.lloyd_passes``), until cv2's loop stops or a pass leaves a
-        cluster empty; None (nothing done) where the passes are not the plain ones.
-
-        Returns
-        -------
-        (stopped, centers, iteration, sums, counts)
-            Whether the loop stopped, the centers of the stop or of the last pass,
-            the iteration count, and the last pass's sums and counts (arrays the
-            caller may change).
-        """
-        ws, rows = self.workspace, self.rows
-        if ws.gemm is not None or ws.bounds is not None or ws.tiled:
-            return None
-        have_totals = self.label_totals is not None
-        sums, counts = self.label_totals if have_totals else (np.empty_like(ws.sums),
-                                                               np.empty_like(ws.counts))
-        centers = centers.copy()  # the kernel moves them
-        iteration, stopped = launch(
-            _attempt.lloyd_passes, rows.values, rows.weights, centers, self.labels,
-            ws.partial_sums, ws.partial_counts, sums, counts, rows.exact_sums, have_totals,
-            iteration, criteria.max_iter, criteria.eps_sq, work=rows.values.size * len(centers),
-        )
-        self.moves.clear()
-        self.label_totals = (sums, counts) if rows.exact_sums else None
-        return stopped, centers, iteration, sums.copy(), counts.copy()
 
     def move_farthest(self, cluster: int, mean, into: int):
         rows, moves, labels = self.rows, self.moves, self.labels

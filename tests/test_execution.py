@@ -293,7 +293,6 @@ def test_one_thread_per_launch_compiles_no_parallel_code_and_starts_no_threads()
     code = """
         import numba, numpy as np, fastquant as fq
         from fastquant import kernels, _execution
-        from fastquant.kernels import _attempt
         from fastquant._jit import serial_twin
         points = np.random.default_rng(0).random((200_000, 3)).astype(np.float32)
         with _execution.one_thread_per_launch():
@@ -302,8 +301,8 @@ def test_one_thread_per_launch_compiles_no_parallel_code_and_starts_no_threads()
             layer = numba.threading_layer()
         except ValueError:
             layer = "none"
-        print(layer, len(_attempt.lloyd_passes.signatures),
-              len(serial_twin(_attempt.lloyd_passes).signatures))
+        print(layer, len(kernels.assign_and_accumulate.signatures),
+              len(serial_twin(kernels.assign_and_accumulate).signatures))
     """
     done = _run_script(code)
     assert done.returncode == 0, done.stderr

@@ -47,7 +47,6 @@ Where each step of fastquant lives (private modules, free to change):
   order, small helpers;
 * ``_distances``: the nearest-center search over blocks of 64 rows (:func:`assign`);
 * ``_passes``: Lloyd passes, their sums, the centers from the sums, the compactness;
-* ``_attempt``: an attempt's plain Lloyd passes, centers and stopping test in one call;
 * ``_bounds``: Hamerly's distance bounds (passes that skip rows that cannot change);
 * ``_tiles``: the nearest-center search through the norm expansion, rows it cannot
   decide settled in cv2's order (many features);
