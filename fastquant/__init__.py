@@ -30,13 +30,12 @@ tuning choice in ``kernels/_tunables.py``):
   generator: ``_rng`` (its state, as cv2 keeps it) and ``kernels/_random``.
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from . import kernels
 from ._kmeans import kmeans
 from ._rng import setRNGSeed
-from ._quantize import Quantized, quantize
-from ._palette import Palette, palette, remap
-from ._frames import Frames, read_frames
-from .estimator import KMeans
 from .constants import (
     KMEANS_PP_CENTERS,
     KMEANS_RANDOM_CENTERS,
@@ -47,6 +46,33 @@ from .constants import (
 )
 
 __version__ = "0.1.0"
+
+#: Public names imported on first use (PEP 562), so that a script calling only
+#: ``kmeans`` does not import the image, palette and estimator modules and their kernels.
+_LAZY = {
+    "quantize": "._quantize", "Quantized": "._quantize",
+    "palette": "._palette", "Palette": "._palette", "remap": "._palette",
+    "read_frames": "._frames", "Frames": "._frames",
+    "KMeans": ".estimator",
+}
+
+if TYPE_CHECKING:
+    from ._frames import Frames, read_frames
+    from ._palette import Palette, palette, remap
+    from ._quantize import Quantized, quantize
+    from .estimator import KMeans
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "kmeans",
