@@ -16,7 +16,7 @@ from ._common import (
 from ._distances import block_nearest, load_rows, range_row_by_row, row_block_buffers
 
 @inline
-def assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
+def _assign_chunk(X, weights, centers, labels, start, stop, changes_only, sums, counts):
     """Nearest centers of rows ``start`` to ``stop - 1`` into ``labels``, and their
     weighted sums into ``sums`` and ``counts`` (cleared first): of every row, or with
     ``changes_only`` of the rows whose label changed, added to the new cluster and
@@ -78,7 +78,7 @@ def assign_and_accumulate(X, weights, centers, labels, partial_sums, partial_cou
     n_chunks = partial_sums.shape[0]
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        assign_chunk(
+        _assign_chunk(
             X, weights, centers, labels, start, stop, False,
             partial_sums[chunk], partial_counts[chunk],
         )
@@ -113,7 +113,7 @@ def assign_and_update(X, weights, centers, labels, partial_sums, partial_counts)
     n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        n_bad += assign_chunk(
+        n_bad += _assign_chunk(
             X, weights, centers, labels, start, stop, True,
             partial_sums[chunk], partial_counts[chunk],
         )
