@@ -1,6 +1,7 @@
 """fastquant._jit: where jitted code lives, how it is launched, and its on-disk cache."""
 
 import ast
+import gc
 import importlib
 import os
 import pkgutil
@@ -254,3 +255,61 @@ def test_the_readme_command_compiles_one_specialisation_of_each_function(tmp_pat
     # chunk_count: called from Python with its three sizes, from kernels with one
     assert [(name, count) for name, count, _ in compiled
             if count != "1" and name != "chunk_count"] == []
+
+
+def _collections_while_compiling(module):
+    """Collections of Python's cyclic collector during the compile of a new function of
+    ``module`` made by ``_jit.helper`` (at its first call), and whether the collector
+    is enabled afterwards."""
+    source = textwrap.dedent("""
+        def probe(x):
+            total = 0.0
+            for i in range(x.shape[0]):
+                total += x[i] * 2.0 + np.sqrt(x[i])
+            return total
+    """)
+    namespace = {"np": np}
+    exec(source, namespace)
+    probe = namespace["probe"]
+    probe.__module__ = module
+    dispatcher = _jit.helper(probe)
+    seen = []
+    depth = [0]
+
+    class Compiling(numba.core.event.Listener):
+        def on_start(self, ev):
+            depth[0] += 1
+
+        def on_end(self, ev):
+            depth[0] -= 1
+
+    def record(phase, info):
+        if phase == "start" and depth[0] > 0:
+            seen.append(info["generation"])
+
+    listener = Compiling()
+    threshold = gc.get_threshold()
+    numba.core.event.register("numba:compile", listener)
+    gc.callbacks.append(record)
+    gc.set_threshold(50)  # many collections in a compile, none between two listeners
+    try:
+        dispatcher(np.ones(3))
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(record)
+        numba.core.event.unregister("numba:compile", listener)
+    return len(seen), gc.isenabled()
+
+
+def test_the_collector_is_paused_while_a_fastquant_function_compiles():
+    # (at most one collection falls between the pause's end and this test's listener)
+    collections, enabled = _collections_while_compiling("fastquant.kernels._probe")
+    assert collections <= 1 and enabled
+    # another package's compile is left alone (and is what a broken pause looks like)
+    collections, enabled = _collections_while_compiling("elsewhere")
+    assert collections > 100 and enabled
+    gc.disable()
+    try:  # a collector the caller disabled stays disabled
+        assert _collections_while_compiling("fastquant.kernels._probe") == (0, False)
+    finally:
+        gc.enable()
