@@ -213,9 +213,16 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_f
     partial_sums : float64 (n_chunks, n_centers, n_sum_features)
     partial_weights : int64 (n_chunks, n_centers)
     partial_dist : float64 (n_chunks,)
-        OUT: per chunk of points, the weighted sums of ``sum_features``, the weights and
-        the weighted squared distances of the points of each cluster (combine them in
-        chunk order: :func:`combine_chunks`).
+        SCRATCH: per chunk of points, the weighted sums of ``sum_features``, the weights
+        and the weighted squared distances of the points of each cluster.
+
+    Returns
+    -------
+    sums : float64 (n_centers, n_sum_features)
+    totals : int64 (n_centers,)
+    distance : float
+        The chunks' sums, weights and distance sum added in chunk order (in the kernel,
+        not in a helper of their own: a compile fewer on a first run).
     """
     n_features, n = features.shape
     n_centers = centers.shape[0]
@@ -263,28 +270,15 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_f
                 distance += w * np.float64(best[i - run])
             run = end
         partial_dist[chunk] = distance
-
-
-@helper
-def combine_chunks(partial_sums, partial_weights, partial_dist):
-    """The chunks' sums, weights and distance sum added in chunk order.
-
-    Returns
-    -------
-    sums : float64 (n_centers, n_sum_features)
-    totals : int64 (n_centers,)
-    distance : float
-    """
-    n_chunks, n_centers, n_features = partial_sums.shape
-    sums = np.empty((n_centers, n_features), dtype=np.float64)
-    totals = np.empty(n_centers, dtype=np.int64)
-    sums[:] = 0.0
-    totals[:] = 0
-    distance = 0.0
+    cluster_sums = np.empty((n_centers, sum_features.shape[0]), dtype=np.float64)
+    cluster_weights = np.empty(n_centers, dtype=np.int64)
+    cluster_sums[:] = 0.0
+    cluster_weights[:] = 0
+    total_distance = 0.0
     for chunk in range(n_chunks):
         for c in range(n_centers):
-            totals[c] += partial_weights[chunk, c]
-            for j in range(n_features):
-                sums[c, j] += partial_sums[chunk, c, j]
-        distance += partial_dist[chunk]
-    return sums, totals, distance
+            cluster_weights[c] += partial_weights[chunk, c]
+            for j in range(sum_features.shape[0]):
+                cluster_sums[c, j] += partial_sums[chunk, c, j]
+        total_distance += partial_dist[chunk]
+    return cluster_sums, cluster_weights, total_distance
