@@ -30,7 +30,10 @@ import numba
 from numba.core import event
 from numba.core.caching import FunctionCache
 
-_OPTIONS = {"nogil": True, "error_model": "numpy", "boundscheck": False}
+#: no_cfunc_wrapper: no C-callable wrapper (for numba's first-class function values, which
+#: fastquant never uses) is compiled next to each function: the README command's
+#: compiles on an empty cache went from 5.37 to 5.03 s of CPU (min of 3, alternating).
+_OPTIONS = {"nogil": True, "error_model": "numpy", "boundscheck": False, "no_cfunc_wrapper": True}
 _CACHE_ENABLED = os.environ.get("FASTQUANT_DISABLE_CACHE", "").strip() in ("", "0")
 _SERIAL_TWINS = {}  # parallel kernel -> its serial twin, None until first asked for
 _TWIN_LOCK = threading.Lock()
