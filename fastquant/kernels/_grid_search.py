@@ -121,12 +121,15 @@ def _candidates(centers, pool, n_pool, box_low, box_high, near, members):
             v = np.float64(centers[c, j])
             below = box_low[j] - v
             above = v - box_high[j]
-            gap = max(below, above, 0.0)
-            smallest += gap * gap
-            span = max(-below, -above)
+            # (comparisons, not max / min: numba compiles those once per tuple type)
+            gap = below if below > above else above
+            if gap > 0.0:
+                smallest += gap * gap
+            span = below if below < above else above  # minus the largest distance
             largest += span * span
         near[m] = smallest
-        bound = min(bound, largest)
+        if largest < bound:
+            bound = largest
     bound *= 1.0 + _SLACK
     n_members = 0
     for m in range(n_pool):
@@ -242,8 +245,11 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_f
             every[c] = c
         pool = np.empty(n_centers, dtype=np.int32)
         members = np.empty(n_centers, dtype=np.int32)
-        best = np.empty(stop - start, dtype=np.float32)
-        distances = np.empty(stop - start, dtype=np.float32)
+        # best and distances in one array: a 1-D float32 np.empty would compile its own
+        # implementation, the 2-D one is k-means++'s
+        run_scratch = np.empty((2, stop - start), dtype=np.float32)
+        best = run_scratch[0]
+        distances = run_scratch[1]
         n_pool = 0
         major = -1
         distance = 0.0

@@ -44,7 +44,9 @@ def block_weights(image, block, variance_scale, smooth_variance, floor, weights)
                         v = np.float64(image[y, x, c])
                         total += v
                         squares += v * v
-                variance += max(squares - total * total / n, 0.0) / n
+                spread = squares - total * total / n
+                if spread > 0.0:  # (not max(): a compile of its own)
+                    variance += spread / n
             variance *= variance_scale / n_channels
             weights[by, bx] = floor + (1.0 - floor) / (1.0 + variance / smooth_variance)
 
