@@ -245,11 +245,10 @@ def grid_pass(features, cells, low, width, coarse, fine, centers, weights, sum_f
             every[c] = c
         pool = np.empty(n_centers, dtype=np.int32)
         members = np.empty(n_centers, dtype=np.int32)
-        # best and distances in one array: a 1-D float32 np.empty would compile its own
-        # implementation, the 2-D one is k-means++'s
-        run_scratch = np.empty((2, stop - start), dtype=np.float32)
-        best = run_scratch[0]
-        distances = run_scratch[1]
+        # (two allocations: as rows of one array, LLVM could not tell them apart, and
+        # a K = 256 call on a 768x512 photo took 1.13x as long)
+        best = np.empty(stop - start, dtype=np.float32)
+        distances = np.empty(stop - start, dtype=np.float32)
         n_pool = 0
         major = -1
         distance = 0.0
