@@ -6,7 +6,8 @@ Each compile's CPU time is split into its own share (exclusive) and the compiles
 started (nested: helpers, numba's implementations of ``np.empty``, ``min`` ...); the
 table lists the exclusive times per function, largest first, then the functions compiled
 more than once (one line per specialisation: a dtype, layout or literal argument that
-differs compiles again).
+differs compiles again). It also gives the CPU time of Python's cyclic garbage
+collector in the run (paused during fastquant's compiles, see ``fastquant._jit``).
 
 Every kernel compiles only in an empty cache, so run it with a fresh one::
 
@@ -19,6 +20,7 @@ this in each, in turn.
 """
 
 import collections
+import gc
 import os
 import sys
 import tempfile
@@ -47,6 +49,22 @@ class CompileTimer(event.Listener):
         self.records.append((inclusive - nested, inclusive, name, str(ev.data.get("args"))))
 
 
+class CollectorTimer:
+    """CPU seconds and number of the cyclic garbage collector's collections."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.count = 0
+        self._start = 0.0
+
+    def __call__(self, phase, info):
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._start
+            self.count += 1
+
+
 def main(argv):
     if "--" in argv:
         command = argv[argv.index("--") + 1:]
@@ -56,6 +74,8 @@ def main(argv):
     start = time.process_time()
     timer = CompileTimer()
     event.register("numba:compile", timer)
+    collector = CollectorTimer()
+    gc.callbacks.append(collector)
     import fastquant.cli
 
     imported = time.process_time()
@@ -63,7 +83,8 @@ def main(argv):
     done = time.process_time()
     compiling = sum(record[0] for record in timer.records)
     print(f"import fastquant {imported - start:.2f} s CPU, run {done - imported:.2f} s CPU, of which "
-          f"{len(timer.records)} compiles {compiling:.2f} s")
+          f"{len(timer.records)} compiles {compiling:.2f} s; garbage collector "
+          f"{collector.seconds:.2f} s in {collector.count} collections")
     by_name = collections.defaultdict(float)
     count = collections.Counter()
     for exclusive, _, name, _ in timer.records:
