@@ -313,3 +313,13 @@ def test_the_collector_is_paused_while_a_fastquant_function_compiles():
         assert _collections_while_compiling("fastquant.kernels._probe") == (0, False)
     finally:
         gc.enable()
+
+
+def test_the_collector_is_enabled_again_after_a_failed_compile():
+    def probe(x):
+        return x.no_such_attribute
+
+    probe.__module__ = "fastquant.kernels._probe"
+    with pytest.raises(numba.core.errors.TypingError):
+        _jit.helper(probe)(np.ones(3))
+    assert gc.isenabled()
