@@ -123,13 +123,12 @@ def _candidates(centers, pool, n_pool, box_low, box_high, near, members):
             above = v - box_high[j]
             # (comparisons, not max / min: numba compiles those once per tuple type)
             gap = below if below > above else above
-            if gap > 0.0:
-                smallest += gap * gap
+            gap = gap if gap > 0.0 else 0.0
+            smallest += gap * gap
             span = below if below < above else above  # minus the largest distance
             largest += span * span
         near[m] = smallest
-        if largest < bound:
-            bound = largest
+        bound = largest if largest < bound else bound
     bound *= 1.0 + _SLACK
     n_members = 0
     for m in range(n_pool):
