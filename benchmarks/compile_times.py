@@ -16,11 +16,14 @@ Every kernel compiles only in an empty cache, so run it with a fresh one::
         photo.jpg -k 256 -o out.png --force
 
 CPU time is steadier than wall time on a shared machine; compare two trees by running
-this in each, in turn.
+this in each, in turn. The last line splits the wall time: CPU, the time the process's
+threads waited for a free core (Linux's ``/proc/self/task/*/schedstat``; the whole gap
+on a loaded machine) and the rest (sleeping, reading files, locks).
 """
 
 import collections
 import gc
+import glob
 import os
 import sys
 import tempfile
@@ -65,6 +68,16 @@ class CollectorTimer:
             self.count += 1
 
 
+def core_wait():
+    """Seconds this process's threads have waited for a core since they started (0.0
+    where Linux's per-thread scheduler statistics are not available)."""
+    waited = 0
+    for path in glob.glob("/proc/self/task/*/schedstat"):
+        with open(path) as stats:
+            waited += int(stats.read().split()[1])
+    return waited / 1e9
+
+
 def main(argv):
     if "--" in argv:
         command = argv[argv.index("--") + 1:]
@@ -72,6 +85,7 @@ def main(argv):
         out = os.path.join(tempfile.mkdtemp(), "messi-8.png")
         command = ["--example", "-k", "8", "-o", out, "--force"]
     start = time.process_time()
+    wall_start, wait_start = time.perf_counter(), core_wait()
     timer = CompileTimer()
     event.register("numba:compile", timer)
     collector = CollectorTimer()
@@ -98,6 +112,10 @@ def main(argv):
         print("compiled more than once:")
         for exclusive, _, name, signature in sorted(repeated, key=lambda r: r[2]):
             print(f"{exclusive:11.3f}      {name} {signature}")
+    wall, cpu, waited = (time.perf_counter() - wall_start, done - start,
+                         core_wait() - wait_start)
+    print(f"wall {wall:.2f} s = CPU {cpu:.2f} s + waiting for a core {waited:.2f} s "
+          f"+ other waits {wall - cpu - waited:.2f} s")
 
 
 if __name__ == "__main__":
