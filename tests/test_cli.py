@@ -61,6 +61,18 @@ def test_example_runs_as_a_module(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert iio.imread(out).shape == iio.imread(cli.example_path()).shape
+    assert done.stdout.startswith("messi.jpg: ") and str(out) in done.stdout
+
+
+def test_module_passes_on_the_exit_status(tmp_path):
+    # python -m fastquant ends with os._exit: the status and the messages still arrive
+    done = subprocess.run(
+        [sys.executable, "-m", "fastquant", str(tmp_path / "missing.png"), "-k", "4",
+         "-o", str(tmp_path / "out.png")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert done.returncode == cli.EXIT_FAILED
+    assert "missing.png' does not exist" in done.stderr
 
 
 def test_compare_sheet(photo, tmp_path, capsys):
