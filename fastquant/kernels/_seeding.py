@@ -180,8 +180,7 @@ def _best_candidate(features, X, weights, candidates, current, n_used):
     cache for all but the first candidate. ``candidates``: see :func:`_candidates`.
 
     The first center is a candidate like the others, against distances of infinity
-    (:func:`_clear_nearest`): one parallel region serves every pass, which halves the
-    kernels' compiling."""
+    (:func:`_clear_nearest`): each kernel holds one copy of the pass, not two."""
     rows, slots, slot_of, partials, lanes = candidates
     n_trials, n_chunks = partials.shape
     for t in range(n_used):
