@@ -141,16 +141,13 @@ def by_feature(X):
 
 
 @inline
-def weighted_sum(values, weights, lanes):
-    """Adds ``weights[i] * values[i]``, in float64, to ``lanes[i % 4]`` (the values past
-    the last multiple of 4 to ``lanes[0]``): four interleaved partial sums, four
-    independent chains of additions, not one. Over consecutive pieces of a range, each
-    starting at a multiple of 4 from the range's start, the lanes are those of one call
-    on the whole range; its sum is ``(lanes[0] + lanes[1]) + (lanes[2] + lanes[3])``."""
-    s0 = lanes[0]
-    s1 = lanes[1]
-    s2 = lanes[2]
-    s3 = lanes[3]
+def weighted_sum(values, weights):
+    """Sum of ``weights[i] * values[i]`` in float64, as four interleaved partial sums
+    added in a fixed order: four independent chains of additions, not one."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
     n = values.shape[0]
     i = 0
     while i + 4 <= n:
@@ -162,10 +159,7 @@ def weighted_sum(values, weights, lanes):
     while i < n:
         s0 += weights[i] * np.float64(values[i])
         i += 1
-    lanes[0] = s0
-    lanes[1] = s1
-    lanes[2] = s2
-    lanes[3] = s3
+    return (s0 + s1) + (s2 + s3)
 
 
 @inline

@@ -101,40 +101,31 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
 
 
 @helper
-def _trial_distances(features, start, row, nearest, trial, weights, lanes):
-    """``trial[i]``: the smaller of ``nearest[i]`` and the squared distance from sample
-    ``start + i`` to ``row``; ``weights[i] * trial[i]`` added to the four lanes of
-    ``lanes`` (see :func:`weighted_sum`).
-
-    Not inlined: one compiled copy serves both walks (the call costs nothing next to a
-    block's distances)."""
-    distances_to_row(features, start, row, trial)
-    for r in range(trial.shape[0]):
-        trial[r] = min(nearest[r], trial[r])
-    weighted_sum(trial, weights, lanes)
-
-
-@inline
 def _chunk_distances(features, X, weights, rows, nearest, slots, slot_of, n_used, chunk,
-                     partials, lanes):
+                     partials):
     """For each candidate ``t < n_used``: each row of the chunk's squared distance to
     row ``rows[t]`` or, when smaller, its distance in ``nearest``, into
     ``slots[slot_of[t]]``; their sum weighted by ``weights`` into ``partials[t, chunk]``.
-    ``lanes``: (n_used, 4) float64 workspace.
+    With ``nearest`` the slot written, just the distances to ``rows[0]`` (the first
+    center).
 
-    The chunk is taken in blocks of SEEDING_BLOCK rows (a multiple of 4), all
-    candidates' distances of a block before the next block's: the block's features are
-    read from memory once, then from the nearest cache, and its distances summed while
-    they are there (each sum's four lanes carried from block to block)."""
+    The chunk's distances are computed in blocks of SEEDING_BLOCK rows, all candidates'
+    distances of a block before the next block's: the block's features are read from
+    memory once, then from the nearest cache. The sums are taken over the whole chunk.
+
+    Not inlined: one compiled copy serves both walks' first distances and trials (the
+    call costs nothing next to a chunk's distances)."""
     start, stop = chunk_bounds(chunk, partials.shape[1], X.shape[0])
-    lanes[:n_used] = 0.0
     for first in range(start, stop, SEEDING_BLOCK):
         last = min(first + SEEDING_BLOCK, stop)
+        block_nearest = nearest[first:last]
         for t in range(n_used):
-            _trial_distances(features, first, X[rows[t]], nearest[first:last],
-                             slots[slot_of[t], first:last], weights[first:last], lanes[t])
+            trial = slots[slot_of[t], first:last]
+            distances_to_row(features, first, X[rows[t]], trial)
+            for r in range(trial.shape[0]):
+                trial[r] = min(block_nearest[r], trial[r])
     for t in range(n_used):
-        partials[t, chunk] = (lanes[t, 0] + lanes[t, 1]) + (lanes[t, 2] + lanes[t, 3])
+        partials[t, chunk] = weighted_sum(slots[slot_of[t], start:stop], weights[start:stop])
 
 
 @inline
@@ -142,15 +133,12 @@ def _candidates(n_rows, n_trials):
     """Workspace of the candidates drawn for one center: ``rows``, the row of each
     candidate; ``slots``, distances of every row: slot ``current`` to the nearest center
     so far, slot ``slot_of[t]`` with candidate ``t`` added (the winner's slot then
-    becomes current, no copy); ``partials``, per-chunk sums of each candidate's slot;
-    ``lanes``, the chunks' workspaces for those sums (``n_trials`` rows a chunk)."""
+    becomes current, no copy); ``partials``, per-chunk sums of each candidate's slot."""
     rows = np.empty(n_trials, dtype=np.int64)
     slots = np.empty((n_trials + 1, n_rows), dtype=np.float32)
     slot_of = np.empty(n_trials, dtype=np.int64)
-    n_chunks = chunk_count(n_rows)
-    partials = np.empty((n_trials, n_chunks), dtype=np.float64)
-    lanes = np.empty((n_chunks * n_trials, 4), dtype=np.float64)
-    return rows, slots, slot_of, partials, lanes
+    partials = np.empty((n_trials, chunk_count(n_rows)), dtype=np.float64)
+    return rows, slots, slot_of, partials
 
 
 @inline
@@ -161,36 +149,36 @@ def _check_seeding(X, weights, n_clusters, n_trials):
 
 
 @inline
-def _clear_nearest(slots, current):
-    """Distances of infinity in slot ``current``: the first pass then takes the
-    distances to the first center as they are."""
-    for r in range(slots.shape[1]):
-        slots[current, r] = np.inf
-    return np.int64(1)
+def _first_distances(features, X, weights, first, candidates, current):
+    """Each row's distance to the row ``first`` into ``slots[current]``, their weighted
+    sum over each chunk into ``partials[0]``; the potential (the sum of those)."""
+    rows, slots, slot_of, partials = candidates
+    rows[0] = first
+    slot_of[0] = current  # (nearest and trial the same slot: just the distances)
+    for chunk in prange(partials.shape[1]):  # (np.int64: a literal would compile again)
+        _chunk_distances(features, X, weights, rows, slots[current], slots, slot_of,
+                         np.int64(1), chunk, partials)
+    return ordered_sum(partials[0])
 
 
 @inline
-def _best_candidate(features, X, weights, candidates, current, n_used):
-    """Each row's distance to its nearest center with each of the first ``n_used``
-    candidates added, and the candidate that lowers the potential most (the first of
-    equals) with that potential.
+def _best_candidate(features, X, weights, candidates, current):
+    """Each row's distance to its nearest center with each candidate added, and the
+    candidate that lowers the potential most (the first of equals) with that potential.
 
     Every candidate is drawn from the same distances, so all are drawn first and
     their distances computed in one pass: each block of the data is read once, from
-    cache for all but the first candidate. ``candidates``: see :func:`_candidates`.
-
-    The first center is a candidate like the others, against distances of infinity
-    (:func:`_clear_nearest`): each kernel holds one copy of the pass, not two."""
-    rows, slots, slot_of, partials, lanes = candidates
+    cache for all but the first candidate. ``candidates``: see :func:`_candidates`."""
+    rows, slots, slot_of, partials = candidates
     n_trials, n_chunks = partials.shape
-    for t in range(n_used):
+    for t in range(n_trials):
         slot_of[t] = t if t < current else t + 1
     for chunk in prange(n_chunks):
-        _chunk_distances(features, X, weights, rows, slots[current], slots, slot_of, n_used,
-                         chunk, partials, lanes[chunk * n_trials:])
+        _chunk_distances(features, X, weights, rows, slots[current], slots, slot_of, n_trials,
+                         chunk, partials)
     best_sum = np.inf
     best = 0
-    for t in range(n_used):
+    for t in range(n_trials):
         trial_sum = ordered_sum(partials[t])
         if trial_sum < best_sum:
             best_sum = trial_sum
@@ -229,20 +217,17 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     _check_seeding(X, weights, n_clusters, n_trials)  # (so X has at least one row)
     features = by_feature(X)
     candidates = _candidates(X.shape[0], n_trials)
-    rows, slots, slot_of, partials, lanes = candidates
+    rows, slots, slot_of, partials = candidates
     chosen = np.empty(n_clusters, dtype=np.int64)
-    rows[0] = _first_center(weights, rng_state)
+    chosen[0] = _first_center(weights, rng_state)
     current = 0
-    n_used = _clear_nearest(slots, current)  # (the first center alone)
-    best, potential = 0, 0.0
-    for k in range(n_clusters):
-        if k > 0:
-            dist = slots[current]
-            for t in range(n_trials):  # (partials[best]: the chunks' sums of dist)
-                p = rng_double(rng_state) * potential
-                rows[t] = locate_row(dist, weights, partials[best], p)
-            n_used = n_trials
-        best, potential = _best_candidate(features, X, weights, candidates, current, n_used)
+    potential = _first_distances(features, X, weights, chosen[0], candidates, current)
+    best = 0
+    for k in range(1, n_clusters):
+        dist = slots[current]
+        for t in range(n_trials):  # (partials[best]: the chunks' sums of dist)
+            rows[t] = locate_row(dist, weights, partials[best], rng_double(rng_state) * potential)
+        best, potential = _best_candidate(features, X, weights, candidates, current)
         chosen[k] = rows[best]
         current = slot_of[best]
     return chosen
@@ -286,7 +271,7 @@ def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
     require_none_bad(count_outside(inverse, n_rows), "inverse must be row indices of X")
     features = by_feature(X)
     candidates = _candidates(n_rows, n_trials)
-    rows, slots, slot_of, partials, lanes = candidates
+    rows, slots, slot_of, partials = candidates
     exact = _integer_distances(X, weights)
     sample_chunks = chunk_count(n_samples) if exact else 0
     sample_sums = np.empty(sample_chunks, dtype=np.float64)
@@ -296,31 +281,28 @@ def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
     else:  # no table
         offsets, entries = np.zeros(1, dtype=np.int32), np.empty(0, dtype=np.uint16)
     chosen = np.empty(n_clusters, dtype=np.int64)
-    rows[0] = inverse[rng_next(rng_state) % np.uint32(n_samples)]
+    chosen[0] = inverse[rng_next(rng_state) % np.uint32(n_samples)]
     current = 0
-    n_used = _clear_nearest(slots, current)  # (the first center alone)
-    best, potential = 0, 0.0
+    potential = _first_distances(features, X, weights, chosen[0], candidates, current)
     previous = current
-    for k in range(n_clusters):
-        if k > 0:
-            dist = slots[current]
-            if incremental and k > 1:
-                update_chunk_sums(dist, slots[previous], offsets, entries, sample_sums)
-            elif exact:  # (no parallel region at all when there is nothing to sum)
-                for chunk in prange(sample_chunks):
-                    start, stop = chunk_bounds(chunk, sample_chunks, n_samples)
-                    total = 0.0
-                    for i in range(start, stop):
-                        total += dist[inverse[i]]
-                    sample_sums[chunk] = total
-            for t in range(n_trials):
-                p = rng_double(rng_state) * potential
-                if exact:
-                    rows[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
-                else:
-                    rows[t] = _pick_sample(dist, inverse, p)
-            n_used = n_trials
-        best, potential = _best_candidate(features, X, weights, candidates, current, n_used)
+    for k in range(1, n_clusters):
+        dist = slots[current]
+        if incremental and k > 1:
+            update_chunk_sums(dist, slots[previous], offsets, entries, sample_sums)
+        elif exact:  # (no parallel region at all when there is nothing to sum)
+            for chunk in prange(sample_chunks):
+                start, stop = chunk_bounds(chunk, sample_chunks, n_samples)
+                total = 0.0
+                for i in range(start, stop):
+                    total += dist[inverse[i]]
+                sample_sums[chunk] = total
+        for t in range(n_trials):
+            p = rng_double(rng_state) * potential
+            if exact:
+                rows[t] = _pick_by_prefix(dist, inverse, sample_sums, p)
+            else:
+                rows[t] = _pick_sample(dist, inverse, p)
+        best, potential = _best_candidate(features, X, weights, candidates, current)
         chosen[k] = rows[best]
         previous = current
         current = slot_of[best]

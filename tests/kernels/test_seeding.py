@@ -129,7 +129,7 @@ def test_blocked_chunk_sums_equal_one_four_lane_sum_per_chunk(n_rows, n_chunks):
     features = np.ascontiguousarray(X.T)
     for chunk in range(n_chunks):
         _seeding._chunk_distances(features, X, weights, rows, slots[current], slots, slot_of,
-                                  n_trials, chunk, partials, np.empty((n_trials, 4)))
+                                  n_trials, chunk, partials)
     size = -(-n_rows // n_chunks)
     for t in range(n_trials):
         distances = np.empty(n_rows, dtype=np.float32)
@@ -141,10 +141,6 @@ def test_blocked_chunk_sums_equal_one_four_lane_sum_per_chunk(n_rows, n_chunks):
             assert partials[t, chunk] == _four_lane_sum(expected[part].astype(np.float64),
                                                         weights[part]), (t, chunk)
     np.testing.assert_array_equal(slots[current], nearest)
-
-
-def test_seeding_block_continues_the_four_lanes():
-    assert _seeding.SEEDING_BLOCK % 4 == 0 and _seeding.SEEDING_BLOCK > 0
 
 
 def test_kmeanspp_without_samples_to_walk_compiles_no_walk_over_samples():
