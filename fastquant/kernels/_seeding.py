@@ -16,7 +16,7 @@ from ._common import (
 )
 from ._distances import distances_to_row
 from ._random import rng_double, rng_next
-from ._tunables import INCREMENTAL_MIN_CLUSTERS
+from ._tunables import INCREMENTAL_MIN_CLUSTERS, SEEDING_BLOCK
 
 
 @helper
@@ -101,17 +101,31 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
 
 
 @helper
-def _trial_distances(features, start, row, nearest, trial, weights):
-    """``trial[i]``: the smaller of ``nearest[i]`` and the squared distance from sample
-    ``start + i`` to ``row``; returns the weighted sum of ``trial``. With ``nearest``
-    the same array as ``trial``, just the distances (the first center).
+def _chunk_distances(features, X, weights, rows, nearest, slots, slot_of, n_used, chunk,
+                     partials):
+    """For each candidate ``t < n_used``: each row of the chunk's squared distance to
+    row ``rows[t]`` or, when smaller, its distance in ``nearest``, into
+    ``slots[slot_of[t]]``; their sum weighted by ``weights`` into ``partials[t, chunk]``.
+    With ``nearest`` the slot written, just the distances to ``rows[0]`` (the first
+    center).
+
+    The chunk's distances are computed in blocks of SEEDING_BLOCK rows, all candidates'
+    distances of a block before the next block's: the block's features are read from
+    memory once, then from the nearest cache. The sums are taken over the whole chunk.
 
     Not inlined: one compiled copy serves both walks' first distances and trials (the
     call costs nothing next to a chunk's distances)."""
-    distances_to_row(features, start, row, trial)
-    for r in range(trial.shape[0]):
-        trial[r] = min(nearest[r], trial[r])
-    return weighted_sum(trial, weights)
+    start, stop = chunk_bounds(chunk, partials.shape[1], X.shape[0])
+    for first in range(start, stop, SEEDING_BLOCK):
+        last = min(first + SEEDING_BLOCK, stop)
+        block_nearest = nearest[first:last]
+        for t in range(n_used):
+            trial = slots[slot_of[t], first:last]
+            distances_to_row(features, first, X[rows[t]], trial)
+            for r in range(trial.shape[0]):
+                trial[r] = min(block_nearest[r], trial[r])
+    for t in range(n_used):
+        partials[t, chunk] = weighted_sum(slots[slot_of[t], start:stop], weights[start:stop])
 
 
 @inline
@@ -135,17 +149,16 @@ def _check_seeding(X, weights, n_clusters, n_trials):
 
 
 @inline
-def _first_distances(features, X, weights, first, dist, partial):
-    """Each row's distance to the row ``first`` into ``dist``, their weighted sum over
-    each chunk into ``partial``; the potential (the sum of those)."""
-    n_rows = X.shape[0]
-    n_chunks = partial.shape[0]
-    for chunk in prange(n_chunks):
-        start, stop = chunk_bounds(chunk, n_chunks, n_rows)
-        chunk_dist = dist[start:stop]
-        partial[chunk] = _trial_distances(features, start, X[first], chunk_dist, chunk_dist,
-                                          weights[start:stop])
-    return ordered_sum(partial)
+def _first_distances(features, X, weights, first, candidates, current):
+    """Each row's distance to the row ``first`` into ``slots[current]``, their weighted
+    sum over each chunk into ``partials[0]``; the potential (the sum of those)."""
+    rows, slots, slot_of, partials = candidates
+    rows[0] = first
+    slot_of[0] = current  # (nearest and trial the same slot: just the distances)
+    for chunk in prange(partials.shape[1]):  # (np.int64: a literal would compile again)
+        _chunk_distances(features, X, weights, rows, slots[current], slots, slot_of,
+                         np.int64(1), chunk, partials)
+    return ordered_sum(partials[0])
 
 
 @inline
@@ -154,21 +167,15 @@ def _best_candidate(features, X, weights, candidates, current):
     candidate that lowers the potential most (the first of equals) with that potential.
 
     Every candidate is drawn from the same distances, so all are drawn first and
-    their distances computed in one pass: each chunk of the data is read once, from
+    their distances computed in one pass: each block of the data is read once, from
     cache for all but the first candidate. ``candidates``: see :func:`_candidates`."""
     rows, slots, slot_of, partials = candidates
     n_trials, n_chunks = partials.shape
-    n_rows = X.shape[0]
     for t in range(n_trials):
         slot_of[t] = t if t < current else t + 1
-    dist = slots[current]
     for chunk in prange(n_chunks):
-        start, stop = chunk_bounds(chunk, n_chunks, n_rows)
-        chunk_dist = dist[start:stop]
-        for t in range(n_trials):
-            partials[t, chunk] = _trial_distances(features, start, X[rows[t]], chunk_dist,
-                                                  slots[slot_of[t], start:stop],
-                                                  weights[start:stop])
+        _chunk_distances(features, X, weights, rows, slots[current], slots, slot_of, n_trials,
+                         chunk, partials)
     best_sum = np.inf
     best = 0
     for t in range(n_trials):
@@ -214,7 +221,7 @@ def kmeanspp(X, weights, n_clusters, n_trials, rng_state):
     chosen = np.empty(n_clusters, dtype=np.int64)
     chosen[0] = _first_center(weights, rng_state)
     current = 0
-    potential = _first_distances(features, X, weights, chosen[0], slots[current], partials[0])
+    potential = _first_distances(features, X, weights, chosen[0], candidates, current)
     best = 0
     for k in range(1, n_clusters):
         dist = slots[current]
@@ -276,7 +283,7 @@ def kmeanspp_rows(X, weights, inverse, n_clusters, n_trials, rng_state):
     chosen = np.empty(n_clusters, dtype=np.int64)
     chosen[0] = inverse[rng_next(rng_state) % np.uint32(n_samples)]
     current = 0
-    potential = _first_distances(features, X, weights, chosen[0], slots[current], partials[0])
+    potential = _first_distances(features, X, weights, chosen[0], candidates, current)
     previous = current
     for k in range(1, n_clusters):
         dist = slots[current]

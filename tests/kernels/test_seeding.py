@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fastquant import kernels
-from fastquant.kernels import _candidate_walk, _seeding
+from fastquant.kernels import _candidate_walk, _distances, _seeding
 
 from .. import naive
 from ._data import blobs, distinct, ones
@@ -98,6 +98,49 @@ def test_kmeanspp_on_weighted_rows_equals_the_reference_on_samples_with_many_cen
     state = np.array([reference.state], dtype=np.uint64)
     chosen = _seeding.kmeanspp_rows(rows, counts, inverse, k, 3, state)
     np.testing.assert_array_equal(rows[chosen], naive.kmeanspp(points, k, reference))
+
+
+def _four_lane_sum(values, weights):
+    """The chunk sums the seeding must keep: four interleaved float64 partial sums (rows
+    past the last multiple of 4 into the first), added as (s0 + s1) + (s2 + s3)."""
+    lanes = [0.0, 0.0, 0.0, 0.0]
+    whole = len(values) - len(values) % 4
+    for i, (v, w) in enumerate(zip(values.tolist(), weights.tolist())):
+        lanes[i % 4 if i < whole else 0] += w * v
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+
+
+@pytest.mark.parametrize("n_rows, n_chunks", [(1, 1), (7, 1), (256, 1), (1027, 1), (2053, 3),
+                                              (5001, 4)])
+def test_blocked_chunk_sums_equal_one_four_lane_sum_per_chunk(n_rows, n_chunks):
+    # The chunks are taken SEEDING_BLOCK rows at a time, candidate by candidate; the
+    # distances and each chunk's sum must be those of one pass over the chunk. The
+    # values span 24 binades, so the sums round and their order shows.
+    rng = np.random.default_rng(n_rows)
+    X = (rng.standard_normal((n_rows, 5)) * 10.0 ** rng.uniform(-3, 3, (n_rows, 1))).astype(np.float32)
+    weights = rng.integers(0, 7, n_rows).astype(np.int32)
+    n_trials, current = 3, 1
+    rows = rng.integers(0, n_rows, n_trials).astype(np.int64)
+    slot_of = np.array([0, 2, 3], dtype=np.int64)
+    slots = np.empty((n_trials + 1, n_rows), dtype=np.float32)
+    nearest = (10.0 ** rng.uniform(-12, 12, n_rows)).astype(np.float32)  # (order matters)
+    slots[current] = nearest
+    partials = np.empty((n_trials, n_chunks))
+    features = np.ascontiguousarray(X.T)
+    for chunk in range(n_chunks):
+        _seeding._chunk_distances(features, X, weights, rows, slots[current], slots, slot_of,
+                                  n_trials, chunk, partials)
+    size = -(-n_rows // n_chunks)
+    for t in range(n_trials):
+        distances = np.empty(n_rows, dtype=np.float32)
+        _distances.distances_to_row(features, 0, X[rows[t]], distances)
+        expected = np.minimum(nearest, distances)
+        np.testing.assert_array_equal(slots[slot_of[t]], expected)
+        for chunk in range(n_chunks):
+            part = slice(chunk * size, min((chunk + 1) * size, n_rows))
+            assert partials[t, chunk] == _four_lane_sum(expected[part].astype(np.float64),
+                                                        weights[part]), (t, chunk)
+    np.testing.assert_array_equal(slots[current], nearest)
 
 
 def test_kmeanspp_without_samples_to_walk_compiles_no_walk_over_samples():
