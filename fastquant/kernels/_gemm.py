@@ -22,7 +22,9 @@ fl(fl(||c_k||**2) - 2 fl(x.c_k))`` and ``B = (||x|| + max_k ||c_k||)**2``:
   ``2 (gamma_{D+1} + gamma_{D+2}) B`` plus the underflow term (``_tiles.margin_terms``,
   widened for its own float64 arithmetic), ``s_b`` is strictly the smallest float32
   distance: ``b`` is cv2's label. Every other row is searched again with cv2's sums
-  (ties to the lowest index), so the labels do not depend on the BLAS or its threads.
+  (ties to the lowest index), among the centers whose ``a`` is within that margin of
+  ``a_b``: by the same inequality, every other center's float32 distance is strictly
+  larger than ``s_b``. So the labels do not depend on the BLAS or its threads.
 * The same inequality makes ``a + ||x||**2`` (``||x||**2`` in float64) within half
   that margin of the exact squared distance: the Hamerly bounds of a decided row
   are set from ``a_b`` plus, and the second smallest ``a`` minus, half its margin,
@@ -38,9 +40,8 @@ from numba import prange
 from .._jit import inline, kernel
 from ._bounds import F32_ROUNDING, TINY_DISTANCE, bound_margin, bounds_hold, largest_moves
 from ._checks import in_range, require_cluster_indices
-from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds
-from ._distances import row_block_buffers
-from ._tiles import fold_nearest, margin_terms, row_margin, settle, settle_full_block
+from ._common import F32_INF, F32_TWO, add_chunk_points, chunk_bounds, sq_dist
+from ._tiles import fold_nearest, margin_terms, row_margin
 from ._tunables import STRIP_ROWS
 
 
@@ -103,6 +104,27 @@ def _expansion_bounds(row_sq, best, second, row_margin_value, upper, lower, i):
     lower[i] = np.float32(max(low * (1.0 - F32_ROUNDING) - TINY_DISTANCE, 0.0))
 
 
+@inline
+def _settle_among_candidates(X, i, centers, dots, column, center_sq, best, margin):
+    """cv2's label of row ``i`` (column ``column`` of ``dots``), searched in cv2's order
+    among the centers whose expansion distance is within ``margin`` of the smallest,
+    ``best``: every other center's float32 distance is strictly larger than the
+    smallest one's (``_tiles.margin_terms``), so it can be neither the nearest nor
+    tied with it. The expansion distances are recomputed exactly as
+    ``_tiles.fold_nearest`` computed them; a NaN or infinite margin makes every
+    center a candidate."""
+    label = 0
+    nearest = F32_INF
+    for k in range(centers.shape[0]):
+        gap = np.float64(center_sq[k] - F32_TWO * dots[k, column]) - np.float64(best)
+        if not gap > margin:
+            d = sq_dist(X, i, centers, k)
+            if d < nearest:  # strict: the lowest index on ties
+                nearest = d
+                label = k
+    return label
+
+
 @kernel
 def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq, labels,
                       upper, lower, settled):
@@ -139,34 +161,27 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
     relative, absolute = margin_terms(X.shape[1])
     n_strips = (tile_rows + STRIP_ROWS - 1) // STRIP_ROWS
     for strip in prange(n_strips):
-        strip_stop = min(tile_rows, (strip + 1) * STRIP_ROWS)
-        best_dist = np.empty(ROW_BLOCK, dtype=np.float32)
-        second_dist = np.empty(ROW_BLOCK, dtype=np.float32)
-        best_label = np.empty(ROW_BLOCK, dtype=np.int32)
-        buffers = row_block_buffers(X.shape[1])
-        pending = np.empty(2 * ROW_BLOCK, dtype=np.int64)
-        n_pending = 0
+        start = strip * STRIP_ROWS
+        count = min(tile_rows, start + STRIP_ROWS) - start
+        best_dist = np.empty(STRIP_ROWS, dtype=np.float32)
+        second_dist = np.empty(STRIP_ROWS, dtype=np.float32)
+        best_label = np.empty(STRIP_ROWS, dtype=np.int32)
+        fold_nearest(dots, start, count, center_sq, best_dist, best_label, second_dist)
         n_settled = 0
-        for begin in range(strip * STRIP_ROWS, strip_stop, ROW_BLOCK):
-            count = min(ROW_BLOCK, strip_stop - begin)
-            fold_nearest(dots, begin, count, center_sq, best_dist, best_label, second_dist)
-            for r in range(count):
-                i = rows[begin + r]
+        for r in range(count):
+            i = rows[start + r]
+            margin = row_margin(row_sq[i], center_norm_max, relative, absolute)
+            if np.float64(second_dist[r]) - np.float64(best_dist[r]) > margin:
                 labels[i] = best_label[r]
-                margin = row_margin(row_sq[i], center_norm_max, relative, absolute)
-                if np.float64(second_dist[r]) - np.float64(best_dist[r]) > margin:
-                    _expansion_bounds(row_sq[i], best_dist[r], second_dist[r], margin, upper,
-                                      lower, i)
-                else:
-                    upper[i] = np.inf
-                    lower[i] = 0.0
-                    pending[n_pending] = i
-                    n_pending += 1
-            n_pending, searched = settle_full_block(X, centers, pending, n_pending, labels,
-                                                    buffers)
-            n_settled += searched
-        settle(X, centers, pending, n_pending, labels, buffers)
-        settled[strip] = n_settled + n_pending
+                _expansion_bounds(row_sq[i], best_dist[r], second_dist[r], margin, upper,
+                                  lower, i)
+            else:
+                labels[i] = _settle_among_candidates(X, i, centers, dots, start + r, center_sq,
+                                                     best_dist[r], margin)
+                upper[i] = np.inf
+                lower[i] = 0.0
+                n_settled += 1
+        settled[strip] = n_settled
 
 
 @kernel
