@@ -31,10 +31,11 @@ def test_row_norms_are_float64_sums_of_squares():
     np.testing.assert_allclose(out, (points.astype(np.float64) ** 2).sum(1), rtol=1e-15)
 
 
-def _adversarial_dots(points, centers, labels):
+def _adversarial_dots(points, centers, labels, against):
     """float32 dot products off by nearly the most any summation order may err
-    (``gamma_D * sum_j |x_j c_j|``), each against the plain label: the label's product
-    rounded down (its expansion distance up), every other one up."""
+    (``gamma_D * sum_j |x_j c_j|``): ``against`` the plain label, the label's product
+    rounded down (its expansion distance up) and every other one up; else the other
+    way round."""
     x = points.astype(np.float64)
     c = centers.astype(np.float64)
     d = points.shape[1]
@@ -42,32 +43,44 @@ def _adversarial_dots(points, centers, labels):
     slack = 0.9 * gamma * (np.abs(c) @ np.abs(x).T)
     sign = np.ones((len(centers), len(points)))
     sign[labels, np.arange(len(points))] = -1.0
+    sign = sign if against else -sign
     return np.ascontiguousarray((c @ x.T + sign * slack).astype(np.float32))
 
 
+@pytest.mark.parametrize("against", [True, False])
 @pytest.mark.parametrize("d, offset, scale", [(16, 0.0, 1.0), (16, 1000.0, 1.0), (128, 0.0, 1.0),
                                               (128, 1e4, 1e-2)])
 def test_nearest_from_dots_gives_cv2_labels_under_the_worst_rounding_of_any_blas(d, offset,
-                                                                                 scale):
-    """Dot products as wrong as a BLAS may make them, against the right label: the
-    rows the expansion cannot decide are searched among the centers within the margin,
-    and every row gets the plain pass's label."""
+                                                                                 scale, against):
+    """Dot products as wrong as a BLAS may make them, for or against the right label:
+    the rows the expansion cannot decide are searched among the centers within the
+    margin, every row gets the plain pass's label, and the bounds of the others hold
+    for the exact distances."""
     points, centers = _near_ties(d, offset, scale, seed=d + 1)
     points = np.concatenate([points, blobs(500, d, 16, seed=d)])
     centers = np.concatenate([centers, points[-16:] + np.float32(0.25)])
     plain = np.zeros(len(points), np.int32)
     sums, counts = partials(len(points), *centers.shape)
     kernels.assign_and_accumulate(points, ones(points), centers, plain, sums, counts)
-    dots = _adversarial_dots(points, centers, plain)
+    dots = _adversarial_dots(points, centers, plain, against)
     row_sq = np.empty(len(points))
     _gemm.row_norms(points, row_sq)
     center_sq = (centers * centers).sum(axis=1, dtype=np.float32)  # any order will do
     norm_max = float(np.sqrt((centers.astype(np.float64) ** 2).sum(axis=1).max()))
     labels = np.full(len(points), -1, np.int32)
-    upper = np.empty(len(points), np.float32)
-    lower = np.empty(len(points), np.float32)
+    runner_up = np.empty(len(points), np.int32)
+    upper, lower, runner_lower = (np.empty(len(points), np.float32) for _ in range(3))
     settled = np.zeros(-(-len(points) // STRIP_ROWS), np.int64)
     _gemm.nearest_from_dots(points, centers, np.arange(len(points)), dots, center_sq, norm_max,
-                            row_sq, labels, upper, lower, settled)
+                            row_sq, labels, runner_up, upper, lower, runner_lower, settled)
     np.testing.assert_array_equal(labels, plain)
     assert settled.sum() > len(points) // 3  # the near ties were searched again
+    exact = np.sqrt(((points[:, None].astype(np.float64) - centers[None]) ** 2).sum(-1))
+    rows = np.flatnonzero(upper < np.inf)
+    assert len(rows) > 200  # of the 500 blob points
+    at = exact[rows]
+    assert np.all(upper[rows] >= at[np.arange(len(rows)), labels[rows]])
+    assert np.all(runner_lower[rows] <= at[np.arange(len(rows)), runner_up[rows]])
+    at[np.arange(len(rows)), labels[rows]] = np.inf
+    at[np.arange(len(rows)), runner_up[rows]] = np.inf
+    assert np.all(lower[rows] <= at.min(axis=1))
