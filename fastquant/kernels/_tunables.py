@@ -91,6 +91,10 @@ GEMM_MIN_CLUSTERS = 128
 #: cores, 1M x 128 points, K = 256, 10 passes from given centers, wall / CPU seconds:
 #: 8 MiB 17.8 / 12.5, 32 MiB 17.4 / 10.4, 64 MiB 10.1 / 9.6 and 13.8 / 9.2 (one
 #: thread each: 10.0 / 6.1). One thread, 200k rows: 1.9-2.1 CPU s from 1 to 16 MiB.
+#: Computing the next tile's product on a Python thread while numba labels the current
+#: one (two tiles of buffers) did not pay: 250k x 128 rows, K = 256, loaded machine, wall /
+#: CPU s, min of 3, one tile at a time / overlapped: 64 MiB 4.16 / 2.23 and 4.41 / 2.21;
+#: 32 MiB 4.53 / 2.22 and 4.59 / 2.26.
 TILE_BYTES = 64 << 20
 #: Rows of a tile labelled by one iteration of the parallel loop: their nearest and
 #: second-nearest expansion distances are folded over the centers in one sweep, which
