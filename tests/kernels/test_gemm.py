@@ -84,3 +84,47 @@ def test_nearest_from_dots_gives_cv2_labels_under_the_worst_rounding_of_any_blas
     at[np.arange(len(rows)), labels[rows]] = np.inf
     at[np.arange(len(rows)), runner_up[rows]] = np.inf
     assert np.all(lower[rows] <= at.min(axis=1))
+
+
+def _tile_arguments(n=300, k=5, d=4):
+    points = blobs(n, d, k, seed=3)
+    centers = points[:k].copy()
+    row_sq = np.empty(n)
+    _gemm.row_norms(points, row_sq)
+    per_row = [np.zeros(n, np.int32), np.zeros(n, np.int32)] + [
+        np.full(n, np.inf, np.float32) for _ in range(3)]
+    dots = np.ascontiguousarray((centers @ points.T).astype(np.float32))
+    center_sq = (centers * centers).sum(axis=1, dtype=np.float32)
+    return points, centers, dots, center_sq, row_sq, per_row
+
+
+def test_nearest_from_dots_refuses_rows_out_of_range_and_short_state():
+    points, centers, dots, center_sq, row_sq, per_row = _tile_arguments()
+    labels, runner_up, upper, lower, runner_lower = per_row
+    rows = np.arange(len(points))
+    rows[7] = len(points)
+    with pytest.raises(ValueError, match="rows must be row indices of X"):
+        _gemm.nearest_from_dots(points, centers, rows, dots, center_sq, 1.0, row_sq, labels,
+                                runner_up, upper, lower, runner_lower, np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match="runner_lower must have one entry per row"):
+        _gemm.nearest_from_dots(points, centers, np.arange(len(points)), dots, center_sq, 1.0,
+                                row_sq, labels, runner_up, upper, lower, runner_lower[:-1],
+                                np.zeros(1, np.int64))
+
+
+def test_rows_to_search_searches_rows_whose_runner_up_is_out_of_range():
+    points, centers, _, _, _, (labels, runner_up, upper, lower, runner_lower) = _tile_arguments()
+    upper.fill(0.0)  # bounds that keep every label...
+    lower.fill(np.inf)
+    runner_lower.fill(np.inf)
+    runner_up[[3, 9]] = [len(centers), -1]  # ...but two runners-up are not centers
+    moves = np.zeros(len(centers))
+    half_gaps = np.zeros(len(centers))
+    pending = np.empty(len(points), np.int64)
+    counts = np.empty(kernels.chunk_count(len(points)), np.int64)
+    _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up, upper, lower,
+                         runner_lower, pending, counts)
+    assert counts.sum() == 2
+    with pytest.raises(ValueError, match="runner_up must have one entry per row"):
+        _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up[:-1], upper,
+                             lower, runner_lower, pending, counts)
