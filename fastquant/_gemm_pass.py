@@ -1,8 +1,10 @@
 """A Lloyd pass whose distances come from a BLAS matrix product, with Hamerly's
-bounds, and the labels and sums of the plain pass (see ``kernels/_gemm.py`` for why
-the labels are exact).
+bounds and a runner-up per row, and the labels and sums of the plain pass (see
+``kernels/_gemm.py`` for why the labels are exact).
 
-The rows whose bounds do not keep their label are gathered into tiles whose
+``kernels._gemm.rows_to_search`` settles the rows whose bounds keep their label or
+leave only their runner-up in contention (rows move between two centers of one blob
+without a search). The others are gathered into tiles whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
 ``kernels._gemm.nearest_from_dots`` labels its rows and sets their bounds. The sums
@@ -34,16 +36,20 @@ class GemmPass:
         self.previous = np.empty(n_rows, dtype=np.int32)
         self.row_sq = np.empty(n_rows, dtype=np.float64)
         self.bounds = DistanceBounds(n_rows, n_clusters)
+        # each row's runner-up and the lower bound on its distance to it; the bounds'
+        # ``lower`` is then the bound on the other centers (see _gemm.rows_to_search)
+        self.runner_up = np.empty(n_rows, dtype=np.int32)
+        self.runner_lower = np.empty(n_rows, dtype=np.float32)
         self._norms_of = None
 
     def _pending_rows(self, X, centers, labels):
-        """The rows the bounds leave to search, in row order."""
+        """The rows the bounds leave to search, in row order (the others are settled)."""
         bounds = self.bounds
-        bounds.prepare(centers, labels)
+        state = bounds.state
         launch(
-            _gemm.rows_to_search, X, centers, bounds.state.moves, bounds.state.half_gaps,
-            labels, bounds.state.upper, bounds.state.lower, self.pending, self.pending_counts,
-            work=X.shape[0],
+            _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, labels,
+            self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
+            self.pending_counts, work=X.shape[0],
         )
         bounds.centers = centers
         n_chunks = len(self.pending_counts)
@@ -60,9 +66,10 @@ class GemmPass:
         if self._norms_of is not X:
             launch(_gemm.row_norms, X, self.row_sq, work=X.size)
             self._norms_of = X
-        rows = self._pending_rows(X, centers, labels)  # zeroes labels on a first pass
+        self.bounds.prepare(centers, labels)  # zeroes labels on a first pass
         if changes_only:
             np.copyto(self.previous, labels)
+        rows = self._pending_rows(X, centers, labels)
         center_sq, norm_max = _tiles.center_norms(centers)
         bounds = self.bounds
         settled = 0
@@ -78,8 +85,8 @@ class GemmPass:
                 np.matmul(centers, gathered.T, out=dots)
             launch(
                 _gemm.nearest_from_dots, X, centers, tile, dots, center_sq, norm_max,
-                self.row_sq, labels, bounds.state.upper, bounds.state.lower, self.settled,
-                work=dots.size,
+                self.row_sq, labels, self.runner_up, bounds.state.upper, bounds.state.lower,
+                self.runner_lower, self.settled, work=dots.size,
             )
             settled += int(self.settled[: -(-len(tile) // _gemm.STRIP_ROWS)].sum())
         previous = self.previous if changes_only else self.previous[:0]

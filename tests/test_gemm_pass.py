@@ -102,3 +102,44 @@ def test_labels_do_not_depend_on_the_blas_thread_count():
             runs.append((labels, sums.tobytes()))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
+
+
+def _pairs(d, seed, n=3000):
+    """Far-apart pairs of centers 6 apart along a coordinate axis, points spread along
+    each pair's axis; a tenth of them lie where the pairs slid by 0.5 leave them at
+    exactly equal float32 distances from both centers of their pair. The pairs slide
+    by 0, 1, 0.5 (ties kept on the lower index), 0, 0.5 (ties moving to the lower
+    index). Every other center stays far."""
+    rng = np.random.default_rng(seed)
+    n_pairs = 20
+    middles = rng.integers(-10, 11, (n_pairs, d)).astype(np.float64)
+    axis = np.arange(n_pairs) % d
+    pair = rng.integers(0, n_pairs, n)
+    points = middles[pair] + 0.05 * rng.standard_normal((n, d))
+    along = rng.uniform(-6, 6, n)
+    along[: n // 10] = 0.5
+    points[np.arange(n), axis[pair]] = middles[pair, axis[pair]] + along
+    steps = []
+    for shift in (0.0, 1.0, 0.5, 0.0, 0.5):
+        centers = np.repeat(middles, 2, axis=0)
+        centers[0::2][np.arange(n_pairs), axis] += shift - 3
+        centers[1::2][np.arange(n_pairs), axis] += shift + 3
+        steps.append(centers.astype(np.float32))
+    return np.ascontiguousarray(points, dtype=np.float32), steps
+
+
+@pytest.mark.parametrize("d", [32, 128])
+def test_rows_change_to_their_runner_up_without_a_search(d):
+    """Rows that cross to the other center of their pair are settled by the bounds of
+    the pair, in float32 and with ties to the lower index, as the plain pass settles
+    them; fewer rows are searched than change label."""
+    points, steps = _pairs(d, seed=d)
+    labels = []
+    for step in steps:
+        plain = np.zeros(len(points), np.int32)
+        _plain(points, step, ones(points), plain)
+        labels.append(plain)
+    changed = [int((a != b).sum()) for a, b in zip(labels, labels[1:])]
+    counts = assert_same_passes(points, steps)
+    assert all(searched < change for (searched, _), change in zip(counts[1:], changed))
+    assert assert_same_passes(points, steps, changes_only=True) == counts

@@ -45,13 +45,13 @@ def bound_margin(n_features):
 
 
 @inline
-def _above(distance, margin):
+def distance_above(distance, margin):
     """A bound above a distance computed with a relative error below ``margin``."""
     return distance * (1.0 + margin) + TINY_DISTANCE
 
 
 @inline
-def _below(distance, margin):
+def distance_below(distance, margin):
     """A bound below a distance computed with a relative error below ``margin``."""
     return max(distance * (1.0 - margin) - TINY_DISTANCE, 0.0)
 
@@ -82,7 +82,7 @@ def bounds_hold(X, i, centers, label, moves, half_gaps, max_move, second_move, m
     low = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
     bound = max(low, half_gaps[label])
     if high * (1.0 + margin) >= bound and high < np.inf:  # tighten the upper bound
-        high = _above(np.sqrt(np.float64(sq_dist(X, i, centers, label))), margin)
+        high = distance_above(np.sqrt(np.float64(sq_dist(X, i, centers, label))), margin)
     if high * (1.0 + margin) < bound:
         upper[i] = np.float32(high * (1.0 + F32_ROUNDING))
         lower[i] = np.float32(max(low * (1.0 - F32_ROUNDING), 0.0))
@@ -104,8 +104,8 @@ def _settle_rows(X, centers, pending, count, search, labels, upper, lower):
     for r in range(count):
         i = pending[r]
         labels[i] = best_label[r]
-        upper[i] = np.float32(_above(np.sqrt(np.float64(best_dist[r])), margin))
-        lower[i] = np.float32(_below(np.sqrt(np.float64(second_dist[r])), margin))
+        upper[i] = np.float32(distance_above(np.sqrt(np.float64(best_dist[r])), margin))
+        lower[i] = np.float32(distance_below(np.sqrt(np.float64(second_dist[r])), margin))
 
 
 @kernel

@@ -1,6 +1,6 @@
 """Nearest centers from a tile of BLAS dot products, settled in cv2's order where it
-is not sure, with Hamerly's bounds: the kernels of the matrix-product pass
-(``fastquant/_gemm_pass.py``).
+is not sure, with Hamerly's bounds and a runner-up per row: the kernels of the
+matrix-product pass (``fastquant/_gemm_pass.py``).
 
 The products ``x.c`` of a tile of rows with every center come from a float32 matrix
 product (NumPy's ``matmul``, computed outside), laid out centers by rows so that the
@@ -22,11 +22,14 @@ fl(fl(||c_k||**2) - 2 fl(x.c_k))`` and ``B = (||x|| + max_k ||c_k||)**2``:
   ``2 (gamma_{D+1} + gamma_{D+2}) B`` plus the underflow term (``_tiles.margin_terms``,
   widened for its own float64 arithmetic), ``s_b`` is strictly the smallest float32
   distance: ``b`` is cv2's label. Every other row is searched again with cv2's sums
-  (ties to the lowest index), so the labels do not depend on the BLAS or its threads.
+  (ties to the lowest index), among the centers whose ``a`` is within that margin of
+  ``a_b``: by the same inequality, every other center's float32 distance is strictly
+  larger than ``s_b``. So the labels do not depend on the BLAS or its threads.
 * The same inequality makes ``a + ||x||**2`` (``||x||**2`` in float64) within half
-  that margin of the exact squared distance: the Hamerly bounds of a decided row
-  are set from ``a_b`` plus, and the second smallest ``a`` minus, half its margin,
-  then widened for float32 storage as ``_bounds`` widens its own.
+  that margin of the exact squared distance: the bounds of a decided row (see
+  :func:`rows_to_search`) are set from ``a_b`` plus, and the second and third
+  smallest ``a`` minus, half its margin, then widened for float32 storage as
+  ``_bounds`` widens its own.
 
 The sums are accumulated afterwards (:func:`accumulate_labels`) in fastquant's fixed
 chunks, in row order, so they do not depend on the tiles or any thread count.
@@ -36,11 +39,15 @@ import numpy as np
 from numba import prange
 
 from .._jit import inline, kernel
-from ._bounds import F32_ROUNDING, TINY_DISTANCE, bound_margin, bounds_hold, largest_moves
-from ._checks import in_range, require_cluster_indices
-from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds
-from ._distances import row_block_buffers
-from ._tiles import fold_nearest, margin_terms, row_margin, settle, settle_full_block
+from ._bounds import (
+    F32_ROUNDING, TINY_DISTANCE, bound_margin, distance_above, distance_below, largest_moves,
+)
+from ._checks import (
+    in_range, require_at_least, require_cluster_indices, require_equal, require_none_bad,
+    require_one_per_row,
+)
+from ._common import F32_INF, F32_TWO, add_chunk_points, chunk_bounds, sq_dist
+from ._tiles import margin_terms, row_margin
 from ._tunables import STRIP_ROWS
 
 
@@ -55,11 +62,73 @@ def row_norms(X, out):
         out[i] = total
 
 
+@inline
+def _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower):
+    """The per-row arrays of the pass have one entry per row of X."""
+    require_one_per_row(labels, n_samples, "labels")
+    require_one_per_row(runner_up, n_samples, "runner_up")
+    require_one_per_row(upper, n_samples, "upper")
+    require_one_per_row(lower, n_samples, "lower")
+    require_one_per_row(runner_lower, n_samples, "runner_lower")
+
+
+@inline
+def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, second_move,
+                 margin, upper, lower, runner_lower):
+    """Whether row ``i`` needs no search: its bounds, widened by the moves, keep its
+    label (the upper one tightened to the exact distance if needed), or leave only
+    its label and its runner-up in contention, which it then settles with their
+    float32 distances (the lower index on ties); its bounds are then stored for the
+    new centers. See :func:`rows_to_search`."""
+    label = labels[i]
+    other = runner_up[i]
+    if not (in_range(label, centers.shape[0]) and in_range(other, centers.shape[0])):
+        return False
+    high = np.float64(upper[i]) + moves[label]
+    if not high < np.inf:
+        return False
+    rest = np.float64(lower[i]) - (max_move if moves[label] < max_move else second_move)
+    near = np.float64(runner_lower[i]) - moves[other]
+    bound = max(min(rest, near), half_gaps[label])
+    if high * (1.0 + margin) >= bound:  # tighten the upper bound
+        label_sq = sq_dist(X, i, centers, label)
+        high = distance_above(np.sqrt(np.float64(label_sq)), margin)
+        if high * (1.0 + margin) >= bound:
+            if other == label:
+                return False
+            other_sq = sq_dist(X, i, centers, other)
+            other_high = distance_above(np.sqrt(np.float64(other_sq)), margin)
+            if min(high, other_high) * (1.0 + margin) >= rest:
+                return False
+            # every other center is farther than the nearer of the two, in float32 too
+            if other_sq < label_sq or (other_sq == label_sq and other < label):
+                labels[i] = other
+                runner_up[i] = label
+                high, label_sq, other_sq = other_high, other_sq, label_sq
+            near = distance_below(np.sqrt(np.float64(other_sq)), margin)
+    upper[i] = np.float32(high * (1.0 + F32_ROUNDING))
+    lower[i] = np.float32(max(rest * (1.0 - F32_ROUNDING), 0.0))
+    runner_lower[i] = np.float32(max(near * (1.0 - F32_ROUNDING), 0.0))
+    return True
+
+
 @kernel
-def rows_to_search(X, centers, moves, half_gaps, labels, upper, lower, pending,
-                   pending_counts):
-    """The rows whose Hamerly bounds (see ``_bounds.assign_bounded``) do not keep their
-    label; the others keep it, with their bounds moved to ``centers``.
+def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower, runner_lower,
+                   pending, pending_counts):
+    """The rows whose bounds do not settle their label; the others are settled, with
+    their bounds moved to ``centers``.
+
+    Each row keeps, besides Hamerly's upper bound on its distance to the center of its
+    label, its runner-up (the second-nearest center when the bounds were set), a lower
+    bound on its distance to the runner-up and one on its distance to every other
+    center. The bounds widen by the moves as Hamerly's do (``_bounds.bounds_hold``):
+    the runner-up's by its own move, the others' by the largest. A row is settled
+    when its label's upper bound is below the two lower bounds or half the gap from
+    its center to the nearest other; or, when only the runner-up is in the way, when
+    the smaller of their upper bounds is below the other centers' lower bound: the
+    nearer of the two by float32 distance (the lower index on ties) is then its label,
+    and the other its runner-up. The margins are those of ``_bounds``: the labels are the full
+    search's.
 
     Parameters
     ----------
@@ -67,9 +136,10 @@ def rows_to_search(X, centers, moves, half_gaps, labels, upper, lower, pending,
     centers : float32 (n_clusters, n_features)
     moves, half_gaps : float64 (n_clusters,)
         IN: as in ``_bounds.assign_bounded``.
-    labels : int32 (n_samples,)
-        IN: the labels of the bounds, valid cluster indices.
-    upper, lower : float32 (n_samples,)
+    labels, runner_up : int32 (n_samples,)
+        INOUT: each row's label, valid cluster indices, and runner-up (read where the
+        bounds are set; out of range: the row is searched).
+    upper, lower, runner_lower : float32 (n_samples,)
         INOUT: the bounds (``upper`` infinite where unset).
     pending : int64 (n_samples,)
         OUT: per chunk ``c`` of ``chunk_count(n_samples)`` equal chunks, the rows to
@@ -78,6 +148,9 @@ def rows_to_search(X, centers, moves, half_gaps, labels, upper, lower, pending,
         OUT.
     """
     n_samples = X.shape[0]
+    _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
+    require_equal(moves.shape[0], centers.shape[0], "moves must have one entry per center")
+    require_equal(half_gaps.shape[0], centers.shape[0], "half_gaps must have one entry per center")
     n_chunks = pending_counts.shape[0]
     margin = bound_margin(X.shape[1])
     max_move, second_move = largest_moves(moves)
@@ -85,29 +158,83 @@ def rows_to_search(X, centers, moves, half_gaps, labels, upper, lower, pending,
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         n_pending = 0
         for i in range(start, stop):
-            if not bounds_hold(X, i, centers, labels[i], moves, half_gaps, max_move,
-                               second_move, margin, upper, lower):
+            if not _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move,
+                                second_move, margin, upper, lower, runner_lower):
                 pending[start + n_pending] = i
                 n_pending += 1
         pending_counts[chunk] = n_pending
 
 
 @inline
-def _expansion_bounds(row_sq, best, second, row_margin_value, upper, lower, i):
-    """Hamerly bounds of row ``i`` from its expansion distances: ``a + ||x||**2`` is
-    within half the margin of the exact squared distance (``_tiles.margin_terms``)."""
-    half = 0.5 * row_margin_value
-    high = np.sqrt(max(np.float64(best) + row_sq + half, 0.0))
-    low = np.sqrt(max(np.float64(second) + row_sq - half, 0.0))
-    upper[i] = np.float32(high * (1.0 + F32_ROUNDING) + TINY_DISTANCE)
-    lower[i] = np.float32(max(low * (1.0 - F32_ROUNDING) - TINY_DISTANCE, 0.0))
+def _fold_three(dots, first, count, center_sq, best_dist, best_label, second_dist,
+                second_label, third_dist):
+    """The three smallest expansion distances ``||c||**2 - 2 x.c`` of rows ``first``
+    to ``first + count - 1`` of ``dots`` (float32 (n_clusters, rows)), and the centers
+    of the two smallest (the lower index first among equal values), into the first
+    ``count`` entries of the outputs. One sweep over the centers, one SIMD lane per
+    row: each center's products of the rows are one contiguous run."""
+    for r in range(count):
+        best_dist[r] = F32_INF
+        second_dist[r] = F32_INF
+        third_dist[r] = F32_INF
+        best_label[r] = 0
+        second_label[r] = 0
+    stop = first + count
+    for k in range(dots.shape[0]):
+        ck = center_sq[k]
+        kk = np.int32(k)
+        products = dots[k, first:stop]
+        for r in range(count):
+            a = ck - F32_TWO * products[r]
+            best = best_dist[r]
+            second = second_dist[r]
+            closer = a < best
+            closer2 = a < second
+            third_dist[r] = second if closer2 else min(third_dist[r], a)
+            second_dist[r] = best if closer else (a if closer2 else second)
+            second_label[r] = best_label[r] if closer else (kk if closer2 else second_label[r])
+            best_dist[r] = a if closer else best
+            best_label[r] = kk if closer else best_label[r]
+
+
+@inline
+def _expansion_bound(value, row_sq, shift):
+    """A bound on a distance from its expansion distance ``value`` (float32): ``value +
+    ||x||**2`` is within half the row's margin of the exact squared distance
+    (``_tiles.margin_terms``); ``shift`` is plus that half for a bound above, minus it
+    for one below, widened for float32 storage as ``_bounds`` widens its own."""
+    root = np.sqrt(max(np.float64(value) + row_sq + shift, 0.0))
+    if shift > 0.0:
+        return np.float32(root * (1.0 + F32_ROUNDING) + TINY_DISTANCE)
+    return np.float32(max(root * (1.0 - F32_ROUNDING) - TINY_DISTANCE, 0.0))
+
+
+@inline
+def _settle_among_candidates(X, i, centers, dots, column, center_sq, best, margin):
+    """cv2's label of row ``i`` (column ``column`` of ``dots``), searched in cv2's order
+    among the centers whose expansion distance is within ``margin`` of the smallest,
+    ``best``: every other center's float32 distance is strictly larger than the
+    smallest one's (``_tiles.margin_terms``), so it can be neither the nearest nor
+    tied with it. The expansion distances are recomputed exactly as
+    :func:`_fold_three` computed them; a NaN or infinite margin makes every center a
+    candidate."""
+    label = 0
+    nearest = F32_INF
+    for k in range(centers.shape[0]):
+        gap = np.float64(center_sq[k] - F32_TWO * dots[k, column]) - np.float64(best)
+        if not gap > margin:
+            d = sq_dist(X, i, centers, k)
+            if d < nearest:  # strict: the lowest index on ties
+                nearest = d
+                label = k
+    return label
 
 
 @kernel
 def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq, labels,
-                      upper, lower, settled):
-    """Labels and Hamerly bounds of rows ``rows`` of ``X`` from their dot products
-    with the centers.
+                      runner_up, upper, lower, runner_lower, settled):
+    """Labels, runners-up and bounds (see :func:`rows_to_search`) of rows ``rows`` of
+    ``X`` from their dot products with the centers.
 
     Parameters
     ----------
@@ -116,7 +243,7 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
     centers : float32 (n_clusters, n_features)
         IN: the centers.
     rows : int64 (tile_rows,)
-        IN: the rows of the tile.
+        IN: the rows of the tile, valid row indices.
     dots : float32 (n_clusters, tile_rows)
         IN: ``dots[k, r]``, the dot product of row ``rows[r]`` with center ``k``,
         summed in any order.
@@ -126,47 +253,56 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
         The largest center norm (float64).
     row_sq : float64 (n_samples,)
         IN: the squared norms of the rows (:func:`row_norms`).
-    labels : int32 (n_samples,)
-        OUT: the nearest centers of the tile's rows (the lowest index on ties).
-    upper, lower : float32 (n_samples,)
-        OUT: their bounds (see ``_bounds.assign_bounded``); unset (infinite upper
-        bound) for the rows searched again in cv2's order.
+    labels, runner_up : int32 (n_samples,)
+        OUT: the nearest centers of the tile's rows (the lowest index on ties) and,
+        where the bounds are set, their second-nearest by expansion distance.
+    upper, lower, runner_lower : float32 (n_samples,)
+        OUT: their bounds; unset (infinite upper bound) for the rows searched again in
+        cv2's order.
     settled : int64 (n_strips,)
         OUT: per strip of STRIP_ROWS rows of the tile, the rows searched again in
         cv2's order (``n_strips`` at least ``ceil(tile_rows / STRIP_ROWS)``).
     """
+    n_samples = X.shape[0]
+    _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
+    require_one_per_row(row_sq, n_samples, "row_sq")
+    require_equal(dots.shape[0], centers.shape[0], "dots must have one row per center")
+    require_equal(rows.shape[0], dots.shape[1], "dots must have one column per row of the tile")
     tile_rows = dots.shape[1]
-    relative, absolute = margin_terms(X.shape[1])
     n_strips = (tile_rows + STRIP_ROWS - 1) // STRIP_ROWS
+    require_at_least(settled.shape[0], n_strips, "settled must have one entry per strip")
+    n_bad = 0
+    for r in range(tile_rows):
+        n_bad += 0 if in_range(rows[r], n_samples) else 1
+    require_none_bad(n_bad, "rows must be row indices of X")
+    relative, absolute = margin_terms(X.shape[1])
     for strip in prange(n_strips):
-        strip_stop = min(tile_rows, (strip + 1) * STRIP_ROWS)
-        best_dist = np.empty(ROW_BLOCK, dtype=np.float32)
-        second_dist = np.empty(ROW_BLOCK, dtype=np.float32)
-        best_label = np.empty(ROW_BLOCK, dtype=np.int32)
-        buffers = row_block_buffers(X.shape[1])
-        pending = np.empty(2 * ROW_BLOCK, dtype=np.int64)
-        n_pending = 0
+        start = strip * STRIP_ROWS
+        count = min(tile_rows, start + STRIP_ROWS) - start
+        best_dist = np.empty(STRIP_ROWS, dtype=np.float32)
+        second_dist = np.empty(STRIP_ROWS, dtype=np.float32)
+        third_dist = np.empty(STRIP_ROWS, dtype=np.float32)
+        best_label = np.empty(STRIP_ROWS, dtype=np.int32)
+        second_label = np.empty(STRIP_ROWS, dtype=np.int32)
+        _fold_three(dots, start, count, center_sq, best_dist, best_label, second_dist,
+                    second_label, third_dist)
         n_settled = 0
-        for begin in range(strip * STRIP_ROWS, strip_stop, ROW_BLOCK):
-            count = min(ROW_BLOCK, strip_stop - begin)
-            fold_nearest(dots, begin, count, center_sq, best_dist, best_label, second_dist)
-            for r in range(count):
-                i = rows[begin + r]
+        for r in range(count):
+            i = rows[start + r]
+            margin = row_margin(row_sq[i], center_norm_max, relative, absolute)
+            if np.float64(second_dist[r]) - np.float64(best_dist[r]) > margin:
+                half = 0.5 * margin
                 labels[i] = best_label[r]
-                margin = row_margin(row_sq[i], center_norm_max, relative, absolute)
-                if np.float64(second_dist[r]) - np.float64(best_dist[r]) > margin:
-                    _expansion_bounds(row_sq[i], best_dist[r], second_dist[r], margin, upper,
-                                      lower, i)
-                else:
-                    upper[i] = np.inf
-                    lower[i] = 0.0
-                    pending[n_pending] = i
-                    n_pending += 1
-            n_pending, searched = settle_full_block(X, centers, pending, n_pending, labels,
-                                                    buffers)
-            n_settled += searched
-        settle(X, centers, pending, n_pending, labels, buffers)
-        settled[strip] = n_settled + n_pending
+                runner_up[i] = second_label[r]
+                upper[i] = _expansion_bound(best_dist[r], row_sq[i], half)
+                runner_lower[i] = _expansion_bound(second_dist[r], row_sq[i], -half)
+                lower[i] = _expansion_bound(third_dist[r], row_sq[i], -half)
+            else:
+                labels[i] = _settle_among_candidates(X, i, centers, dots, start + r, center_sq,
+                                                     best_dist[r], margin)
+                upper[i] = np.inf
+                n_settled += 1
+        settled[strip] = n_settled
 
 
 @kernel

@@ -91,11 +91,16 @@ GEMM_MIN_CLUSTERS = 128
 #: cores, 1M x 128 points, K = 256, 10 passes from given centers, wall / CPU seconds:
 #: 8 MiB 17.8 / 12.5, 32 MiB 17.4 / 10.4, 64 MiB 10.1 / 9.6 and 13.8 / 9.2 (one
 #: thread each: 10.0 / 6.1). One thread, 200k rows: 1.9-2.1 CPU s from 1 to 16 MiB.
+#: Computing the next tile's product on a Python thread while numba labels the current
+#: one (two tiles of buffers) did not pay: 250k x 128 rows, K = 256, loaded machine, wall /
+#: CPU s, min of 3, one tile at a time / overlapped: 64 MiB 4.16 / 2.23 and 4.41 / 2.21;
+#: 32 MiB 4.53 / 2.22 and 4.59 / 2.26.
 TILE_BYTES = 64 << 20
-#: Rows of a tile labelled by one iteration of the parallel loop: its unsure rows
-#: are searched again in cv2's order ROW_BLOCK at a time, which costs a full
-#: block's search however few they are, so a strip should hold many blocks. Not measured
-#: beyond that.
+#: Rows of a tile labelled by one iteration of the parallel loop: their nearest and
+#: second-nearest expansion distances are folded over the centers in one sweep, which
+#: reads each center's products of the strip as one contiguous run. Measured on one
+#: numba thread, 65,536 rows x 128 features, K = 256 (a 64 MiB tile), CPU ms, min of
+#: 15: sweeps of 64 rows 13.5-16.2, 128 10.4, 256 8.8-9.0, 512 8.5, 2048 7.6.
 STRIP_ROWS = 2048
 #: Fewer unsure rows than this are searched row by row, not as a block of ROW_BLOCK
 #: (a row alone costs about 3 lanes of a block: 38.7 against 12.4 ms, see

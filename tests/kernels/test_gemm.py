@@ -4,9 +4,12 @@ tested in tests/test_gemm_pass.py)."""
 import numpy as np
 import pytest
 
+from fastquant import kernels
 from fastquant.kernels import _gemm
+from fastquant.kernels._tunables import STRIP_ROWS
 
 from ._data import blobs, ones, partials
+from .test_tiles import _near_ties
 
 
 def test_accumulate_labels_refuses_a_previous_label_out_of_range_before_writing():
@@ -26,3 +29,102 @@ def test_row_norms_are_float64_sums_of_squares():
     out = np.empty(len(points))
     _gemm.row_norms(points, out)
     np.testing.assert_allclose(out, (points.astype(np.float64) ** 2).sum(1), rtol=1e-15)
+
+
+def _adversarial_dots(points, centers, labels, against):
+    """float32 dot products off by nearly the most any summation order may err
+    (``gamma_D * sum_j |x_j c_j|``): ``against`` the plain label, the label's product
+    rounded down (its expansion distance up) and every other one up; else the other
+    way round."""
+    x = points.astype(np.float64)
+    c = centers.astype(np.float64)
+    d = points.shape[1]
+    gamma = (d - 1) * 2.0**-24 / (1 - (d - 1) * 2.0**-24)
+    slack = 0.9 * gamma * (np.abs(c) @ np.abs(x).T)
+    sign = np.ones((len(centers), len(points)))
+    sign[labels, np.arange(len(points))] = -1.0
+    sign = sign if against else -sign
+    return np.ascontiguousarray((c @ x.T + sign * slack).astype(np.float32))
+
+
+@pytest.mark.parametrize("against", [True, False])
+@pytest.mark.parametrize("d, offset, scale", [(16, 0.0, 1.0), (16, 1000.0, 1.0), (128, 0.0, 1.0),
+                                              (128, 1e4, 1e-2)])
+def test_nearest_from_dots_gives_cv2_labels_under_the_worst_rounding_of_any_blas(d, offset,
+                                                                                 scale, against):
+    """Dot products as wrong as a BLAS may make them, for or against the right label:
+    the rows the expansion cannot decide are searched among the centers within the
+    margin, every row gets the plain pass's label, and the bounds of the others hold
+    for the exact distances."""
+    points, centers = _near_ties(d, offset, scale, seed=d + 1)
+    points = np.concatenate([points, blobs(500, d, 16, seed=d)])
+    centers = np.concatenate([centers, points[-16:] + np.float32(0.25)])
+    plain = np.zeros(len(points), np.int32)
+    sums, counts = partials(len(points), *centers.shape)
+    kernels.assign_and_accumulate(points, ones(points), centers, plain, sums, counts)
+    dots = _adversarial_dots(points, centers, plain, against)
+    row_sq = np.empty(len(points))
+    _gemm.row_norms(points, row_sq)
+    center_sq = (centers * centers).sum(axis=1, dtype=np.float32)  # any order will do
+    norm_max = float(np.sqrt((centers.astype(np.float64) ** 2).sum(axis=1).max()))
+    labels = np.full(len(points), -1, np.int32)
+    runner_up = np.empty(len(points), np.int32)
+    upper, lower, runner_lower = (np.empty(len(points), np.float32) for _ in range(3))
+    settled = np.zeros(-(-len(points) // STRIP_ROWS), np.int64)
+    _gemm.nearest_from_dots(points, centers, np.arange(len(points)), dots, center_sq, norm_max,
+                            row_sq, labels, runner_up, upper, lower, runner_lower, settled)
+    np.testing.assert_array_equal(labels, plain)
+    assert settled.sum() > len(points) // 3  # the near ties were searched again
+    exact = np.sqrt(((points[:, None].astype(np.float64) - centers[None]) ** 2).sum(-1))
+    rows = np.flatnonzero(upper < np.inf)
+    assert len(rows) > 200  # of the 500 blob points
+    at = exact[rows]
+    assert np.all(upper[rows] >= at[np.arange(len(rows)), labels[rows]])
+    assert np.all(runner_lower[rows] <= at[np.arange(len(rows)), runner_up[rows]])
+    at[np.arange(len(rows)), labels[rows]] = np.inf
+    at[np.arange(len(rows)), runner_up[rows]] = np.inf
+    assert np.all(lower[rows] <= at.min(axis=1))
+
+
+def _tile_arguments(n=300, k=5, d=4):
+    points = blobs(n, d, k, seed=3)
+    centers = points[:k].copy()
+    row_sq = np.empty(n)
+    _gemm.row_norms(points, row_sq)
+    per_row = [np.zeros(n, np.int32), np.zeros(n, np.int32)] + [
+        np.full(n, np.inf, np.float32) for _ in range(3)]
+    dots = np.ascontiguousarray((centers @ points.T).astype(np.float32))
+    center_sq = (centers * centers).sum(axis=1, dtype=np.float32)
+    return points, centers, dots, center_sq, row_sq, per_row
+
+
+def test_nearest_from_dots_refuses_rows_out_of_range_and_short_state():
+    points, centers, dots, center_sq, row_sq, per_row = _tile_arguments()
+    labels, runner_up, upper, lower, runner_lower = per_row
+    rows = np.arange(len(points))
+    rows[7] = len(points)
+    with pytest.raises(ValueError, match="rows must be row indices of X"):
+        _gemm.nearest_from_dots(points, centers, rows, dots, center_sq, 1.0, row_sq, labels,
+                                runner_up, upper, lower, runner_lower, np.zeros(1, np.int64))
+    with pytest.raises(ValueError, match="runner_lower must have one entry per row"):
+        _gemm.nearest_from_dots(points, centers, np.arange(len(points)), dots, center_sq, 1.0,
+                                row_sq, labels, runner_up, upper, lower, runner_lower[:-1],
+                                np.zeros(1, np.int64))
+
+
+def test_rows_to_search_searches_rows_whose_runner_up_is_out_of_range():
+    points, centers, _, _, _, (labels, runner_up, upper, lower, runner_lower) = _tile_arguments()
+    upper.fill(0.0)  # bounds that keep every label...
+    lower.fill(np.inf)
+    runner_lower.fill(np.inf)
+    runner_up[[3, 9]] = [len(centers), -1]  # ...but two runners-up are not centers
+    moves = np.zeros(len(centers))
+    half_gaps = np.zeros(len(centers))
+    pending = np.empty(len(points), np.int64)
+    counts = np.empty(kernels.chunk_count(len(points)), np.int64)
+    _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up, upper, lower,
+                         runner_lower, pending, counts)
+    assert counts.sum() == 2
+    with pytest.raises(ValueError, match="runner_up must have one entry per row"):
+        _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up[:-1], upper,
+                             lower, runner_lower, pending, counts)
