@@ -26,7 +26,8 @@ from .kernels import _seeding
 from .kernels._tunables import (
     ATTEMPT_MAX_PASSES, ATTEMPT_RUN_ON_PASSES, COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS,
     COARSE_MIN_ROWS, MAX_LEVELS, MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS,
-    QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES, SERIAL_MAX_WORK, SPLIT_MIN_COLOURS, WEIGHT_SCALE,
+    QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES, SERIAL_MAX_WORK, SPLIT_MIN_COLOURS,
+    SPLIT_MIN_PIXELS, WEIGHT_SCALE,
 )
 
 #: Passes and center movement at which quantization stops (in the clustering space),
@@ -127,7 +128,8 @@ def _fine_levels(coarse: Rows, attempt: _Attempt, levels: int, space: str, peak:
     return fine
 
 
-def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, space, peak):
+def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, space, peak,
+                    split: bool = False):
     """Centers of k clusters of the colours (``rows`` in the clustering space, ``points``
     the same on their search grid).
 
@@ -136,8 +138,8 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
     a coarse grid of COARSE_LEVELS levels per channel (finer until it has
     COARSE_GROUPS_PER_CLUSTER cells per cluster: smooth 16-bit or float images have
     many colours in few cells; with several attempts, only the most compact after a
-    few passes runs on; from SPLIT_MIN_COLOURS colours, its heavy cells are split so
-    that a heavy region can get many seeds: see ``_grid_cells``), then a few passes on
+    few passes runs on; with ``split``, its heavy cells are split so that a heavy
+    region can get many seeds: see ``_grid_cells``), then a few passes on
     a finer grid (see _fine_levels),
     or on the colours themselves when that grid would have a level per value.
     """
@@ -150,7 +152,7 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
                 or levels >= MAX_LEVELS):
             break
         levels *= 2
-    if k >= SPLIT_MIN_COLOURS:
+    if split:
         coarse = _grid_rows(values, rows.weights, peak, levels, space, split_k=k)
     if len(coarse.values) <= k:
         return _seeded_kmeans(rows, points, k, attempts, seed).centers
@@ -189,7 +191,8 @@ def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: 
     rows = Rows(to_space(values, space, peak), _integer_weights(table.weights),
                 np.empty(0, np.int32))
     points = GridPoints(rows.values, rows.weights)
-    centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak)
+    split = k >= SPLIT_MIN_COLOURS and int(table.counts.sum()) >= SPLIT_MIN_PIXELS
+    centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak, split)
     # The palette: the mean colour of each cluster, in the image's units (the best
     # for the MSE whatever the weights), ...
     points = points.reweighted(table.counts, values)

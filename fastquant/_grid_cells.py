@@ -4,10 +4,11 @@ k-means++ and the first passes of ``quantize`` run on the weighted mean of each 
 a coarse grid over the colours (``_colour_clusters``). A cell is one row there, so it
 gets one seed at most, and the later passes on finer rows seldom bring a center from
 elsewhere: a region of colour space that holds much of the image's weight in a few
-cells ends with few palette entries. On a 24 MP photo of a dark, smooth scene, 59% of
-the pixels sit in about 8 cells of 32 levels, and got 8 of 256 entries (libimagequant
-gave them 29; its SSIM was higher). :func:`split_heavy` divides each cell heavier than a
-share of the total into cells SPLIT_FACTOR times finer.
+cells ends with few palette entries. On a 24 MP photo of a dark, smooth scene, the 59% of
+the pixels whose mean value is 8-16 (a few cells of 32 levels) got 8 of 256 entries
+(libimagequant gave them 29, and had the higher SSIM). :func:`split_heavy` divides each
+cell heavier than a share of the total into cells SPLIT_FACTOR times finer (from
+SPLIT_MIN_COLOURS colours, on images of SPLIT_MIN_PIXELS or more).
 """
 
 from typing import Tuple

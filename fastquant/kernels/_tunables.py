@@ -258,6 +258,12 @@ MAX_LEVELS = 1 << 16
 #: rich photos fell to 27 of 28 cells >= libimagequant in PSNR and in SSIM (jewel_changi
 #: K = 16 SSIM -0.0051: the 5 attempts' seeding); from 64, 28 and 28.
 SPLIT_MIN_COLOURS = 64
+#: ... on images of at least this many pixels: on the 768x512 rich photos (0.4 MP, no
+#: cell below libimagequant without it) the split made the K = 64 and 256 cells 9%
+#: slower in all (same process, alternating; 2.57 against 2.35 s on a loaded machine);
+#: the 1920x1280 ones (2.5 MP) need it (jewel_changi K = 256: SSIM -0.0007 against
+#: libimagequant without, +0.0018 with). Not measured between those sizes.
+SPLIT_MIN_PIXELS = 1 << 21
 #: See SPLIT_MIN_COLOURS.
 HEAVY_CELL_SHARE = 1.0
 #: See SPLIT_MIN_COLOURS (4: 32 levels to 128; 2 twice did about as well, not kept).
