@@ -27,7 +27,7 @@ from .kernels._tunables import (
     ATTEMPT_MAX_PASSES, ATTEMPT_RUN_ON_PASSES, COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS,
     COARSE_MIN_ROWS, MAX_LEVELS, MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS,
     QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES, SERIAL_MAX_WORK, SPLIT_MIN_COLOURS,
-    SPLIT_MIN_PIXELS, WEIGHT_SCALE,
+    WEIGHT_SCALE,
 )
 
 #: Passes and center movement at which quantization stops (in the clustering space),
@@ -172,27 +172,30 @@ def _integer_weights(weights: np.ndarray) -> np.ndarray:
     return np.maximum(np.rint(weights * scale), 1).astype(np.int32)
 
 
-def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float):
+def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float,
+            split: bool = False):
     """Labels (n_colours,) and palette (m, channels) of the colours of a table, m <= k,
-    and the compactness (in the clustering space, over the pixels)."""
+    and the compactness (in the clustering space, over the pixels). ``split``: split the
+    heavy coarse cells from SPLIT_MIN_COLOURS colours on (see ``_grid_cells``)."""
     n_colours = len(table.counts)
     if n_colours <= k:
         return np.arange(n_colours, dtype=label_dtype(n_colours)), table.colours, 0.0
     if n_colours * k < SERIAL_MAX_WORK:
         with one_thread_per_launch():
-            return _palette(table, k, attempts, seed, space, peak)
-    return _palette(table, k, attempts, seed, space, peak)
+            return _palette(table, k, attempts, seed, space, peak, split)
+    return _palette(table, k, attempts, seed, space, peak, split)
 
 
-def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float):
+def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float,
+             split: bool):
     """Labels of the colours of a table with more than ``k`` of them, the palette and
     the compactness."""
     values = table.colours.astype(np.float32)
     rows = Rows(to_space(values, space, peak), _integer_weights(table.weights),
                 np.empty(0, np.int32))
     points = GridPoints(rows.values, rows.weights)
-    split = k >= SPLIT_MIN_COLOURS and int(table.counts.sum()) >= SPLIT_MIN_PIXELS
-    centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak, split)
+    centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak,
+                              split and k >= SPLIT_MIN_COLOURS)
     # The palette: the mean colour of each cluster, in the image's units (the best
     # for the MSE whatever the weights), ...
     points = points.reweighted(table.counts, values)

@@ -59,9 +59,9 @@ def test_nothing_is_split_without_a_heavy_cell_or_a_finer_grid():
 
 
 def test_a_heavy_region_gets_more_palette_entries_than_its_coarse_cells(monkeypatch):
-    from fastquant import _colour_clusters
+    from fastquant import _quantize
 
-    monkeypatch.setattr(_colour_clusters, "SPLIT_MIN_PIXELS", 1000)  # a small image
+    monkeypatch.setattr(_quantize, "SPLIT_MIN_PIXELS", 1000)  # a small image
     # 90% of the pixels in the cube 8-24 (27 cells of the 32-level grid: 0.03% of its
     # volume), the rest anywhere; > COARSE_MIN_ROWS colours, so k-means++ starts on cells.
     rng = np.random.default_rng(3)
