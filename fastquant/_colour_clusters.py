@@ -13,9 +13,10 @@ import numpy as np
 
 from . import _alpha
 from ._colorspace import srgb_to_lab, srgb_to_oklab
-from ._colour_table import ColourTable, colour_table
+from ._colour_table import ColourTable
 from ._distinct import Rows
 from ._execution import launch, one_thread_per_launch
+from ._grid_cells import cell_groups, split_heavy
 from ._grid_lloyd import GridPoints, grid_lloyd
 from ._rng import new_state
 from ._validation import Criteria
@@ -24,8 +25,9 @@ from .kernels import _image_passes as image_passes
 from .kernels import _seeding
 from .kernels._tunables import (
     ATTEMPT_MAX_PASSES, ATTEMPT_RUN_ON_PASSES, COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS,
-    COARSE_MIN_ROWS, DENSE_KEY_SPACE, MAX_LEVELS, MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS,
-    QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES, SERIAL_MAX_WORK, WEIGHT_SCALE,
+    COARSE_MIN_ROWS, MAX_LEVELS, MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS,
+    QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES, SERIAL_MAX_WORK, SPLIT_MIN_COLOURS,
+    WEIGHT_SCALE,
 )
 
 #: Passes and center movement at which quantization stops (in the clustering space),
@@ -75,22 +77,13 @@ def _round(palette: np.ndarray, dtype: np.dtype, peak: float) -> np.ndarray:
 
 
 def _grid_rows(values: np.ndarray, weights: np.ndarray, peak: float, levels: int,
-               space: str) -> Rows:
+               space: str, split_k: int = 0) -> Rows:
     """The colours grouped by the cells of a grid of ``levels`` levels per channel:
-    weighted mean colour (in the clustering space) and total weight of each cell."""
-    digits = np.rint(values * np.float32((levels - 1) / peak)).astype(np.int64)
-    keys = digits[:, 0].copy()
-    for channel in range(1, digits.shape[1]):
-        keys *= levels
-        keys += digits[:, channel]
-    key_space = levels ** values.shape[1]
-    group = np.empty(len(keys), dtype=np.int32)
-    if key_space <= DENSE_KEY_SPACE:
-        n_groups = image_passes.dense_groups(keys, key_space, group)
-    else:
-        table = colour_table(keys[:, None])
-        n_groups = len(table.counts)
-        group = table.pixel_labels(np.arange(n_groups, dtype=np.int32))
+    weighted mean colour (in the clustering space) and total weight of each cell.
+    ``split_k``: the cells heavy for that many clusters are split (``_grid_cells``)."""
+    group, n_groups = cell_groups(values, peak, levels)
+    if split_k:
+        group, n_groups = split_heavy(group, n_groups, values, weights, peak, levels, split_k)
     means = np.empty((n_groups, values.shape[1]), dtype=np.float64)
     totals = image_passes.group_means(group, values, weights, n_groups, means)
     return Rows(to_space(means.astype(np.float32), space, peak), totals.astype(np.int32),
@@ -135,7 +128,8 @@ def _fine_levels(coarse: Rows, attempt: _Attempt, levels: int, space: str, peak:
     return fine
 
 
-def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, space, peak):
+def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, space, peak,
+                    split: bool = False):
     """Centers of k clusters of the colours (``rows`` in the clustering space, ``points``
     the same on their search grid).
 
@@ -144,7 +138,9 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
     a coarse grid of COARSE_LEVELS levels per channel (finer until it has
     COARSE_GROUPS_PER_CLUSTER cells per cluster: smooth 16-bit or float images have
     many colours in few cells; with several attempts, only the most compact after a
-    few passes runs on), then a few passes on a finer grid (see _fine_levels),
+    few passes runs on; with ``split``, its heavy cells are split so that a heavy
+    region can get many seeds: see ``_grid_cells``), then a few passes on
+    a finer grid (see _fine_levels),
     or on the colours themselves when that grid would have a level per value.
     """
     if len(values) <= COARSE_MIN_ROWS:
@@ -156,6 +152,8 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
                 or levels >= MAX_LEVELS):
             break
         levels *= 2
+    if split:
+        coarse = _grid_rows(values, rows.weights, peak, levels, space, split_k=k)
     if len(coarse.values) <= k:
         return _seeded_kmeans(rows, points, k, attempts, seed).centers
     attempt = _seeded_kmeans(coarse, GridPoints(coarse.values, coarse.weights), k, attempts,
@@ -174,26 +172,30 @@ def _integer_weights(weights: np.ndarray) -> np.ndarray:
     return np.maximum(np.rint(weights * scale), 1).astype(np.int32)
 
 
-def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float):
+def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float,
+            split: bool = False):
     """Labels (n_colours,) and palette (m, channels) of the colours of a table, m <= k,
-    and the compactness (in the clustering space, over the pixels)."""
+    and the compactness (in the clustering space, over the pixels). ``split``: split the
+    heavy coarse cells from SPLIT_MIN_COLOURS colours on (see ``_grid_cells``)."""
     n_colours = len(table.counts)
     if n_colours <= k:
         return np.arange(n_colours, dtype=label_dtype(n_colours)), table.colours, 0.0
     if n_colours * k < SERIAL_MAX_WORK:
         with one_thread_per_launch():
-            return _palette(table, k, attempts, seed, space, peak)
-    return _palette(table, k, attempts, seed, space, peak)
+            return _palette(table, k, attempts, seed, space, peak, split)
+    return _palette(table, k, attempts, seed, space, peak, split)
 
 
-def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float):
+def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float,
+             split: bool):
     """Labels of the colours of a table with more than ``k`` of them, the palette and
     the compactness."""
     values = table.colours.astype(np.float32)
     rows = Rows(to_space(values, space, peak), _integer_weights(table.weights),
                 np.empty(0, np.int32))
     points = GridPoints(rows.values, rows.weights)
-    centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak)
+    centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak,
+                              split and k >= SPLIT_MIN_COLOURS)
     # The palette: the mean colour of each cluster, in the image's units (the best
     # for the MSE whatever the weights), ...
     points = points.reweighted(table.counts, values)

@@ -17,8 +17,8 @@ from ._heap import release_free_heap
 from ._quality import check_target, smallest_k
 from .kernels import _image_passes as image_passes
 from .kernels._tunables import (
-    FEW_COLOUR_ATTEMPTS, FEW_COLOURS, SERIAL_MAX_PIXELS, UNWEIGHTED_COLOURS, WEIGHT_BLOCK_SHIFT,
-    WEIGHT_FLOOR, WEIGHT_SMOOTH_VARIANCE, WEIGHTED_COLOURS,
+    FEW_COLOUR_ATTEMPTS, FEW_COLOURS, SERIAL_MAX_PIXELS, SPLIT_MIN_PIXELS, UNWEIGHTED_COLOURS,
+    WEIGHT_BLOCK_SHIFT, WEIGHT_FLOOR, WEIGHT_SMOOTH_VARIANCE, WEIGHTED_COLOURS,
 )
 
 
@@ -173,8 +173,11 @@ def _quantized(array: np.ndarray, k: int, attempts: int, seed: int, dither: Dith
     channels = 1 if array.ndim == 2 else array.shape[2]
     pixels = np.ascontiguousarray(array).reshape(-1, channels)
     transparent = _alpha.transparent_pixels(pixels, k)
+    # the split of heavy cells (see _grid_cells): not with dithering, whose nearest-colour
+    # search slows down on the palette it gives (see SPLIT_MIN_PIXELS)
+    split = not dither and len(pixels) >= SPLIT_MIN_PIXELS
     palette, labels, compactness = _clustered_pixels(pixels, transparent, width, k, attempts,
-                                                     seed, space, peak)
+                                                     seed, space, peak, split)
     _release_heap(len(pixels))  # the table's, before the result is allocated
     if dither:
         # transparent pixels keep their entry (the last one), which no other pixel takes
@@ -186,19 +189,23 @@ def _quantized(array: np.ndarray, k: int, attempts: int, seed: int, dither: Dith
 
 
 def _clustered_pixels(pixels: np.ndarray, transparent: Optional[np.ndarray], width: int,
-                      k: int, attempts: int, seed: int, space: str, peak: float):
+                      k: int, attempts: int, seed: int, space: str, peak: float,
+                      split: bool = False):
     """The palette, the label of each pixel (n_pixels,) and the compactness of the
-    pixels (n_pixels, channels) of an image ``width`` wide."""
+    pixels (n_pixels, channels) of an image ``width`` wide (``split``: see
+    ``_colour_clusters.cluster``)."""
     if transparent is None:
         weights = _smoothness_weights(pixels.reshape(-1, width, pixels.shape[1]), peak, k)
         table = colour_table(pixels, width, WEIGHT_BLOCK_SHIFT, weights)
         del weights
-        colour_labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak)
+        colour_labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak,
+                                                       split)
         _release_heap(len(pixels))  # the clustering's temporaries, before the labels
         return palette, table.pixel_labels(colour_labels), compactness
     opaque = ~transparent
     table = colour_table(pixels[opaque])
-    colour_labels, colours, compactness = _cluster(table, k - 1, attempts, seed, space, peak)
+    colour_labels, colours, compactness = _cluster(table, k - 1, attempts, seed, space, peak,
+                                                   split)
     palette = np.zeros((len(colours) + 1, 4), dtype=pixels.dtype)
     palette[:-1] = colours
     labels = np.full(len(pixels), len(colours), dtype=_label_dtype(len(palette)))

@@ -265,14 +265,14 @@ def test_memory_of_a_6_megapixel_photo_stays_within_4x_its_size():
 
 
 def test_grid_cells_are_the_same_through_the_table_and_the_hash(monkeypatch):
-    from fastquant import _colour_clusters
+    from fastquant import _colour_clusters, _grid_cells
 
     rng = np.random.default_rng(5)
     values = rng.integers(0, 65536, size=(5000, 3)).astype(np.float32)
     values[2500:] = values[:2500] + 1  # cells shared by two colours
     weights = rng.integers(1, 9, size=5000).astype(np.int32)
     dense = _colour_clusters._grid_rows(values, weights, 65535.0, 64, "rgb")
-    monkeypatch.setattr(_colour_clusters, "DENSE_KEY_SPACE", 0)
+    monkeypatch.setattr(_grid_cells, "DENSE_KEY_SPACE", 0)
     hashed = _colour_clusters._grid_rows(values, weights, 65535.0, 64, "rgb")
     order_d = np.lexsort(dense.values.T[::-1])
     order_h = np.lexsort(hashed.values.T[::-1])
