@@ -1,0 +1,112 @@
+"""k-means++ seeding of a few thousand weighted rows, serially: quantize's seeding.
+
+quantize seeds k-means on the cells of a coarse colour grid (or on at most
+COARSE_MIN_ROWS colours), where :func:`fastquant._execution.launch` would run the
+serial twin of :func:`~fastquant.kernels._seeding.kmeanspp` anyway. :func:`kmeanspp_small`
+picks the same centers with plain loops: the same draws from the generator, the same
+float32 distances (summed over the features in cv2's order), the same float64 sums of
+each chunk of ``chunk_count(n_rows)`` rows (:func:`weighted_sum`) added in chunk
+order, and the row of each draw found by the same walk (:func:`locate_row`). Without
+the general kernel's blocked, by-feature distances and its parallel loops it compiles
+in a fraction of the time, which a first run of ``quantize`` pays.
+"""
+
+import numpy as np
+
+from .._jit import helper, inline
+from ._candidate_walk import locate_row
+from ._checks import require_at_least, require_at_most, require_one_per_row
+from ._common import F32_ZERO, chunk_bounds, chunk_count, ordered_sum, weighted_sum
+from ._random import rng_double
+from ._seeding import _first_center
+
+
+@helper
+def _with_center(features, weights, center, nearest, out, chunk_sums):
+    """Each row's squared distance to row ``center`` or, when smaller, its distance in
+    ``nearest``, into ``out`` (which may be ``nearest``: then just the distances); the
+    weighted sum of those over each chunk into ``chunk_sums``; their total, in chunk
+    order. ``features``: the rows by feature, so that the loops over rows vectorise;
+    each distance is summed over the features in order, as cv2 sums it."""
+    n_features, n_rows = features.shape
+    n_chunks = chunk_sums.shape[0]
+    for chunk in range(n_chunks):
+        start, stop = chunk_bounds(chunk, n_chunks, n_rows)
+        distances = out[start:stop]
+        for i in range(distances.shape[0]):
+            distances[i] = F32_ZERO
+        for j in range(n_features):
+            feature = features[j, start:stop]
+            c = features[j, center]
+            for i in range(distances.shape[0]):
+                t = feature[i] - c
+                distances[i] += t * t
+        near = nearest[start:stop]
+        for i in range(distances.shape[0]):
+            distances[i] = min(near[i], distances[i])
+        chunk_sums[chunk] = weighted_sum(distances, weights[start:stop])
+    return ordered_sum(chunk_sums)
+
+
+@inline
+def _slot(t, current):
+    """The slot of candidate ``t`` (each but ``current``, in order)."""
+    return t if t < current else t + 1
+
+
+@helper
+def kmeanspp_small(features, weights, n_clusters, n_trials, rng_state):
+    """k-means++ seeding of weighted rows, serially: the centers
+    :func:`~fastquant.kernels._seeding.kmeanspp` picks for the same arguments (see the
+    module docstring), for data too small to share between threads.
+
+    Parameters
+    ----------
+    features : float32 (n_features, n_rows)
+        IN: the rows, by feature (``X.T`` of kmeanspp's ``X``, contiguous).
+    weights : int32 (n_rows,)
+        IN: each row's weight (see ``kmeanspp``).
+    n_clusters : int
+        Number of centers to pick, 1 <= n_clusters <= n_rows.
+    n_trials : int
+        Candidates drawn per center, at least 1; the one that lowers the potential
+        most (the first of equals) wins.
+    rng_state : uint64 (1,)
+        INOUT: the generator.
+
+    Returns
+    -------
+    int64 (n_clusters,)
+        Indices of the rows chosen as centers, in the order they were chosen.
+    """
+    n_rows = features.shape[1]
+    require_one_per_row(weights, n_rows, "weights")
+    require_at_least(n_clusters, 1, "n_clusters must be at least 1")
+    require_at_most(n_clusters, n_rows, "n_clusters must not exceed the rows")
+    require_at_least(n_trials, 1, "n_trials must be at least 1")
+    # slot ``current``: each row's distance to its nearest center so far; the others:
+    # the same with one candidate added (the winner's slot becomes current, no copy)
+    slots = np.empty((n_trials + 1, n_rows), dtype=np.float32)
+    chunk_sums = np.empty((n_trials + 1, chunk_count(n_rows)), dtype=np.float64)
+    candidates = np.empty(n_trials, dtype=np.int64)
+    chosen = np.empty(n_clusters, dtype=np.int64)
+    chosen[0] = _first_center(weights, rng_state)
+    current = 0
+    potential = _with_center(features, weights, chosen[0], slots[current], slots[current],
+                             chunk_sums[current])
+    for k in range(1, n_clusters):
+        for t in range(n_trials):
+            candidates[t] = locate_row(slots[current], weights, chunk_sums[current],
+                                       rng_double(rng_state) * potential)
+        best_sum = np.inf
+        best = 0
+        for t in range(n_trials):
+            trial_sum = _with_center(features, weights, candidates[t], slots[current],
+                                     slots[_slot(t, current)], chunk_sums[_slot(t, current)])
+            if trial_sum < best_sum:
+                best_sum = trial_sum
+                best = t
+        chosen[k] = candidates[best]
+        current = _slot(best, current)
+        potential = best_sum
+    return chosen
