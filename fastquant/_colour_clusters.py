@@ -15,7 +15,7 @@ from . import _alpha
 from ._colorspace import srgb_to_lab, srgb_to_oklab
 from ._colour_table import ColourTable
 from ._distinct import Rows
-from ._execution import launch, one_thread_per_launch
+from ._execution import launch, one_thread_per_launch, runs_serially
 from ._grid_cells import cell_groups, split_heavy
 from ._grid_lloyd import GridPoints, grid_lloyd
 from ._rng import new_state
@@ -23,6 +23,7 @@ from ._validation import Criteria
 from .constants import KMEANSPP_TRIALS
 from .kernels import _image_passes as image_passes
 from .kernels import _seeding
+from .kernels._serial_seeding import kmeanspp_small
 from .kernels._tunables import (
     ATTEMPT_MAX_PASSES, ATTEMPT_RUN_ON_PASSES, COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS,
     COARSE_MIN_ROWS, MAX_LEVELS, MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS,
@@ -98,13 +99,19 @@ class _Attempt(NamedTuple):
 def _seeded_kmeans(rows: Rows, points: GridPoints, k: int, attempts: int, seed,
                    early: bool = False) -> _Attempt:
     """k-means++ and CRITERIA passes on weighted rows (``points`` are the same rows on
-    their search grid): the most compact of ``attempts`` attempts. ``early``: the
+    their search grid): the most compact of ``attempts`` attempts. Where a launch would
+    run serially, the seeding is ``kmeanspp_small``. ``early``: the
     most compact after ATTEMPT_CRITERIA's passes, run on for RUN_ON_CRITERIA's."""
     rng_state = new_state(seed)
+    serially = runs_serially(rows.values.size)
+    by_feature = np.ascontiguousarray(rows.values.T) if serially else None
     best = None
     for _ in range(attempts):
-        chosen = launch(_seeding.kmeanspp, rows.values, rows.weights, k, KMEANSPP_TRIALS,
-                        rng_state, work=rows.values.size)
+        if serially:  # (the same centers as kmeanspp's, less to compile)
+            chosen = kmeanspp_small(by_feature, rows.weights, k, KMEANSPP_TRIALS, rng_state)
+        else:
+            chosen = launch(_seeding.kmeanspp, rows.values, rows.weights, k, KMEANSPP_TRIALS,
+                            rng_state, work=rows.values.size)
         centers, compactness = grid_lloyd(points, rows.values[chosen],
                                           ATTEMPT_CRITERIA if early else CRITERIA)
         if best is None or compactness < best.compactness:
