@@ -12,6 +12,17 @@ from ._validation import Criteria
 from .kernels._tunables import GRID_FINE as FINE
 from .kernels._tunables import GRID_MAX_CELLS as MAX_CELLS
 from .kernels._tunables import GRID_POINTS_PER_CELL as POINTS_PER_CELL
+from .kernels._tunables import PARTIALS_BUDGET
+
+
+def pass_chunks(n: int, k: int, n_sum: int) -> int:
+    """``chunk_count(n, k, n_sum)``, through the specialisation of ``chunk_count`` the
+    kernels compile (``chunk_count(n)``) where the partial sums fit PARTIALS_BUDGET:
+    then the two counts are equal, and a first run compiles one specialisation less."""
+    n_chunks = chunk_count(n)
+    if n_chunks * k * (n_sum + 1) * 8 > PARTIALS_BUDGET:
+        n_chunks = chunk_count(n, k, n_sum)
+    return n_chunks
 
 
 class GridPoints:
@@ -60,7 +71,7 @@ class GridPoints:
         distance of the clusters."""
         n_features, n = self.features.shape
         k, n_sum = len(centers), self.sum_features.shape[0]
-        n_chunks = chunk_count(n, k, n_sum)
+        n_chunks = pass_chunks(n, k, n_sum)
         partial_sums = np.empty((n_chunks, k, n_sum), dtype=np.float64)
         partial_weights = np.empty((n_chunks, k), dtype=np.int64)
         partial_dist = np.empty(n_chunks, dtype=np.float64)
