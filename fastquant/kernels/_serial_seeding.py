@@ -43,15 +43,9 @@ def _with_center(features, weights, center, nearest, out, chunk_sums):
                 distances[i] += t * t
         near = nearest[start:stop]
         for i in range(distances.shape[0]):
-            distances[i] = min(near[i], distances[i])
+            distances[i] = distances[i] if distances[i] < near[i] else near[i]
         chunk_sums[chunk] = weighted_sum(distances, weights[start:stop])
     return ordered_sum(chunk_sums)
-
-
-@inline
-def _slot(t, current):
-    """The slot of candidate ``t`` (each but ``current``, in order)."""
-    return t if t < current else t + 1
 
 
 @helper
@@ -84,29 +78,32 @@ def kmeanspp_small(features, weights, n_clusters, n_trials, rng_state):
     require_at_least(n_clusters, 1, "n_clusters must be at least 1")
     require_at_most(n_clusters, n_rows, "n_clusters must not exceed the rows")
     require_at_least(n_trials, 1, "n_trials must be at least 1")
-    # slot ``current``: each row's distance to its nearest center so far; the others:
-    # the same with one candidate added (the winner's slot becomes current, no copy)
-    slots = np.empty((n_trials + 1, n_rows), dtype=np.float32)
-    chunk_sums = np.empty((n_trials + 1, chunk_count(n_rows)), dtype=np.float64)
+    n_chunks = chunk_count(n_rows)
+    # each row's distance to its nearest center so far, with the sum of each chunk;
+    # the same with a candidate added, and with the best candidate so far added
+    nearest, nearest_sums = np.empty(n_rows, np.float32), np.empty(n_chunks)
+    trial, trial_sums = np.empty(n_rows, np.float32), np.empty(n_chunks)
+    best, best_sums = np.empty(n_rows, np.float32), np.empty(n_chunks)
     candidates = np.empty(n_trials, dtype=np.int64)
     chosen = np.empty(n_clusters, dtype=np.int64)
     chosen[0] = _first_center(weights, rng_state)
-    current = 0
-    potential = _with_center(features, weights, chosen[0], slots[current], slots[current],
-                             chunk_sums[current])
+    potential = _with_center(features, weights, chosen[0], nearest, nearest, nearest_sums)
     for k in range(1, n_clusters):
         for t in range(n_trials):
-            candidates[t] = locate_row(slots[current], weights, chunk_sums[current],
+            candidates[t] = locate_row(nearest, weights, nearest_sums,
                                        rng_double(rng_state) * potential)
         best_sum = np.inf
-        best = 0
         for t in range(n_trials):
-            trial_sum = _with_center(features, weights, candidates[t], slots[current],
-                                     slots[_slot(t, current)], chunk_sums[_slot(t, current)])
-            if trial_sum < best_sum:
+            trial_sum = _with_center(features, weights, candidates[t], nearest, trial,
+                                     trial_sums)
+            better = trial_sum < best_sum  # (the first of equals wins)
+            if better or t == 0:  # (the first when none is below infinity, as kmeanspp)
+                best, trial = trial, best
+                best_sums, trial_sums = trial_sums, best_sums
+                chosen[k] = candidates[t]
+            if better:
                 best_sum = trial_sum
-                best = t
-        chosen[k] = candidates[best]
-        current = _slot(best, current)
+        nearest, best = best, nearest
+        nearest_sums, best_sums = best_sums, nearest_sums
         potential = best_sum
     return chosen

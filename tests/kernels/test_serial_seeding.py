@@ -23,7 +23,8 @@ def _seed_both(X, weights, k, n_trials, seed):
 
 def _cases():
     """Weighted colours as quantize seeds them (several chunks, weights of 1, weights
-    with zeros) and float data whose sums round (24 binades, duplicates: equal trials)."""
+    with zeros) and float data whose sums round (24 binades, duplicates: equal trials,
+    distances beyond float32's range: infinite sums)."""
     rng = np.random.default_rng(4)
     cases = {}
     for n, d in [(1, 3), (7, 1), (511, 3), (513, 4), (3000, 3), (20_000, 3), (5000, 5)]:
@@ -36,6 +37,9 @@ def _cases():
     cases["binades"] = (spread.astype(np.float32), rng.integers(1, 9, 6000).astype(np.int32))
     cases["duplicates"] = (np.repeat(rng.random((30, 3)), 70, axis=0).astype(np.float32),
                            np.ones(2100, dtype=np.int32))
+    # squared distances overflow to infinity: no trial lowers the potential
+    cases["overflow"] = ((rng.random((600, 3)) * 1e30).astype(np.float32),
+                         np.ones(600, dtype=np.int32))
     return cases
 
 
