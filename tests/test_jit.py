@@ -322,3 +322,29 @@ def test_the_collector_is_enabled_again_after_a_failed_compile():
     with pytest.raises(numba.core.errors.TypingError):
         _jit.helper(probe)(np.ones(3))
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("step", ["save_overload", "load_overload"])
+def test_the_collector_is_paused_while_a_cache_entry_is_saved_or_loaded(monkeypatch, step):
+    # numba saves a compiled function to its cache after the compile event, and loads
+    # one before any: both make many objects, and ran 120 of the README command's
+    # collections before they were paused too.
+    enabled_inside = []
+
+    def record(self, *args):
+        enabled_inside.append(gc.isenabled())
+        raise OSError("unwritable")  # and the collector still comes back
+
+    monkeypatch.setattr(numba.core.caching.FunctionCache, step, record)
+    dispatcher = _jit.helper(lambda x: x + 1)
+    cache = dispatcher._cache
+    if not isinstance(cache, _jit._PackageCache):
+        pytest.skip("no cache location here")
+    getattr(cache, step)(None, None)
+    assert enabled_inside == [False] and gc.isenabled()
+    gc.disable()
+    try:  # a collector the caller disabled stays disabled
+        getattr(cache, step)(None, None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
