@@ -81,9 +81,13 @@ def kmeanspp_small(features, weights, n_clusters, n_trials, rng_state):
     n_chunks = chunk_count(n_rows)
     # each row's distance to its nearest center so far, with the sum of each chunk;
     # the same with a candidate added, and with the best candidate so far added
-    nearest, nearest_sums = np.empty(n_rows, np.float32), np.empty(n_chunks)
-    trial, trial_sums = np.empty(n_rows, np.float32), np.empty(n_chunks)
-    best, best_sums = np.empty(n_rows, np.float32), np.empty(n_chunks)
+    # (dtypes given by keyword, as the other kernels give them: one compile of each)
+    nearest = np.empty(n_rows, dtype=np.float32)
+    trial = np.empty(n_rows, dtype=np.float32)
+    best = np.empty(n_rows, dtype=np.float32)
+    nearest_sums = np.empty(n_chunks, dtype=np.float64)
+    trial_sums = np.empty(n_chunks, dtype=np.float64)
+    best_sums = np.empty(n_chunks, dtype=np.float64)
     candidates = np.empty(n_trials, dtype=np.int64)
     chosen = np.empty(n_clusters, dtype=np.int64)
     chosen[0] = _first_center(weights, rng_state)
