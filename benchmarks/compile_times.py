@@ -6,8 +6,9 @@ Each compile's CPU time is split into its own share (exclusive) and the compiles
 started (nested: helpers, numba's implementations of ``np.empty``, ``min`` ...); the
 table lists the exclusive times per function, largest first, then the functions compiled
 more than once (one line per specialisation: a dtype, layout or literal argument that
-differs compiles again). It also gives the CPU time of Python's cyclic garbage
-collector in the run (paused during fastquant's compiles, see ``fastquant._jit``).
+differs compiles again), each with the function whose compile first needed it. It
+also gives the CPU time of Python's cyclic garbage collector in the run (paused during
+fastquant's compiles and cache writes, see ``fastquant._jit``).
 
 Every kernel compiles only in an empty cache, so run it with a fresh one::
 
@@ -33,23 +34,30 @@ from numba.core import event
 
 
 class CompileTimer(event.Listener):
-    """Exclusive and inclusive CPU seconds of each compile, with its signature."""
+    """Exclusive and inclusive CPU seconds of each compile, with its signature and the
+    function whose compile started it (empty for a call from Python)."""
 
     def __init__(self):
-        self.open = []  # [start CPU time, CPU time of the compiles nested in it]
-        self.records = []  # (exclusive, inclusive, name, signature)
+        self.open = []  # [start CPU time, CPU time of the compiles nested in it, name]
+        self.records = []  # (exclusive, inclusive, name, signature, parent)
 
     def on_start(self, ev):
-        self.open.append([time.process_time(), 0.0])
+        self.open.append([time.process_time(), 0.0, _name(ev)])
 
     def on_end(self, ev):
-        start, nested = self.open.pop()
+        start, nested, name = self.open.pop()
         inclusive = time.process_time() - start
+        parent = ""
         if self.open:
             self.open[-1][1] += inclusive
-        func = ev.data["dispatcher"].py_func
-        name = f"{func.__module__}.{func.__qualname__}".split(".<locals>")[0]
-        self.records.append((inclusive - nested, inclusive, name, str(ev.data.get("args"))))
+            parent = self.open[-1][2]
+        self.records.append((inclusive - nested, inclusive, name, str(ev.data.get("args")),
+                             parent))
+
+
+def _name(ev):
+    func = ev.data["dispatcher"].py_func
+    return f"{func.__module__}.{func.__qualname__}".split(".<locals>")[0]
 
 
 class CollectorTimer:
@@ -101,7 +109,7 @@ def main(argv):
           f"{collector.seconds:.2f} s in {collector.count} collections")
     by_name = collections.defaultdict(float)
     count = collections.Counter()
-    for exclusive, _, name, _ in timer.records:
+    for exclusive, _, name, _, _ in timer.records:
         by_name[name] += exclusive
         count[name] += 1
     print(f"{'exclusive s':>11}  {'n':>2}  function")
@@ -110,8 +118,9 @@ def main(argv):
     repeated = [record for record in timer.records if count[record[2]] > 1]
     if repeated:
         print("compiled more than once:")
-        for exclusive, _, name, signature in sorted(repeated, key=lambda r: r[2]):
-            print(f"{exclusive:11.3f}      {name} {signature}")
+        for exclusive, _, name, signature, parent in sorted(repeated, key=lambda r: r[2]):
+            print(f"{exclusive:11.3f}      {name} {signature}"
+                  + (f" <- {parent.rsplit('.', 1)[-1]}" if parent else ""))
     wall, cpu, waited = (time.perf_counter() - wall_start, done - start,
                          core_wait() - wait_start)
     print(f"wall {wall:.2f} s = CPU {cpu:.2f} s + waiting for a core {waited:.2f} s "
