@@ -49,7 +49,8 @@ def test_distances_and_chunk_sums_are_those_of_kmeanspp(n_rows, n_chunks):
     # float64 sum (kmeanspp's four lanes). Values over 24 binades, so that the sums
     # round and their order shows; a draw rarely shows it.
     rng = np.random.default_rng(n_rows)
-    X = (rng.standard_normal((n_rows, 5)) * 10.0 ** rng.uniform(-3, 3, (n_rows, 1))).astype(np.float32)
+    scales = 10.0 ** rng.uniform(-3, 3, (n_rows, 1))
+    X = (rng.standard_normal((n_rows, 5)) * scales).astype(np.float32)
     weights = rng.integers(0, 7, n_rows).astype(np.int32)
     nearest = (10.0 ** rng.uniform(-12, 12, n_rows)).astype(np.float32)
     center = int(rng.integers(0, n_rows))
