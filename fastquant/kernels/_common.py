@@ -141,13 +141,12 @@ def by_feature(X):
 
 
 @inline
-def weighted_sum(values, weights):
-    """Sum of ``weights[i] * values[i]`` in float64, as four interleaved partial sums
-    added in a fixed order: four independent chains of additions, not one."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
+def add_weighted(values, weights, s0, s1, s2, s3):
+    """``(s0, s1, s2, s3)`` with ``weights[i] * values[i]`` added, in float64, to lane
+    ``i % 4`` (the values past the last multiple of 4 to ``s0``): four independent
+    chains of additions, not one. Over consecutive pieces of a range, each starting at
+    a multiple of 4 from the range's start, the lanes come out as from one call on the
+    whole range."""
     n = values.shape[0]
     i = 0
     while i + 4 <= n:
@@ -159,6 +158,14 @@ def weighted_sum(values, weights):
     while i < n:
         s0 += weights[i] * np.float64(values[i])
         i += 1
+    return s0, s1, s2, s3
+
+
+@inline
+def weighted_sum(values, weights):
+    """Sum of ``weights[i] * values[i]`` in float64: the four lanes of
+    :func:`add_weighted` added in a fixed order, ``(s0 + s1) + (s2 + s3)``."""
+    s0, s1, s2, s3 = add_weighted(values, weights, 0.0, 0.0, 0.0, 0.0)
     return (s0 + s1) + (s2 + s3)
 
 
