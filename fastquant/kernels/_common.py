@@ -121,6 +121,32 @@ def add_chunk_points(X, weights, labels, previous, changes_only, sums, counts):
 
 
 @inline
+def refresh_chunk_points(X, weights, labels, summed, sums, counts):
+    """``sums`` and ``counts`` (INOUT: those :func:`add_chunk_points` gives for the
+    labels ``summed``) made those it gives for ``labels``. Only the clusters a row
+    entered or left are summed again, from zero, over the rows in row order: the
+    steps of a full accumulation, so the same float64 values; the others keep the
+    same rows, hence their values. Few changed labels: a fraction of the reads."""
+    dirty = np.zeros(sums.shape[0], dtype=np.bool_)
+    n_changed = 0
+    for i in range(X.shape[0]):
+        if labels[i] != summed[i]:
+            dirty[labels[i]] = True
+            dirty[summed[i]] = True
+            n_changed += 1
+    if n_changed == 0:
+        return
+    for k in range(sums.shape[0]):
+        if dirty[k]:
+            counts[k] = 0
+            for j in range(sums.shape[1]):
+                sums[k, j] = 0.0
+    for i in range(X.shape[0]):
+        if dirty[labels[i]]:
+            add_point(X, i, weights[i], labels[i], sums, counts)
+
+
+@inline
 def row_of(inverse, sample):
     return inverse[sample] if inverse.shape[0] > 0 else sample
 
