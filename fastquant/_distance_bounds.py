@@ -25,14 +25,19 @@ class DistanceBounds:
             half_gaps=np.empty(n_clusters, dtype=np.float64),
         )
         self.centers = None  # the centers of the bounds; None: no bounds yet
+        # whether the partial sums hold those of the labels, as this object's last full
+        # pass left them (then the next full pass sums again only what changed)
+        self.summed = False
 
     def reset(self):
         """Forget every bound (at the start of an attempt)."""
         self.centers = None
+        self.summed = False
 
     def invalidate(self, row: int):
         """Forget the bounds of one row (its label was changed by hand)."""
         self.state.upper[row] = np.inf
+        self.summed = False
 
     def prepare(self, centers, labels):
         """Before a pass to ``centers``: every bound unset at the start of an attempt
@@ -47,11 +52,15 @@ class DistanceBounds:
     def assign(self, rows: Rows, centers, changes_only: bool, labels, partial_sums,
                partial_counts):
         """A Lloyd pass that skips the rows whose bounds hold, then moves the bounds
-        to ``centers``. ``labels`` are the rows' labels (INOUT)."""
+        to ``centers``. ``labels`` are the rows' labels (INOUT). The partial sums must
+        be left alone between two passes, or :meth:`reset` called."""
         self.prepare(centers, labels)
+        refresh = self.summed and not changes_only
+        self.summed = False  # (until the pass has succeeded)
         launch(
             _bounds.assign_bounded, rows.values, rows.weights, centers, self.state,
-            changes_only, labels, partial_sums, partial_counts,
+            changes_only, refresh, labels, partial_sums, partial_counts,
             work=rows.values.size * len(centers),
         )
         self.centers = centers
+        self.summed = not changes_only

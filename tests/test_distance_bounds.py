@@ -56,3 +56,32 @@ def test_a_new_attempt_resets_the_bounds():
     assert workspace.bounds.centers is not None
     _lloyd.RowPasses(plain_rows(points), workspace, np.empty(len(points), np.int32))
     assert workspace.bounds.centers is None
+
+
+def test_passes_sum_again_only_what_changed_and_all_after_a_label_changed_by_hand():
+    # Each pass after the first sums again only the chunks' clusters a row entered or
+    # left; the sums must stay those of a full accumulation of the labels. A repair
+    # gives the outlier row 7 the empty cluster 39 by hand and puts its center on it:
+    # the pass keeps that label, so only the invalidation tells that the sums changed.
+    rng = np.random.default_rng(5)
+    points = (rng.standard_normal((6000, 8)) + rng.integers(0, 4, (6000, 1)) * 3).astype(np.float32)
+    points[7] = 100.0
+    rows = plain_rows(points)
+    workspace = _lloyd.Workspace(len(points), 40, 8)
+    labels = np.empty(len(points), dtype=np.int32)
+    passes = _lloyd.RowPasses(rows, workspace, labels)
+    centers = points[8:48].copy()
+    centers[39] = 1e4  # (no row is nearer to it: an empty cluster)
+    for step in range(4):
+        if step == 2:
+            labels[7] = 39
+            workspace.bounds.invalidate(7)
+            centers[39] = points[7]
+        sums, counts = passes.assign(centers)
+        fresh = _lloyd.Workspace(len(points), 40, 8)
+        _lloyd.RowPasses(rows, fresh, labels.copy()).label_sums()
+        np.testing.assert_array_equal(sums, fresh.sums)  # bit for bit
+        np.testing.assert_array_equal(counts, np.bincount(labels, minlength=40))
+        centers = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None],
+                           centers).astype(np.float32)
+    assert labels[7] == 39

@@ -183,13 +183,15 @@ def test_bounded_pass_checks_labels_and_bounds():
     _bounds.center_moves_and_gaps(centers, centers, bounds)
     labels[10] = k
     with pytest.raises(ValueError, match="labels must be cluster indices"):
-        _bounds.assign_bounded(X, weights, centers, bounds, False, labels, sums, counts)
+        _bounds.assign_bounded(X, weights, centers, bounds, False, False, labels, sums, counts)
     short_upper = bounds._replace(upper=bounds.upper[:5])
     with pytest.raises(ValueError, match="upper must have one entry per row of X"):
-        _bounds.assign_bounded(X, weights, centers, short_upper, False, labels, sums, counts)
+        _bounds.assign_bounded(X, weights, centers, short_upper, False, False, labels, sums,
+                               counts)
     short_moves = bounds._replace(moves=bounds.moves[:2])
     with pytest.raises(ValueError, match="moves must have one entry per center"):
-        _bounds.assign_bounded(X, weights, centers, short_moves, False, labels, sums, counts)
+        _bounds.assign_bounded(X, weights, centers, short_moves, False, False, labels, sums,
+                               counts)
     with pytest.raises(ValueError, match="previous must have one row per center"):
         _bounds.center_moves_and_gaps(centers, centers[:2], bounds)
 

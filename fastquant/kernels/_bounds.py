@@ -16,7 +16,7 @@ from .._jit import helper, inline, kernel
 from ._checks import (
     in_range, require_cluster_indices, require_equal, require_one_per_row, require_pass_arguments,
 )
-from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds, sq_dist
+from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds, refresh_chunk_points, sq_dist
 from ._distances import block_nearest, gather_rows, index_row_by_row, row_block_buffers
 
 
@@ -109,7 +109,8 @@ def _settle_rows(X, centers, pending, count, search, labels, upper, lower):
 
 
 @kernel
-def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_sums, partial_counts):
+def assign_bounded(X, weights, centers, bounds, changes_only, refresh, labels, partial_sums,
+                   partial_counts):
     """A Lloyd pass that skips the rows whose nearest center cannot have changed
     (Hamerly's bounds), with the labels and sums of :func:`assign_and_accumulate`.
 
@@ -133,12 +134,17 @@ def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_su
     changes_only : bool
         Accumulate only the label changes, as :func:`assign_and_update` does
         (``labels`` must then hold the previous labels), instead of every point.
+    refresh : bool
+        Without ``changes_only``: ``partial_sums`` and ``partial_counts`` hold those of
+        ``labels`` (IN), as a pass left them; only the chunks' clusters that a row
+        entered or left are summed again (``_common.refresh_chunk_points``), to the
+        same values.
     labels : int32 (n_samples,)
         INOUT: the labels of the bounds in, the nearest centers out. Must be valid
         cluster indices even where the bounds are unset.
     partial_sums, partial_counts
-        OUT: as :func:`assign_and_accumulate` or, with ``changes_only``,
-        :func:`assign_and_update` gives them.
+        OUT (INOUT with ``refresh``): as :func:`assign_and_accumulate` or, with
+        ``changes_only``, :func:`assign_and_update` gives them.
     """
     require_pass_arguments(X, weights, centers, labels, partial_sums, partial_counts)
     upper, lower, moves, half_gaps = bounds
@@ -153,7 +159,7 @@ def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_su
     n_bad = 0
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        previous = labels[start:stop].copy() if changes_only else labels[:0]
+        previous = labels[start:stop].copy() if changes_only or refresh else labels[:0]
         search = row_block_buffers(n_features)
         pending = np.empty(ROW_BLOCK, dtype=np.int64)
         n_pending = 0
@@ -172,8 +178,12 @@ def assign_bounded(X, weights, centers, bounds, changes_only, labels, partial_su
                     n_pending = 0
         _settle_rows(X, centers, pending, n_pending, search, labels, upper, lower)
         end = stop if chunk_bad == 0 else start  # bad labels: nothing is added
-        add_chunk_points(X[start:end], weights[start:end], labels[start:end], previous,
-                         changes_only, partial_sums[chunk], partial_counts[chunk])
+        if refresh and not changes_only:
+            refresh_chunk_points(X[start:end], weights[start:end], labels[start:end],
+                                 previous, partial_sums[chunk], partial_counts[chunk])
+        else:
+            add_chunk_points(X[start:end], weights[start:end], labels[start:end], previous,
+                             changes_only, partial_sums[chunk], partial_counts[chunk])
         n_bad += chunk_bad
     require_cluster_indices(n_bad)
 

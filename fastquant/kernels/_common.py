@@ -121,6 +121,32 @@ def add_chunk_points(X, weights, labels, previous, changes_only, sums, counts):
 
 
 @inline
+def refresh_chunk_points(X, weights, labels, summed, sums, counts):
+    """``sums`` and ``counts`` (INOUT: those :func:`add_chunk_points` gives for the
+    labels ``summed``) made those it gives for ``labels``. Only the clusters a row
+    entered or left are summed again, from zero, over the rows in row order: the
+    steps of a full accumulation, so the same float64 values; the others keep the
+    same rows, hence their values. Few changed labels: a fraction of the reads."""
+    dirty = np.zeros(sums.shape[0], dtype=np.bool_)
+    n_changed = 0
+    for i in range(X.shape[0]):
+        if labels[i] != summed[i]:
+            dirty[labels[i]] = True
+            dirty[summed[i]] = True
+            n_changed += 1
+    if n_changed == 0:
+        return
+    for k in range(sums.shape[0]):
+        if dirty[k]:
+            counts[k] = 0
+            for j in range(sums.shape[1]):
+                sums[k, j] = 0.0
+    for i in range(X.shape[0]):
+        if dirty[labels[i]]:
+            add_point(X, i, weights[i], labels[i], sums, counts)
+
+
+@inline
 def row_of(inverse, sample):
     return inverse[sample] if inverse.shape[0] > 0 else sample
 
@@ -141,13 +167,12 @@ def by_feature(X):
 
 
 @inline
-def weighted_sum(values, weights):
-    """Sum of ``weights[i] * values[i]`` in float64, as four interleaved partial sums
-    added in a fixed order: four independent chains of additions, not one."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
+def add_weighted(values, weights, s0, s1, s2, s3):
+    """``(s0, s1, s2, s3)`` with ``weights[i] * values[i]`` added, in float64, to lane
+    ``i % 4`` (the values past the last multiple of 4 to ``s0``): four independent
+    chains of additions, not one. Over consecutive pieces of a range, each starting at
+    a multiple of 4 from the range's start, the lanes come out as from one call on the
+    whole range."""
     n = values.shape[0]
     i = 0
     while i + 4 <= n:
@@ -159,6 +184,14 @@ def weighted_sum(values, weights):
     while i < n:
         s0 += weights[i] * np.float64(values[i])
         i += 1
+    return s0, s1, s2, s3
+
+
+@inline
+def weighted_sum(values, weights):
+    """Sum of ``weights[i] * values[i]`` in float64: the four lanes of
+    :func:`add_weighted` added in a fixed order, ``(s0 + s1) + (s2 + s3)``."""
+    s0, s1, s2, s3 = add_weighted(values, weights, 0.0, 0.0, 0.0, 0.0)
     return (s0 + s1) + (s2 + s3)
 
 

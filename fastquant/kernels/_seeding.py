@@ -12,9 +12,9 @@ from ._checks import (
 from ._candidate_walk import locate_row
 from ._chunk_table import chunks_of_rows, update_chunk_sums
 from ._common import (
-    by_feature, chunk_bounds, chunk_count, count_outside, ordered_sum, weighted_sum,
+    F32_INF, F32_ZERO, add_weighted, by_feature, chunk_bounds, chunk_count, count_outside,
+    ordered_sum,
 )
-from ._distances import distances_to_row
 from ._random import rng_double, rng_next
 from ._tunables import INCREMENTAL_MIN_CLUSTERS, SEEDING_BLOCK
 
@@ -100,32 +100,90 @@ def _pick_by_prefix(dist, inverse, chunk_sums, p):
     return inverse[n_pixels - 1]
 
 
+@inline
+def _three_distances(features, first, row_a, row_b, row_c, out):
+    """``out[0, i]``, ``out[1, i]``, ``out[2, i]``: squared distances from sample
+    ``first + i`` to ``row_a``, ``row_b`` and ``row_c``, each summed over the features in
+    :func:`~fastquant.kernels._common.sq_dist`'s order. One visit of a sample serves
+    the three rows (four features a visit): its features are loaded once, not three
+    times. Loops over views from index 0, so that LLVM vectorises them."""
+    n = out.shape[1]
+    out_a, out_b, out_c = out[0], out[1], out[2]
+    for i in range(n):
+        out_a[i] = F32_ZERO
+        out_b[i] = F32_ZERO
+        out_c[i] = F32_ZERO
+    j = 0
+    while j + 4 <= features.shape[0]:
+        f0 = features[j, first : first + n]
+        f1 = features[j + 1, first : first + n]
+        f2 = features[j + 2, first : first + n]
+        f3 = features[j + 3, first : first + n]
+        a0, a1, a2, a3 = row_a[j], row_a[j + 1], row_a[j + 2], row_a[j + 3]
+        b0, b1, b2, b3 = row_b[j], row_b[j + 1], row_b[j + 2], row_b[j + 3]
+        c0, c1, c2, c3 = row_c[j], row_c[j + 1], row_c[j + 2], row_c[j + 3]
+        for i in range(n):
+            x0, x1, x2, x3 = f0[i], f1[i], f2[i], f3[i]
+            t0, t1, t2, t3 = x0 - a0, x1 - a1, x2 - a2, x3 - a3
+            out_a[i] = out_a[i] + t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3
+            t0, t1, t2, t3 = x0 - b0, x1 - b1, x2 - b2, x3 - b3
+            out_b[i] = out_b[i] + t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3
+            t0, t1, t2, t3 = x0 - c0, x1 - c1, x2 - c2, x3 - c3
+            out_c[i] = out_c[i] + t0 * t0 + t1 * t1 + t2 * t2 + t3 * t3
+        j += 4
+    while j < features.shape[0]:
+        a, b, c = row_a[j], row_b[j], row_c[j]
+        feature = features[j, first : first + n]
+        for i in range(n):
+            x = feature[i]
+            t = x - a
+            out_a[i] += t * t
+            t = x - b
+            out_b[i] += t * t
+            t = x - c
+            out_c[i] += t * t
+        j += 1
+
+
 @helper
 def _chunk_distances(features, X, weights, rows, nearest, slots, slot_of, n_used, chunk,
                      partials):
     """For each candidate ``t < n_used``: each row of the chunk's squared distance to
     row ``rows[t]`` or, when smaller, its distance in ``nearest``, into
-    ``slots[slot_of[t]]``; their sum weighted by ``weights`` into ``partials[t, chunk]``.
-    With ``nearest`` the slot written, just the distances to ``rows[0]`` (the first
-    center).
+    ``slots[slot_of[t]]``; their sum weighted by ``weights`` into ``partials[t, chunk]``
+    (four lanes, as :func:`weighted_sum` sums the whole chunk).
 
-    The chunk's distances are computed in blocks of SEEDING_BLOCK rows, all candidates'
-    distances of a block before the next block's: the block's features are read from
-    memory once, then from the nearest cache. The sums are taken over the whole chunk.
+    The chunk is taken in blocks of SEEDING_BLOCK rows (a multiple of 4), the
+    candidates three at a time (:func:`_three_distances`; the last group padded with
+    the last candidate), all candidates of a block before the next block: the block's
+    features are read from memory once, and its distances summed while they are in
+    cache, each sum's four lanes carried from block to block.
 
     Not inlined: one compiled copy serves both walks' first distances and trials (the
     call costs nothing next to a chunk's distances)."""
     start, stop = chunk_bounds(chunk, partials.shape[1], X.shape[0])
+    block = np.empty((3, SEEDING_BLOCK), dtype=np.float32)
+    lanes = np.zeros((n_used, 4), dtype=np.float64)
+    last_used = n_used - 1
     for first in range(start, stop, SEEDING_BLOCK):
         last = min(first + SEEDING_BLOCK, stop)
         block_nearest = nearest[first:last]
-        for t in range(n_used):
-            trial = slots[slot_of[t], first:last]
-            distances_to_row(features, first, X[rows[t]], trial)
-            for r in range(trial.shape[0]):
-                trial[r] = min(block_nearest[r], trial[r])
+        block_weights = weights[first:last]
+        found = block[:, : last - first]
+        for group in range(0, n_used, 3):
+            _three_distances(features, first, X[rows[group]],
+                             X[rows[min(group + 1, last_used)]],
+                             X[rows[min(group + 2, last_used)]], found)
+            for t in range(group, min(group + 3, n_used)):
+                trial = slots[slot_of[t], first:last]
+                distances = found[t - group]
+                for r in range(trial.shape[0]):
+                    trial[r] = min(block_nearest[r], distances[r])
+                lane = lanes[t]
+                lane[0], lane[1], lane[2], lane[3] = add_weighted(
+                    trial, block_weights, lane[0], lane[1], lane[2], lane[3])
     for t in range(n_used):
-        partials[t, chunk] = weighted_sum(slots[slot_of[t], start:stop], weights[start:stop])
+        partials[t, chunk] = (lanes[t, 0] + lanes[t, 1]) + (lanes[t, 2] + lanes[t, 3])
 
 
 @inline
@@ -154,7 +212,10 @@ def _first_distances(features, X, weights, first, candidates, current):
     sum over each chunk into ``partials[0]``; the potential (the sum of those)."""
     rows, slots, slot_of, partials = candidates
     rows[0] = first
-    slot_of[0] = current  # (nearest and trial the same slot: just the distances)
+    slot_of[0] = current  # (nearest and trial the same slot, of infinite distances)
+    nearest = slots[current]
+    for r in range(nearest.shape[0]):  # (serial: in the parallel loop it compiled 0.7 s longer)
+        nearest[r] = F32_INF
     for chunk in prange(partials.shape[1]):  # (np.int64: a literal would compile again)
         _chunk_distances(features, X, weights, rows, slots[current], slots, slot_of,
                          np.int64(1), chunk, partials)

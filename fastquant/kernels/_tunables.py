@@ -144,7 +144,10 @@ INCREMENTAL_MIN_CLUSTERS = 16
 #: center's 3 candidates on W3 (10**6 x 16): whole chunks (3,907 rows) 11.1 ms, blocks
 #: of 1,024 9.4, 256 8.5, 128 8.2 ms; all of W3's seeding (64 centers, with the sums
 #: carried block by block, commit b98b56d): whole chunks 0.750 s, blocks of 512 0.595,
-#: 256 0.594, 128 0.571 s.
+#: 256 0.594, 128 0.571 s. With the three candidates in one loop and the sums carried
+#: (CPU seconds of W3's seeding, this value against another, min of 5, one process,
+#: loaded machine): 64 0.449 vs 0.473 s, 256 0.479 vs 0.473, 512 0.510 vs 0.450. A
+#: multiple of 4, so that the four lanes of the chunk's sum carry from block to block.
 SEEDING_BLOCK = 128
 
 # ---------------------------------------------------------------------------------------

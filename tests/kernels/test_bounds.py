@@ -24,16 +24,23 @@ class _BoundedPasses:
             moves=np.empty(k), half_gaps=np.empty(k),
         )
         self.previous = None
+        self.partials = None
 
-    def run(self, centers, changes_only=False):
+    def run(self, centers, changes_only=False, refresh=False):
+        """One pass; with ``refresh``, on the partial sums the pass before left (a copy,
+        so that the earlier result stays as it was)."""
         previous = centers if self.previous is None else self.previous
         _bounds.center_moves_and_gaps(centers, previous, self.bounds)
-        partial_sums, partial_counts = partials(len(self.points), *centers.shape)
+        if refresh:
+            partial_sums, partial_counts = (part.copy() for part in self.partials)
+        else:
+            partial_sums, partial_counts = partials(len(self.points), *centers.shape)
         _bounds.assign_bounded(
-            self.points, self.weights, centers, self.bounds, changes_only, self.labels,
-            partial_sums, partial_counts,
+            self.points, self.weights, centers, self.bounds, changes_only, refresh,
+            self.labels, partial_sums, partial_counts,
         )
         self.previous = centers
+        self.partials = partial_sums, partial_counts
         return partial_sums, partial_counts
 
     def rows_skipped_without_a_distance(self, centers):
@@ -61,10 +68,13 @@ def _lloyd_centers(points, centers, passes):
 
 @pytest.mark.parametrize("d, k", [(16, 40), (8, 33), (3, 64)])
 def test_assign_bounded_gives_the_labels_and_sums_of_the_full_pass(d, k):
+    # With refresh, each pass sums again only what changed on the partials of the pass
+    # before: the same partials, bit for bit, as summed anew.
     points = blobs(30_000, d, 50, seed=d)
     bounded = _BoundedPasses(points, ones(points), k)
+    refreshed = _BoundedPasses(points, ones(points), k)
     skipped = []
-    for centers in _lloyd_centers(points, points[: 7 * k : 7].copy(), 8):
+    for n, centers in enumerate(_lloyd_centers(points, points[: 7 * k : 7].copy(), 8)):
         labels = np.empty(len(points), dtype=np.int32)
         expected_sums, expected_counts = partials(len(points), k, d)
         kernels.assign_and_accumulate(points, ones(points), centers, labels, expected_sums, expected_counts)
@@ -73,6 +83,9 @@ def test_assign_bounded_gives_the_labels_and_sums_of_the_full_pass(d, k):
         np.testing.assert_array_equal(bounded.labels, labels)
         np.testing.assert_array_equal(partial_sums, expected_sums)  # same rows, same order
         np.testing.assert_array_equal(partial_counts, expected_counts)
+        for part, expected in zip(refreshed.run(centers, refresh=n > 0),
+                                  (expected_sums, expected_counts)):
+            np.testing.assert_array_equal(part, expected)
         distances = np.sqrt(naive.sq_distances(points, centers).astype(np.float64))
         assert (bounded.bounds.upper >= distances[np.arange(len(points)), labels]).all()
         others = distances.copy()

@@ -110,18 +110,20 @@ def _four_lane_sum(values, weights):
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
 
 
-@pytest.mark.parametrize("n_rows, n_chunks", [(1, 1), (7, 1), (256, 1), (1027, 1), (2053, 3),
-                                              (5001, 4)])
-def test_blocked_chunk_sums_equal_one_four_lane_sum_per_chunk(n_rows, n_chunks):
-    # The chunks are taken SEEDING_BLOCK rows at a time, candidate by candidate; the
-    # distances and each chunk's sum must be those of one pass over the chunk. The
-    # values span 24 binades, so the sums round and their order shows.
-    rng = np.random.default_rng(n_rows)
+@pytest.mark.parametrize("n_rows, n_chunks, n_trials",
+                         [(1, 1, 3), (7, 1, 3), (256, 1, 3), (1027, 1, 3), (2053, 3, 3),
+                          (5001, 4, 3), (2053, 3, 1), (2053, 3, 2), (1027, 2, 4), (5001, 4, 7)])
+def test_blocked_chunk_sums_equal_one_four_lane_sum_per_chunk(n_rows, n_chunks, n_trials):
+    # The chunks are taken SEEDING_BLOCK rows at a time, candidates three at a time (the
+    # last group padded); the distances and each chunk's sum must be those of one pass
+    # over the chunk, candidate by candidate. The values span 24 binades, so the sums
+    # round and their order shows.
+    rng = np.random.default_rng(n_rows + n_trials)
     X = (rng.standard_normal((n_rows, 5)) * 10.0 ** rng.uniform(-3, 3, (n_rows, 1))).astype(np.float32)
     weights = rng.integers(0, 7, n_rows).astype(np.int32)
-    n_trials, current = 3, 1
+    current = 1
     rows = rng.integers(0, n_rows, n_trials).astype(np.int64)
-    slot_of = np.array([0, 2, 3], dtype=np.int64)
+    slot_of = np.array([t if t < current else t + 1 for t in range(n_trials)], dtype=np.int64)
     slots = np.empty((n_trials + 1, n_rows), dtype=np.float32)
     nearest = (10.0 ** rng.uniform(-12, 12, n_rows)).astype(np.float32)  # (order matters)
     slots[current] = nearest
