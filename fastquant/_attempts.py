@@ -8,6 +8,7 @@ import numpy as np
 
 from .kernels import _random
 from .kernels._tunables import ATTEMPTS_ON_THREADS_MAX_WORK
+from ._cell_lloyd import CellTree, cell_lloyd, suits
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import map_on_threads, task_threads
 from ._lloyd import Attempt, RowPasses, Workspace, lloyd
@@ -61,6 +62,9 @@ def best_attempt(
     # there, the attempts run side by side, one thread each (plain rows in memory).
     side_by_side = (passes_type is None and attempts > 1 and task_threads(attempts) > 1
                     and rows.values.size * n_clusters <= ATTEMPTS_ON_THREADS_MAX_WORK)
+    # Attempts from centers on distinct colours with few clusters pass over grid cells.
+    tree = (CellTree(rows, points) if passes_type is None and not total_shift
+            and suits(rows, n_clusters) else None)
     passes_type = RowPasses if passes_type is None else passes_type
     shared = None if side_by_side else Workspace(len(rows.values), n_clusters, n_features,
                                                  count_dtype)
@@ -88,6 +92,9 @@ def best_attempt(
         # square overflows to infinity) returns them, as cv2 returns its fresh (zero)
         # label buffer.
         labels = np.zeros(len(rows.values), dtype=np.int32)
+        if tree is not None:
+            return cell_lloyd(tree, RowPasses(rows, workspace, labels), criteria,
+                              initial_centers), rows
         result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
                        total_shift)
         return result, rows

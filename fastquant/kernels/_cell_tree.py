@@ -1,0 +1,397 @@
+"""Lloyd passes over the cells of a colour grid: whole cells labelled at once.
+
+For distinct integer rows with few features, the rows are sorted into the leaves of a
+complete tree over a grid of ``2**bits`` values per feature (each node splits every
+feature in two), so that every node of the tree holds a contiguous range of the sorted
+rows. Each node keeps the bounding box of its rows and their exact float64 sums.
+
+A pass walks the tree from the top. A node lies wholly on one side of every bisector
+between its nearest center ``a`` and each other center ``b`` when the exact
+``d_b(x) - d_a(x)`` (linear in ``x``, so smallest at a corner of the box) exceeds
+``CELL_MARGIN * (max d_a + max d_b)`` over the box. cv2's float32 distances (``t = x - c``
+rounded, squared, summed in feature order) are each within a relative ``1.01 (D + 2)
+2**-24`` of the exact ones, so every row of such a node would get label ``a`` from the
+row-by-row search too, ties included (a tie never passes the test). The node then adds
+its sums and weight to cluster ``a``; other nodes are opened, and the rows of a leaf are
+searched one by one in cv2's float32 order. The sums are those of the plain pass: weighted
+sums of integers below 2**53 are exact in float64 in any order (``Rows.exact_sums``).
+"""
+
+import numpy as np
+
+from .._jit import helper, inline
+from ._checks import require_at_least, require_at_most, require_centers, require_equal
+from ._common import F32_INF, F32_ZERO
+from ._passes import cluster_means
+
+#: Relative margin of the bisector test per feature-plus-two: 4x the float32 rounding of
+#: a squared distance (1.01 (D + 2) 2**-24), which also covers the float64 evaluation of
+#: the test. A constant of the proof, not a tunable.
+_MARGIN_PER_FEATURE = 2.0**-22
+#: Absolute margin: covers float32 underflow of tiny squares (2**-149 a rounding).
+_TINY = 1e-30
+
+
+def tree_sizes(n_features, bits):
+    """(leaves, nodes) of the tree of ``bits`` levels below its root over
+    ``n_features`` features."""
+    fan = 1 << n_features
+    return fan**bits, (fan ** (bits + 1) - 1) // (fan - 1)
+
+
+@inline
+def _level_offset(level, n_features):
+    """Index of the first node of ``level`` (the root is level 0, node 0)."""
+    fan = 1 << n_features
+    return ((1 << (n_features * level)) - 1) // (fan - 1)
+
+
+@helper
+def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_row, box,
+               node_sums, node_weights):
+    """Sort rows into the leaves of the tree and fill the nodes.
+
+    Parameters
+    ----------
+    X, weights
+        IN: integer-valued rows and their weights.
+    low : int64 (n_features,)
+        IN: the smallest value of each feature.
+    shifts : int64 (n_features,)
+        IN: leaf coordinate of a row along feature j is ``(x_j - low_j) >> shifts[j]``,
+        below ``2**bits`` (bits from the tree's size).
+    order : int32 (n_rows,)
+        OUT: the row of X at each position of the sorted rows.
+    tree_rows, tree_weights
+        OUT: the rows and weights, sorted by leaf (in row order within a leaf).
+    first_row : int64 (n_leaves + 1,)
+        OUT: the sorted rows of leaf ``m`` (in tree order) are ``first_row[m]`` to
+        ``first_row[m + 1] - 1``.
+    box : float32 (n_nodes, 2, n_features)
+        OUT: the smallest and largest value of each feature over a node's rows
+        (undefined for empty nodes).
+    node_sums : float64 (n_nodes, n_features)
+        OUT: the weighted sums of a node's rows.
+    node_weights : int64 (n_nodes,)
+        OUT: their total weight.
+    """
+    n_rows, n_features = X.shape
+    require_equal(weights.shape[0], n_rows, "weights must have one entry per row of X")
+    require_equal(low.shape[0], n_features, "low must have one entry per feature")
+    require_equal(shifts.shape[0], n_features, "shifts must have one entry per feature")
+    require_equal(order.shape[0], n_rows, "order must have one entry per row of X")
+    require_equal(tree_rows.shape[0], n_rows, "tree_rows must have one row per row of X")
+    require_equal(tree_rows.shape[1], n_features, "tree_rows must have one column per feature")
+    require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
+    n_nodes = box.shape[0]
+    n_leaves = first_row.shape[0] - 1
+    fan = 1 << n_features
+    bits = 0
+    while fan**bits < n_leaves:
+        bits += 1
+    require_equal(fan**bits, n_leaves, "first_row must have one entry per leaf, plus one")
+    require_equal(n_nodes, (fan ** (bits + 1) - 1) // (fan - 1), "box must have one row per node")
+    require_equal(box.shape[1], 2, "box must hold a low and a high corner")
+    require_equal(box.shape[2], n_features, "box must have one column per feature")
+    require_equal(node_sums.shape[0], n_nodes, "node_sums must have one row per node")
+    require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
+    require_equal(node_weights.shape[0], n_nodes, "node_weights must have one entry per node")
+    # Morton code of each leaf coordinate, one feature at a time: bit b of the
+    # coordinate of feature j goes to bit b * n_features + (n_features - 1 - j).
+    spread = np.zeros((n_features, 1 << bits), dtype=np.int64)
+    for j in range(n_features):
+        for value in range(1 << bits):
+            code = 0
+            for b in range(bits):
+                code |= ((value >> b) & 1) << (b * n_features + n_features - 1 - j)
+            spread[j, value] = code
+    leaf = np.empty(n_rows, dtype=np.int64)
+    for m in range(n_leaves + 1):
+        first_row[m] = 0
+    n_bad = 0
+    for i in range(n_rows):
+        code = 0
+        for j in range(n_features):
+            coordinate = (np.int64(X[i, j]) - low[j]) >> shifts[j]
+            if coordinate < 0 or coordinate >= (1 << bits):
+                n_bad += 1
+                coordinate = 0
+            code |= spread[j, coordinate]
+        leaf[i] = code
+        first_row[code + 1] += 1
+    require_at_most(n_bad, 0, "rows must be integers within the grid (low, shifts)")
+    for m in range(n_leaves):
+        first_row[m + 1] += first_row[m]
+    cursor = first_row[:n_leaves].copy()
+    for i in range(n_rows):
+        p = cursor[leaf[i]]
+        cursor[leaf[i]] = p + 1
+        order[p] = i
+        tree_weights[p] = weights[i]
+        for j in range(n_features):
+            tree_rows[p, j] = X[i, j]
+    # Empty nodes get a zero weight and nothing else: no pass reads more of them.
+    leaves = n_nodes - n_leaves
+    for m in range(n_leaves):
+        node = leaves + m
+        node_weights[node] = 0
+        if first_row[m] == first_row[m + 1]:
+            continue
+        first, last = first_row[m], first_row[m + 1]
+        total = 0
+        for p in range(first, last):
+            total += tree_weights[p]
+        node_weights[node] = total
+        for j in range(n_features):  # one feature at a time, in registers
+            low_value = F32_INF
+            high_value = -F32_INF
+            column_sum = 0.0
+            for p in range(first, last):
+                value = tree_rows[p, j]
+                column_sum += tree_weights[p] * np.float64(value)
+                low_value = min(low_value, value)
+                high_value = max(high_value, value)
+            node_sums[node, j] = column_sum
+            box[node, 0, j] = low_value
+            box[node, 1, j] = high_value
+    for level in range(bits - 1, -1, -1):
+        offset = _level_offset(level, n_features)
+        below = _level_offset(level + 1, n_features)
+        for m in range(1 << (n_features * level)):
+            node = offset + m
+            node_weights[node] = 0
+            if first_row[m << (n_features * (bits - level))] == first_row[(m + 1) << (n_features * (bits - level))]:
+                continue
+            _clear_node(box, node_sums, node)
+            for child in range(below + m * fan, below + (m + 1) * fan):
+                if node_weights[child] == 0:
+                    continue
+                node_weights[node] += node_weights[child]
+                for j in range(n_features):
+                    node_sums[node, j] += node_sums[child, j]
+                    box[node, 0, j] = min(box[node, 0, j], box[child, 0, j])
+                    box[node, 1, j] = max(box[node, 1, j], box[child, 1, j])
+
+
+@inline
+def _clear_node(box, node_sums, node):
+    for j in range(node_sums.shape[1]):
+        node_sums[node, j] = 0.0
+        box[node, 0, j] = F32_INF
+        box[node, 1, j] = -F32_INF
+
+
+@inline
+def _node_label(box, node, centers, wide):
+    """The center nearest the middle of a node's box (float64), and whether every row of
+    the node is nearer to it than to any other center by the proven margin. ``wide``
+    (float64 (n_clusters,)) is scratch: the largest squared distance from the box to
+    each center."""
+    n_clusters, n_features = centers.shape
+    margin = (n_features + 2) * _MARGIN_PER_FEATURE
+    nearest = 0
+    best = np.inf
+    for k in range(n_clusters):
+        far = 0.0
+        middle = 0.0
+        for j in range(n_features):
+            low = np.float64(box[node, 0, j]) - np.float64(centers[k, j])
+            high = np.float64(box[node, 1, j]) - np.float64(centers[k, j])
+            far += max(low * low, high * high)
+            half = 0.5 * (low + high)
+            middle += half * half
+        wide[k] = far
+        if middle < best:
+            best = middle
+            nearest = k
+    for k in range(n_clusters):
+        if k == nearest:
+            continue
+        # d_k(x) - d_a(x) = sum_j g_j (2 x_j - a_j - k_j), g = a - k: smallest at the
+        # corner that takes the low side where g_j > 0.
+        gap = 0.0
+        for j in range(n_features):
+            a = np.float64(centers[nearest, j])
+            c = np.float64(centers[k, j])
+            g = a - c
+            x = np.float64(box[node, 0, j]) if g > 0 else np.float64(box[node, 1, j])
+            gap += g * (2.0 * x - a - c)
+        if not gap > margin * (wide[nearest] + wide[k]) + _TINY:
+            return nearest, False
+    return nearest, True
+
+
+@inline
+def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
+               start_level, sums, counts, order, labels):
+    """One assignment pass over the tree: the sums and counts of the nearest centers'
+    clusters (cleared first) and, when ``labels`` is not empty, the label of every row
+    (``labels[order[p]]`` for sorted row p)."""
+    n_features = tree_rows.shape[1]
+    n_clusters = centers.shape[0]
+    fan = 1 << n_features
+    n_leaves = first_row.shape[0] - 1
+    bits = 0
+    while fan**bits < n_leaves:
+        bits += 1
+    for k in range(n_clusters):
+        counts[k] = 0
+        for j in range(n_features):
+            sums[k, j] = 0.0
+    write = labels.shape[0] > 0
+    wide = np.empty(n_clusters, dtype=np.float64)
+    start = min(start_level, bits)
+    stack_level = np.empty((1 << (n_features * start)) + bits * fan, dtype=np.int64)
+    stack_node = np.empty_like(stack_level)
+    top = 0
+    for m in range((1 << (n_features * start)) - 1, -1, -1):
+        stack_level[top] = start
+        stack_node[top] = m
+        top += 1
+    while top > 0:
+        top -= 1
+        level = stack_level[top]
+        m = stack_node[top]
+        span = n_features * (bits - level)
+        first = first_row[m << span]
+        last = first_row[(m + 1) << span]
+        if first == last:
+            continue
+        node = _level_offset(level, n_features) + m
+        nearest, settled = _node_label(box, node, centers, wide)
+        if settled:
+            counts[nearest] += node_weights[node]
+            for j in range(n_features):
+                sums[nearest, j] += node_sums[node, j]
+            if write:
+                for p in range(first, last):
+                    labels[order[p]] = nearest
+        elif level < bits:
+            for child in range((m + 1) * fan - 1, m * fan - 1, -1):
+                stack_level[top] = level + 1
+                stack_node[top] = child
+                top += 1
+        else:
+            for p in range(first, last):
+                best = F32_INF
+                label = 0
+                for k in range(n_clusters):
+                    d = F32_ZERO
+                    for j in range(n_features):
+                        t = tree_rows[p, j] - centers[k, j]
+                        d += t * t
+                    if d < best:
+                        best = d
+                        label = k
+                weight = tree_weights[p]
+                counts[label] += weight
+                for j in range(n_features):
+                    sums[label, j] += weight * np.float64(tree_rows[p, j])
+                if write:
+                    labels[order[p]] = label
+
+
+@inline
+def _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers):
+    n_rows, n_features = tree_rows.shape
+    require_centers(centers, n_features)
+    require_at_least(n_features, 1, "tree_rows must have at least one feature")
+    require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
+    require_at_least(first_row.shape[0], 2, "first_row must have one entry per leaf, plus one")
+    require_equal(first_row[0], 0, "first_row must start at 0")
+    require_equal(first_row[first_row.shape[0] - 1], n_rows, "first_row must end at n_rows")
+    require_equal(box.shape[0], node_sums.shape[0], "box must have one row per node")
+    require_equal(node_weights.shape[0], node_sums.shape[0], "node_weights must have one entry per node")
+    require_equal(box.shape[2], n_features, "box must have one column per feature")
+    require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
+    require_equal(box.shape[0] * ((1 << n_features) - 1) + 1,
+                  (first_row.shape[0] - 1) * (1 << n_features),
+                  "box must have one row per node of the tree over first_row's leaves")
+
+
+@helper
+def tree_labels(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
+                start_level, order, labels):
+    """The nearest center of every row (lowest index on ties), as the row-by-row search
+    in cv2's float32 order gives it.
+
+    Parameters
+    ----------
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights
+        IN: the tree (:func:`build_tree`).
+    centers : float32 (n_clusters, n_features)
+        IN.
+    start_level : int
+        The walk starts at the nodes of this level (capped at the leaves').
+    order : int32 (n_rows,)
+        IN: the row of each sorted row (:func:`build_tree`).
+    labels : int32 (n_rows,)
+        OUT: the labels, in the original row order.
+    """
+    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers)
+    require_equal(order.shape[0], tree_rows.shape[0], "order must have one entry per row")
+    require_equal(labels.shape[0], tree_rows.shape[0], "labels must have one entry per row")
+    n_bad = 0
+    for p in range(order.shape[0]):
+        if order[p] < 0 or order[p] >= order.shape[0]:
+            n_bad += 1
+    require_at_most(n_bad, 0, "order must hold row indices")
+    sums = np.empty(centers.shape, dtype=np.float64)
+    counts = np.empty(centers.shape[0], dtype=np.int64)
+    _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
+               start_level, sums, counts, order, labels)
+
+
+@helper
+def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
+                start_level, max_passes, eps_sq, sums, counts, following):
+    """Lloyd passes over the tree, with cv2's center update and stopping rule, until an
+    empty cluster, the last allowed pass or a small enough move.
+
+    Parameters
+    ----------
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights
+        IN: the tree (:func:`build_tree`).
+    centers : float32 (n_clusters, n_features)
+        INOUT: the centers of the first pass in; the centers of the last pass out.
+    start_level : int
+        See :func:`tree_labels`.
+    max_passes : int
+        At most this many passes (at least 1).
+    eps_sq : float
+        The passes stop once no center moves more than this (squared).
+    sums : float64 (n_clusters, n_features)
+        OUT: the sums of the last pass's clusters.
+    counts : int64 (n_clusters,)
+        OUT: their weights.
+    following : float32 (n_clusters, n_features)
+        OUT: the means of the last pass's clusters (unless one is empty).
+
+    Returns
+    -------
+    (int, bool)
+        The passes run, and whether the last one left a cluster empty (then neither
+        its means nor the stopping rule were computed: cv2 repairs first).
+    """
+    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers)
+    require_at_least(max_passes, 1, "max_passes must be at least 1")
+    require_equal(sums.shape[0], centers.shape[0], "sums must have one row per center")
+    require_equal(sums.shape[1], centers.shape[1], "sums must have one column per feature")
+    require_equal(counts.shape[0], centers.shape[0], "counts must have one entry per center")
+    require_equal(following.shape[0], centers.shape[0], "following must have one row per center")
+    require_equal(following.shape[1], centers.shape[1], "following must have one column per feature")
+    no_labels = np.empty(0, dtype=np.int32)
+    done = 0
+    while True:
+        _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
+                   start_level, sums, counts, no_labels, no_labels)
+        done += 1
+        for k in range(counts.shape[0]):
+            if counts[k] == 0:
+                return done, True
+        shift = cluster_means(sums, counts, centers, following)
+        if done == max_passes or shift <= eps_sq:
+            return done, False
+        for k in range(centers.shape[0]):
+            for j in range(centers.shape[1]):
+                centers[k, j] = following[k, j]
