@@ -8,7 +8,7 @@ import numpy as np
 
 from .kernels import _random
 from .kernels._tunables import ATTEMPTS_ON_THREADS_MAX_WORK
-from ._cell_lloyd import CellTree, cell_lloyd, suits
+from ._cell_lloyd import CellTree, best_outcome, cell_lloyd, suits
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import map_on_threads, task_threads
 from ._lloyd import Attempt, RowPasses, Workspace, lloyd
@@ -64,7 +64,7 @@ def best_attempt(
                     and rows.values.size * n_clusters <= ATTEMPTS_ON_THREADS_MAX_WORK)
     # Attempts from centers on distinct colours with few clusters pass over grid cells.
     tree = (CellTree(rows, points) if passes_type is None and not total_shift
-            and suits(rows, n_clusters) else None)
+            and start_labels is None and suits(rows, n_clusters) else None)
     passes_type = RowPasses if passes_type is None else passes_type
     shared = None if side_by_side else Workspace(len(rows.values), n_clusters, n_features,
                                                  count_dtype)
@@ -104,6 +104,8 @@ def best_attempt(
         outcomes = map_on_threads(lambda attempt: run(attempt, starts[attempt]), range(attempts))
     else:
         outcomes = (run(attempt, start(attempt)) for attempt in range(attempts))
+    if tree is not None:
+        return best_outcome([outcome for outcome, _ in outcomes]), rows
     best, best_rows = None, rows
     for result, attempt_rows in outcomes:  # the first of the smallest compactness
         if best is None or result.compactness < best.compactness:

@@ -48,7 +48,7 @@ def _level_offset(level, n_features):
 
 @helper
 def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_row, box,
-               node_sums, node_weights):
+               node_sums, node_weights, node_squares):
     """Sort rows into the leaves of the tree and fill the nodes.
 
     Parameters
@@ -74,6 +74,8 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
         OUT: the weighted sums of a node's rows.
     node_weights : int64 (n_nodes,)
         OUT: their total weight.
+    node_squares : float64 (n_nodes,)
+        OUT: the weighted sums of the rows' squared norms (for estimates).
     """
     n_rows, n_features = X.shape
     require_equal(weights.shape[0], n_rows, "weights must have one entry per row of X")
@@ -96,6 +98,7 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     require_equal(node_sums.shape[0], n_nodes, "node_sums must have one row per node")
     require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
     require_equal(node_weights.shape[0], n_nodes, "node_weights must have one entry per node")
+    require_equal(node_squares.shape[0], n_nodes, "node_squares must have one entry per node")
     # Morton code of each leaf coordinate, one feature at a time: bit b of the
     # coordinate of feature j goes to bit b * n_features + (n_features - 1 - j).
     spread = np.zeros((n_features, 1 << bits), dtype=np.int64)
@@ -142,6 +145,10 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
         for p in range(first, last):
             total += tree_weights[p]
         node_weights[node] = total
+        square_sum = 0.0
+        for p in range(first, last):
+            square_sum += tree_weights[p] * _square_norm(tree_rows, p)
+        node_squares[node] = square_sum
         for j in range(n_features):  # one feature at a time, in registers
             low_value = F32_INF
             high_value = -F32_INF
@@ -162,11 +169,12 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
             node_weights[node] = 0
             if first_row[m << (n_features * (bits - level))] == first_row[(m + 1) << (n_features * (bits - level))]:
                 continue
-            _clear_node(box, node_sums, node)
+            _clear_node(box, node_sums, node_squares, node)
             for child in range(below + m * fan, below + (m + 1) * fan):
                 if node_weights[child] == 0:
                     continue
                 node_weights[node] += node_weights[child]
+                node_squares[node] += node_squares[child]
                 for j in range(n_features):
                     node_sums[node, j] += node_sums[child, j]
                     box[node, 0, j] = min(box[node, 0, j], box[child, 0, j])
@@ -174,7 +182,17 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
 
 
 @inline
-def _clear_node(box, node_sums, node):
+def _square_norm(rows, p):
+    total = 0.0
+    for j in range(rows.shape[1]):
+        value = np.float64(rows[p, j])
+        total += value * value
+    return total
+
+
+@inline
+def _clear_node(box, node_sums, node_squares, node):
+    node_squares[node] = 0.0
     for j in range(node_sums.shape[1]):
         node_sums[node, j] = 0.0
         box[node, 0, j] = F32_INF
@@ -222,11 +240,11 @@ def _node_label(box, node, centers, wide):
 
 
 @inline
-def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
-               start_level, sums, counts, order, labels):
-    """One assignment pass over the tree: the sums and counts of the nearest centers'
-    clusters (cleared first) and, when ``labels`` is not empty, the label of every row
-    (``labels[order[p]]`` for sorted row p)."""
+def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
+               start_level, sums, counts, squares, order, labels):
+    """One assignment pass over the tree: the sums, counts and sums of squared norms of
+    the nearest centers' clusters (cleared first) and, when ``labels`` is not empty, the
+    label of every row (``labels[order[p]]`` for sorted row p)."""
     n_features = tree_rows.shape[1]
     n_clusters = centers.shape[0]
     fan = 1 << n_features
@@ -236,6 +254,7 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
         bits += 1
     for k in range(n_clusters):
         counts[k] = 0
+        squares[k] = 0.0
         for j in range(n_features):
             sums[k, j] = 0.0
     write = labels.shape[0] > 0
@@ -261,6 +280,7 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
         nearest, settled = _node_label(box, node, centers, wide)
         if settled:
             counts[nearest] += node_weights[node]
+            squares[nearest] += node_squares[node]
             for j in range(n_features):
                 sums[nearest, j] += node_sums[node, j]
             if write:
@@ -285,6 +305,7 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
                         label = k
                 weight = tree_weights[p]
                 counts[label] += weight
+                squares[label] += weight * _square_norm(tree_rows, p)
                 for j in range(n_features):
                     sums[label, j] += weight * np.float64(tree_rows[p, j])
                 if write:
@@ -292,7 +313,7 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
 
 
 @inline
-def _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers):
+def _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers):
     n_rows, n_features = tree_rows.shape
     require_centers(centers, n_features)
     require_at_least(n_features, 1, "tree_rows must have at least one feature")
@@ -302,6 +323,7 @@ def _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weigh
     require_equal(first_row[first_row.shape[0] - 1], n_rows, "first_row must end at n_rows")
     require_equal(box.shape[0], node_sums.shape[0], "box must have one row per node")
     require_equal(node_weights.shape[0], node_sums.shape[0], "node_weights must have one entry per node")
+    require_equal(node_squares.shape[0], node_sums.shape[0], "node_squares must have one entry per node")
     require_equal(box.shape[2], n_features, "box must have one column per feature")
     require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
     require_equal(box.shape[0] * ((1 << n_features) - 1) + 1,
@@ -310,14 +332,14 @@ def _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weigh
 
 
 @helper
-def tree_labels(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
+def tree_labels(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
                 start_level, order, labels):
     """The nearest center of every row (lowest index on ties), as the row-by-row search
     in cv2's float32 order gives it.
 
     Parameters
     ----------
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares
         IN: the tree (:func:`build_tree`).
     centers : float32 (n_clusters, n_features)
         IN.
@@ -328,7 +350,7 @@ def tree_labels(tree_rows, tree_weights, first_row, box, node_sums, node_weights
     labels : int32 (n_rows,)
         OUT: the labels, in the original row order.
     """
-    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers)
+    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers)
     require_equal(order.shape[0], tree_rows.shape[0], "order must have one entry per row")
     require_equal(labels.shape[0], tree_rows.shape[0], "labels must have one entry per row")
     n_bad = 0
@@ -338,19 +360,20 @@ def tree_labels(tree_rows, tree_weights, first_row, box, node_sums, node_weights
     require_at_most(n_bad, 0, "order must hold row indices")
     sums = np.empty(centers.shape, dtype=np.float64)
     counts = np.empty(centers.shape[0], dtype=np.int64)
-    _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
-               start_level, sums, counts, order, labels)
+    squares = np.empty(centers.shape[0], dtype=np.float64)
+    _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
+               start_level, sums, counts, squares, order, labels)
 
 
 @helper
-def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
-                start_level, max_passes, eps_sq, sums, counts, following):
+def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
+                start_level, max_passes, eps_sq, sums, counts, squares, following):
     """Lloyd passes over the tree, with cv2's center update and stopping rule, until an
     empty cluster, the last allowed pass or a small enough move.
 
     Parameters
     ----------
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares
         IN: the tree (:func:`build_tree`).
     centers : float32 (n_clusters, n_features)
         INOUT: the centers of the first pass in; the centers of the last pass out.
@@ -364,6 +387,8 @@ def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights
         OUT: the sums of the last pass's clusters.
     counts : int64 (n_clusters,)
         OUT: their weights.
+    squares : float64 (n_clusters,)
+        OUT: their weighted sums of squared norms (rounded: for estimates only).
     following : float32 (n_clusters, n_features)
         OUT: the means of the last pass's clusters (unless one is empty).
 
@@ -373,18 +398,19 @@ def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights
         The passes run, and whether the last one left a cluster empty (then neither
         its means nor the stopping rule were computed: cv2 repairs first).
     """
-    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers)
+    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers)
     require_at_least(max_passes, 1, "max_passes must be at least 1")
     require_equal(sums.shape[0], centers.shape[0], "sums must have one row per center")
     require_equal(sums.shape[1], centers.shape[1], "sums must have one column per feature")
     require_equal(counts.shape[0], centers.shape[0], "counts must have one entry per center")
+    require_equal(squares.shape[0], centers.shape[0], "squares must have one entry per center")
     require_equal(following.shape[0], centers.shape[0], "following must have one row per center")
     require_equal(following.shape[1], centers.shape[1], "following must have one column per feature")
     no_labels = np.empty(0, dtype=np.int32)
     done = 0
     while True:
-        _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, centers,
-                   start_level, sums, counts, no_labels, no_labels)
+        _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
+                   start_level, sums, counts, squares, no_labels, no_labels)
         done += 1
         for k in range(counts.shape[0]):
             if counts[k] == 0:
