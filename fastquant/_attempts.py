@@ -86,18 +86,17 @@ def best_attempt(
             plain = plain_rows(points.values)
             workspace_0 = Workspace(len(start_labels), n_clusters, n_features)
             return lloyd(RowPasses(plain, workspace_0, start_labels.copy()), criteria), plain
+        if tree is not None:
+            return cell_lloyd(tree, row_passes, criteria, initial_centers), rows
+        return lloyd(row_passes(), criteria, initial_centers, total_shift), rows
+
+    def row_passes():
         workspace = shared if shared is not None else Workspace(
             len(rows.values), n_clusters, n_features, count_dtype)
         # Zeros: a run that stops before its first assignment pass (an epsilon whose
         # square overflows to infinity) returns them, as cv2 returns its fresh (zero)
         # label buffer.
-        labels = np.zeros(len(rows.values), dtype=np.int32)
-        if tree is not None:
-            return cell_lloyd(tree, RowPasses(rows, workspace, labels), criteria,
-                              initial_centers), rows
-        result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
-                       total_shift)
-        return result, rows
+        return passes_type(rows, workspace, np.zeros(len(rows.values), dtype=np.int32))
 
     if side_by_side:
         starts = [start(attempt) for attempt in range(attempts)]

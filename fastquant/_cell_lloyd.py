@@ -7,6 +7,8 @@ cost: at K = 2 on messi.jpg's 69,991 colours, a pass looks at about 800 cells an
 rows instead of every row.
 """
 
+from typing import Callable
+
 import numpy as np
 
 from ._distinct import Rows
@@ -16,6 +18,9 @@ from .kernels import _cell_tree
 from .kernels._tunables import (
     CELL_TREE_BITS, CELL_TREE_MAX_CLUSTERS, CELL_TREE_MAX_FEATURES, CELL_TREE_START_LEVEL,
 )
+
+
+_NO_LABELS = np.empty(0, dtype=np.int32)
 
 
 class CellTree:
@@ -39,20 +44,22 @@ class CellTree:
         _cell_tree.build_tree(rows.values, rows.weights, points.low.astype(np.int64),
                               self.shifts, self.order, self.rows, self.weights,
                               self.first_row, self.box, self.sums, self.counts, self.squares)
-
-    def _tree(self):
-        return (self.rows, self.weights, self.first_row, self.box, self.sums, self.counts,
-                self.squares)
+        self.tree = (self.rows, self.weights, self.first_row, self.box, self.sums,
+                     self.counts, self.squares)
 
     def labels(self, centers: np.ndarray, out: np.ndarray):
         """The nearest center of every row, into ``out`` (int32, original row order)."""
-        _cell_tree.tree_labels(*self._tree(), centers, CELL_TREE_START_LEVEL, self.order, out)
+        k, d = centers.shape
+        _cell_tree.tree_passes(self.tree, centers, CELL_TREE_START_LEVEL, 1, 0.0,
+                               np.empty((k, d)), np.empty(k, dtype=np.int64), np.empty(k),
+                               np.empty_like(centers), self.order, out)
 
     def passes(self, centers, max_passes: int, eps_sq: float, sums, counts, squares,
                following):
         """See ``kernels._cell_tree.tree_passes``."""
-        return _cell_tree.tree_passes(*self._tree(), centers, CELL_TREE_START_LEVEL,
-                                      max_passes, eps_sq, sums, counts, squares, following)
+        return _cell_tree.tree_passes(self.tree, centers, CELL_TREE_START_LEVEL, max_passes,
+                                      eps_sq, sums, counts, squares, following, self.order,
+                                      _NO_LABELS)
 
 
 def suits(rows: Rows, n_clusters: int) -> bool:
@@ -71,24 +78,27 @@ class Outcome:
     bound it: it lies within ``margin`` of ``estimate`` (infinite margin: unknown).
     """
 
-    def __init__(self, tree: CellTree, passes: RowPasses, assigned, centers,
+    def __init__(self, tree: CellTree, passes: Callable[[], RowPasses], assigned, centers,
                  estimate: float = 0.0, margin: float = np.inf):
-        self.tree, self.passes = tree, passes
+        self.tree = tree
+        # The passes of the repairs (with their moved samples), or a maker of fresh ones.
+        self.passes = passes
         self.assigned = assigned  # the centers of the last pass (None: no pass ran)
         self.centers = centers
         self.estimate, self.margin = estimate, margin
 
     def key(self):
         """Equal keys: equal labels, centers and compactness (None: not known)."""
-        if self.assigned is None or self.passes.moves.label:
+        if self.assigned is None or isinstance(self.passes, RowPasses):
             return None
         return self.assigned.tobytes(), self.centers.tobytes()
 
     def result(self) -> Attempt:
         """The attempt with its compactness, as ``lloyd`` would have returned it."""
+        passes = self.passes if isinstance(self.passes, RowPasses) else self.passes()
         if self.assigned is not None:
-            self.tree.labels(self.assigned, self.passes.labels)
-        return self.passes.finish(self.centers)
+            self.tree.labels(self.assigned, passes.labels)
+        return passes.finish(self.centers)
 
 
 def _estimate(sums, counts, squares, centers):
@@ -101,10 +111,10 @@ def _estimate(sums, counts, squares, centers):
     float64 rounding here and in ``squares``.
     """
     c = centers.astype(np.float64)
-    cross = np.einsum("kj,kj->k", c, sums)
-    norms = np.einsum("kj,kj->k", c, c) * counts
-    estimate = float(np.sum(squares - 2 * cross + norms))
-    magnitude = float(np.sum(squares + 2 * np.abs(cross) + norms))
+    cross = 2 * (c * sums).sum(axis=1)
+    norms = (c * c).sum(axis=1) * counts
+    estimate = float((squares - cross + norms).sum())
+    magnitude = float((squares + np.abs(cross) + norms).sum())
     return estimate, (c.shape[1] + 2) * 2.0**-22 * abs(estimate) + 2.0**-26 * magnitude
 
 
@@ -128,27 +138,30 @@ def best_outcome(outcomes) -> Attempt:
     return best
 
 
-def cell_lloyd(tree: CellTree, passes: RowPasses, criteria: Criteria,
+def cell_lloyd(tree: CellTree, make_passes: Callable[[], RowPasses], criteria: Criteria,
                centers: np.ndarray) -> Outcome:
-    """One attempt from ``centers``, as ``_lloyd.lloyd(passes, criteria, centers)`` runs
-    it: the same passes, repairs and stopping rule, counted the same way."""
+    """One attempt from ``centers``, as ``_lloyd.lloyd(make_passes(), criteria, centers)``
+    runs it: the same passes, repairs and stopping rule, counted the same way. The row
+    passes (fresh, with zero labels) are made only for a repair."""
     iteration = 1
     if iteration == criteria.max_iter or np.inf <= criteria.eps_sq:
-        return Outcome(tree, passes, None, centers)
+        return Outcome(tree, make_passes, None, centers)
     current = np.array(centers, dtype=np.float32, order="C")
     n_clusters, n_features = current.shape
     sums = np.empty((n_clusters, n_features), dtype=np.float64)
     counts = np.empty(n_clusters, dtype=np.int64)
     squares = np.empty(n_clusters, dtype=np.float64)
     following = np.empty_like(current)
+    passes = None
     while True:
         done, empty = tree.passes(current, criteria.max_iter - iteration, criteria.eps_sq,
                                   sums, counts, squares, following)
         iteration += done - 1 if empty else done
-        passes.moves.clear()  # a pass gives every sample its row's label again
         if not empty:
-            return Outcome(tree, passes, current, following,
+            return Outcome(tree, make_passes, current, following,
                            *_estimate(sums, counts, squares, following))
+        passes = make_passes() if passes is None else passes
+        passes.moves.clear()  # a pass gives every sample its row's label again
         tree.labels(current, passes.labels)
         fill_empty_clusters(passes, sums, counts)
         following, shift = _means(sums, counts, current)

@@ -200,25 +200,30 @@ def _clear_node(box, node_sums, node_squares, node):
 
 
 @inline
-def _node_label(box, node, centers, wide):
+def _farthest(box, node, centers, far):
+    """``far[k]``: the largest squared distance (float64) from ``node``'s box to center k."""
+    for k in range(centers.shape[0]):
+        total = 0.0
+        for j in range(centers.shape[1]):
+            low = np.float64(box[node, 0, j]) - np.float64(centers[k, j])
+            high = np.float64(box[node, 1, j]) - np.float64(centers[k, j])
+            total += max(low * low, high * high)
+        far[k] = total
+
+
+@inline
+def _node_label(box, node, centers, limit):
     """The center nearest the middle of a node's box (float64), and whether every row of
-    the node is nearer to it than to any other center by the proven margin. ``wide``
-    (float64 (n_clusters,)) is scratch: the largest squared distance from the box to
-    each center."""
+    the node is nearer to it than to any other center by ``limit`` (the proven margin
+    over the whole data: see :func:`_tree_pass`)."""
     n_clusters, n_features = centers.shape
-    margin = (n_features + 2) * _MARGIN_PER_FEATURE
     nearest = 0
     best = np.inf
     for k in range(n_clusters):
-        far = 0.0
         middle = 0.0
         for j in range(n_features):
-            low = np.float64(box[node, 0, j]) - np.float64(centers[k, j])
-            high = np.float64(box[node, 1, j]) - np.float64(centers[k, j])
-            far += max(low * low, high * high)
-            half = 0.5 * (low + high)
+            half = 0.5 * (np.float64(box[node, 0, j]) + np.float64(box[node, 1, j])) - centers[k, j]
             middle += half * half
-        wide[k] = far
         if middle < best:
             best = middle
             nearest = k
@@ -226,7 +231,8 @@ def _node_label(box, node, centers, wide):
         if k == nearest:
             continue
         # d_k(x) - d_a(x) = sum_j g_j (2 x_j - a_j - k_j), g = a - k: smallest at the
-        # corner that takes the low side where g_j > 0.
+        # corner that takes the low side where g_j > 0 (float32 operands: 2 x - a - k
+        # is exact in float64 for values of like magnitude).
         gap = 0.0
         for j in range(n_features):
             a = np.float64(centers[nearest, j])
@@ -234,17 +240,17 @@ def _node_label(box, node, centers, wide):
             g = a - c
             x = np.float64(box[node, 0, j]) if g > 0 else np.float64(box[node, 1, j])
             gap += g * (2.0 * x - a - c)
-        if not gap > margin * (wide[nearest] + wide[k]) + _TINY:
+        if not gap > limit[nearest, k]:
             return nearest, False
     return nearest, True
 
 
 @inline
-def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
-               start_level, sums, counts, squares, order, labels):
+def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels):
     """One assignment pass over the tree: the sums, counts and sums of squared norms of
     the nearest centers' clusters (cleared first) and, when ``labels`` is not empty, the
     label of every row (``labels[order[p]]`` for sorted row p)."""
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
     n_features = tree_rows.shape[1]
     n_clusters = centers.shape[0]
     fan = 1 << n_features
@@ -258,7 +264,22 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
         for j in range(n_features):
             sums[k, j] = 0.0
     write = labels.shape[0] > 0
-    wide = np.empty(n_clusters, dtype=np.float64)
+    if first_row[n_leaves] == 0:
+        return
+    # Every node's box lies within the root's, so the largest squared distances from
+    # the root's box bound those of every node: the margin of a pair of centers is
+    # computed once per pass (it exceeds a node's own by less than the float32 rounding
+    # of the data's largest distances, about 10**-6 of them).
+    margin = (n_features + 2) * _MARGIN_PER_FEATURE
+    far = np.empty(n_clusters, dtype=np.float64)
+    _farthest(box, 0, centers, far)
+    limit = np.empty((n_clusters, n_clusters), dtype=np.float64)
+    for a in range(n_clusters):
+        for k in range(n_clusters):
+            limit[a, k] = margin * (far[a] + far[k]) + _TINY
+    offsets = np.empty(bits + 1, dtype=np.int64)  # (no division per node)
+    for level in range(bits + 1):
+        offsets[level] = _level_offset(level, n_features)
     start = min(start_level, bits)
     stack_level = np.empty((1 << (n_features * start)) + bits * fan, dtype=np.int64)
     stack_node = np.empty_like(stack_level)
@@ -276,8 +297,8 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
         last = first_row[(m + 1) << span]
         if first == last:
             continue
-        node = _level_offset(level, n_features) + m
-        nearest, settled = _node_label(box, node, centers, wide)
+        node = offsets[level] + m
+        nearest, settled = _node_label(box, node, centers, limit)
         if settled:
             counts[nearest] += node_weights[node]
             squares[nearest] += node_squares[node]
@@ -300,9 +321,9 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
                     for j in range(n_features):
                         t = tree_rows[p, j] - centers[k, j]
                         d += t * t
-                    if d < best:
-                        best = d
-                        label = k
+                    closer = d < best  # (selects, not branches: rows near a
+                    best = d if closer else best  # bisector go either way)
+                    label = k if closer else label
                 weight = tree_weights[p]
                 counts[label] += weight
                 squares[label] += weight * _square_norm(tree_rows, p)
@@ -313,7 +334,8 @@ def _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
 
 
 @inline
-def _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers):
+def _require_tree(tree, centers):
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
     n_rows, n_features = tree_rows.shape
     require_centers(centers, n_features)
     require_at_least(n_features, 1, "tree_rows must have at least one feature")
@@ -332,53 +354,21 @@ def _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weigh
 
 
 @helper
-def tree_labels(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
-                start_level, order, labels):
-    """The nearest center of every row (lowest index on ties), as the row-by-row search
-    in cv2's float32 order gives it.
-
-    Parameters
-    ----------
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares
-        IN: the tree (:func:`build_tree`).
-    centers : float32 (n_clusters, n_features)
-        IN.
-    start_level : int
-        The walk starts at the nodes of this level (capped at the leaves').
-    order : int32 (n_rows,)
-        IN: the row of each sorted row (:func:`build_tree`).
-    labels : int32 (n_rows,)
-        OUT: the labels, in the original row order.
-    """
-    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers)
-    require_equal(order.shape[0], tree_rows.shape[0], "order must have one entry per row")
-    require_equal(labels.shape[0], tree_rows.shape[0], "labels must have one entry per row")
-    n_bad = 0
-    for p in range(order.shape[0]):
-        if order[p] < 0 or order[p] >= order.shape[0]:
-            n_bad += 1
-    require_at_most(n_bad, 0, "order must hold row indices")
-    sums = np.empty(centers.shape, dtype=np.float64)
-    counts = np.empty(centers.shape[0], dtype=np.int64)
-    squares = np.empty(centers.shape[0], dtype=np.float64)
-    _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
-               start_level, sums, counts, squares, order, labels)
-
-
-@helper
-def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
-                start_level, max_passes, eps_sq, sums, counts, squares, following):
+def tree_passes(tree, centers, start_level, max_passes, eps_sq, sums, counts, squares,
+                following, order, labels):
     """Lloyd passes over the tree, with cv2's center update and stopping rule, until an
-    empty cluster, the last allowed pass or a small enough move.
+    empty cluster, the last allowed pass or a small enough move; or one pass that labels
+    every row.
 
     Parameters
     ----------
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares
-        IN: the tree (:func:`build_tree`).
+    tree : tuple
+        IN: ``(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
+        node_squares)`` from :func:`build_tree`.
     centers : float32 (n_clusters, n_features)
         INOUT: the centers of the first pass in; the centers of the last pass out.
     start_level : int
-        See :func:`tree_labels`.
+        The walk starts at the nodes of this level (capped at the leaves').
     max_passes : int
         At most this many passes (at least 1).
     eps_sq : float
@@ -390,7 +380,13 @@ def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights
     squares : float64 (n_clusters,)
         OUT: their weighted sums of squared norms (rounded: for estimates only).
     following : float32 (n_clusters, n_features)
-        OUT: the means of the last pass's clusters (unless one is empty).
+        OUT: the means of the last pass's clusters (unless one is empty, or labelled).
+    order : int32 (n_rows,)
+        IN: the row of X at each sorted row (:func:`build_tree`).
+    labels : int32 (n_rows,) or (0,)
+        OUT unless empty: the nearest center of every row of X (lowest index on ties),
+        as the row-by-row search in cv2's float32 order gives it. Then one pass runs,
+        and its means are not computed.
 
     Returns
     -------
@@ -398,23 +394,33 @@ def tree_passes(tree_rows, tree_weights, first_row, box, node_sums, node_weights
         The passes run, and whether the last one left a cluster empty (then neither
         its means nor the stopping rule were computed: cv2 repairs first).
     """
-    _require_tree(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers)
+    tree_rows = tree[0]
+    _require_tree(tree, centers)
     require_at_least(max_passes, 1, "max_passes must be at least 1")
     require_equal(sums.shape[0], centers.shape[0], "sums must have one row per center")
     require_equal(sums.shape[1], centers.shape[1], "sums must have one column per feature")
     require_equal(counts.shape[0], centers.shape[0], "counts must have one entry per center")
     require_equal(squares.shape[0], centers.shape[0], "squares must have one entry per center")
     require_equal(following.shape[0], centers.shape[0], "following must have one row per center")
-    require_equal(following.shape[1], centers.shape[1], "following must have one column per feature")
-    no_labels = np.empty(0, dtype=np.int32)
+    require_equal(following.shape[1], centers.shape[1],
+                  "following must have one column per feature")
+    require_equal(order.shape[0], tree_rows.shape[0], "order must have one entry per row")
+    if labels.shape[0] > 0:
+        require_equal(labels.shape[0], tree_rows.shape[0], "labels must have one entry per row")
+        n_bad = 0
+        for p in range(order.shape[0]):
+            if order[p] < 0 or order[p] >= order.shape[0]:
+                n_bad += 1
+        require_at_most(n_bad, 0, "order must hold row indices")
     done = 0
     while True:
-        _tree_pass(tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares, centers,
-                   start_level, sums, counts, squares, no_labels, no_labels)
+        _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
         done += 1
         for k in range(counts.shape[0]):
             if counts[k] == 0:
                 return done, True
+        if labels.shape[0] > 0:
+            return done, False
         shift = cluster_means(sums, counts, centers, following)
         if done == max_passes or shift <= eps_sq:
             return done, False

@@ -113,7 +113,7 @@ def test_kernels_refuse_mismatched_arguments():
     tree = _cell_lloyd.CellTree(rows, points)
     centers = np.zeros((2, 3), np.float32)
     with pytest.raises(ValueError, match="labels must have one entry per row"):
-        _cell_tree.tree_labels(*tree._tree(), centers, 2, tree.order, np.empty(3, np.int32))
+        tree.labels(centers, np.empty(3, np.int32))
     with pytest.raises(ValueError, match="centers must have one column per column of X"):
         tree.labels(np.zeros((2, 2), np.float32), np.empty(len(tree.order), np.int32))
     with pytest.raises(ValueError, match="max_passes must be at least 1"):
