@@ -1,20 +1,21 @@
-"""Lloyd passes over the cells of a colour grid: whole cells labelled at once.
+"""Lloyd passes over the cells of a grid: whole cells labelled at once.
 
 For distinct integer rows with few features, the rows are sorted into the leaves of a
-complete tree over a grid of ``2**bits`` values per feature (each node splits every
+complete tree over a grid of ``2**bits`` cells per feature (each node splits every
 feature in two), so that every node of the tree holds a contiguous range of the sorted
 rows. Each node keeps the bounding box of its rows and their exact float64 sums.
 
 A pass walks the tree from the top. A node lies wholly on one side of every bisector
-between its nearest center ``a`` and each other center ``b`` when the exact
-``d_b(x) - d_a(x)`` (linear in ``x``, so smallest at a corner of the box) exceeds
-``CELL_MARGIN * (max d_a + max d_b)`` over the box. cv2's float32 distances (``t = x - c``
-rounded, squared, summed in feature order) are each within a relative ``1.01 (D + 2)
-2**-24`` of the exact ones, so every row of such a node would get label ``a`` from the
-row-by-row search too, ties included (a tie never passes the test). The node then adds
-its sums and weight to cluster ``a``; other nodes are opened, and the rows of a leaf are
-searched one by one in cv2's float32 order. The sums are those of the plain pass: weighted
-sums of integers below 2**53 are exact in float64 in any order (``Rows.exact_sums``).
+between its nearest center ``a`` and each other center ``b`` when the exact ``d_b(x) -
+d_a(x)`` (linear in ``x``, so smallest at a corner of the box) exceeds ``(D + 2) 2**-22
+(max d_a + max d_b)``, the maxima taken over the whole data's box. cv2's float32
+distances (``t = x - c`` rounded, squared, summed in feature order: ``D + 2`` roundings)
+are each within a relative ``1.01 (D + 2) 2**-24`` of the exact ones, so every row of
+such a node gets label ``a`` from the row-by-row search too, ties included (a tie never
+passes the test). The node then adds its sums and weight to cluster ``a``; other nodes
+are opened, and the rows of a leaf are searched one by one in cv2's float32 order. The
+sums are those of the plain pass: weighted sums of integers below 2**53 are exact in
+float64 in any order (``Rows.exact_sums``).
 """
 
 import numpy as np
@@ -26,7 +27,8 @@ from ._passes import cluster_means
 
 #: Relative margin of the bisector test per feature-plus-two: 4x the float32 rounding of
 #: a squared distance (1.01 (D + 2) 2**-24), which also covers the float64 evaluation of
-#: the test. A constant of the proof, not a tunable.
+#: the test (float32 operands, so ``2 x - a - b`` is exact and each product rounds once).
+#: A constant of the proof, not a tunable.
 _MARGIN_PER_FEATURE = 2.0**-22
 #: Absolute margin: covers float32 underflow of tiny squares (2**-149 a rounding).
 _TINY = 1e-30
@@ -44,6 +46,42 @@ def _level_offset(level, n_features):
     """Index of the first node of ``level`` (the root is level 0, node 0)."""
     fan = 1 << n_features
     return ((1 << (n_features * level)) - 1) // (fan - 1)
+
+
+@inline
+def _depth(n_leaves, n_features):
+    """The levels below the root of a tree with ``n_leaves`` leaves (0 unless a power
+    of ``2**n_features``: callers check)."""
+    fan = 1 << n_features
+    bits = 0
+    while fan**bits < n_leaves:
+        bits += 1
+    return bits
+
+
+@inline
+def _node_rows(first_row, level, m, bits, n_features):
+    """The sorted rows ``first`` to ``last - 1`` of node ``m`` of ``level``."""
+    span = n_features * (bits - level)
+    return first_row[m << span], first_row[(m + 1) << span]
+
+
+@inline
+def _square_norm(rows, p):
+    total = 0.0
+    for j in range(rows.shape[1]):
+        value = np.float64(rows[p, j])
+        total += value * value
+    return total
+
+
+@inline
+def _clear_node(box, node_sums, node_squares, node):
+    node_squares[node] = 0.0
+    for j in range(node_sums.shape[1]):
+        node_sums[node, j] = 0.0
+        box[node, 0, j] = F32_INF
+        box[node, 1, j] = -F32_INF
 
 
 @helper
@@ -88,9 +126,7 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     n_nodes = box.shape[0]
     n_leaves = first_row.shape[0] - 1
     fan = 1 << n_features
-    bits = 0
-    while fan**bits < n_leaves:
-        bits += 1
+    bits = _depth(n_leaves, n_features)
     require_equal(fan**bits, n_leaves, "first_row must have one entry per leaf, plus one")
     require_equal(n_nodes, (fan ** (bits + 1) - 1) // (fan - 1), "box must have one row per node")
     require_equal(box.shape[1], 2, "box must hold a low and a high corner")
@@ -138,9 +174,9 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     for m in range(n_leaves):
         node = leaves + m
         node_weights[node] = 0
-        if first_row[m] == first_row[m + 1]:
-            continue
         first, last = first_row[m], first_row[m + 1]
+        if first == last:
+            continue
         total = 0
         for p in range(first, last):
             total += tree_weights[p]
@@ -167,11 +203,14 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
         for m in range(1 << (n_features * level)):
             node = offset + m
             node_weights[node] = 0
-            if first_row[m << (n_features * (bits - level))] == first_row[(m + 1) << (n_features * (bits - level))]:
+            first, last = _node_rows(first_row, level, m, bits, n_features)
+            if first == last:
                 continue
             _clear_node(box, node_sums, node_squares, node)
-            for child in range(below + m * fan, below + (m + 1) * fan):
-                if node_weights[child] == 0:
+            for c in range(m * fan, (m + 1) * fan):
+                child = below + c
+                first, last = _node_rows(first_row, level + 1, c, bits, n_features)
+                if first == last:
                     continue
                 node_weights[node] += node_weights[child]
                 node_squares[node] += node_squares[child]
@@ -179,24 +218,6 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
                     node_sums[node, j] += node_sums[child, j]
                     box[node, 0, j] = min(box[node, 0, j], box[child, 0, j])
                     box[node, 1, j] = max(box[node, 1, j], box[child, 1, j])
-
-
-@inline
-def _square_norm(rows, p):
-    total = 0.0
-    for j in range(rows.shape[1]):
-        value = np.float64(rows[p, j])
-        total += value * value
-    return total
-
-
-@inline
-def _clear_node(box, node_sums, node_squares, node):
-    node_squares[node] = 0.0
-    for j in range(node_sums.shape[1]):
-        node_sums[node, j] = 0.0
-        box[node, 0, j] = F32_INF
-        box[node, 1, j] = -F32_INF
 
 
 @inline
@@ -255,9 +276,7 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
     n_clusters = centers.shape[0]
     fan = 1 << n_features
     n_leaves = first_row.shape[0] - 1
-    bits = 0
-    while fan**bits < n_leaves:
-        bits += 1
+    bits = _depth(n_leaves, n_features)
     for k in range(n_clusters):
         counts[k] = 0
         squares[k] = 0.0
@@ -292,9 +311,7 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
         top -= 1
         level = stack_level[top]
         m = stack_node[top]
-        span = n_features * (bits - level)
-        first = first_row[m << span]
-        last = first_row[(m + 1) << span]
+        first, last = _node_rows(first_row, level, m, bits, n_features)
         if first == last:
             continue
         node = offsets[level] + m
@@ -335,22 +352,31 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
 
 @inline
 def _require_tree(tree, centers):
+    """The arrays of a tree agree (see :func:`build_tree`), and ``first_row`` only
+    points at rows (the walk reads the rows it points at unchecked)."""
     tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
     n_rows, n_features = tree_rows.shape
     require_centers(centers, n_features)
     require_at_least(n_features, 1, "tree_rows must have at least one feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
-    require_at_least(first_row.shape[0], 2, "first_row must have one entry per leaf, plus one")
-    require_equal(first_row[0], 0, "first_row must start at 0")
-    require_equal(first_row[first_row.shape[0] - 1], n_rows, "first_row must end at n_rows")
-    require_equal(box.shape[0], node_sums.shape[0], "box must have one row per node")
-    require_equal(node_weights.shape[0], node_sums.shape[0], "node_weights must have one entry per node")
-    require_equal(node_squares.shape[0], node_sums.shape[0], "node_squares must have one entry per node")
+    n_leaves = first_row.shape[0] - 1
+    fan = 1 << n_features
+    bits = _depth(n_leaves, n_features)
+    require_equal(fan**bits, n_leaves, "first_row must have one entry per leaf, plus one")
+    n_nodes = (fan ** (bits + 1) - 1) // (fan - 1)
+    require_equal(box.shape[0], n_nodes, "box must have one row per node")
     require_equal(box.shape[2], n_features, "box must have one column per feature")
+    require_equal(node_sums.shape[0], n_nodes, "node_sums must have one row per node")
     require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
-    require_equal(box.shape[0] * ((1 << n_features) - 1) + 1,
-                  (first_row.shape[0] - 1) * (1 << n_features),
-                  "box must have one row per node of the tree over first_row's leaves")
+    require_equal(node_weights.shape[0], n_nodes, "node_weights must have one entry per node")
+    require_equal(node_squares.shape[0], n_nodes, "node_squares must have one entry per node")
+    require_equal(first_row[0], 0, "first_row must start at 0")
+    require_equal(first_row[n_leaves], n_rows, "first_row must end at n_rows")
+    n_bad = 0
+    for m in range(n_leaves):
+        if first_row[m + 1] < first_row[m]:
+            n_bad += 1
+    require_at_most(n_bad, 0, "first_row must not decrease")
 
 
 @helper

@@ -105,7 +105,8 @@ def test_passes_stop_at_an_empty_cluster_and_at_the_pass_limit():
     sums, counts, squares = np.empty((2, 3)), np.empty(2, np.int64), np.empty(2)
     assert tree.passes(far.copy(), 5, 0.0, sums, counts, squares, np.empty_like(far)) == (1, True)
     start = np.array([[20, 20, 20], [230, 230, 230]], np.float32)
-    assert tree.passes(start.copy(), 3, -1.0, sums, counts, squares, np.empty_like(start)) == (3, False)
+    following = np.empty_like(start)
+    assert tree.passes(start.copy(), 3, -1.0, sums, counts, squares, following) == (3, False)
 
 
 def test_kernels_refuse_mismatched_arguments():
@@ -119,6 +120,19 @@ def test_kernels_refuse_mismatched_arguments():
     with pytest.raises(ValueError, match="max_passes must be at least 1"):
         tree.passes(centers, 0, 0.0, np.empty((2, 3)), np.empty(2, np.int64), np.empty(2),
                     np.empty_like(centers))
+    broken = list(tree.tree)
+    broken[2] = tree.first_row.copy()
+    broken[2][5] = len(tree.order) + 1
+    with pytest.raises(ValueError, match="first_row must not decrease"):
+        _cell_tree.tree_passes(tuple(broken), centers, 2, 1, 0.0, np.empty((2, 3)),
+                               np.empty(2, np.int64), np.empty(2), np.empty_like(centers),
+                               tree.order, np.empty(0, np.int32))
+    with pytest.raises(ValueError, match="box must have one row per node"):
+        broken = list(tree.tree)
+        broken[3] = tree.box[1:]
+        _cell_tree.tree_passes(tuple(broken), centers, 2, 1, 0.0, np.empty((2, 3)),
+                               np.empty(2, np.int64), np.empty(2), np.empty_like(centers),
+                               tree.order, np.empty(0, np.int32))
     with pytest.raises(ValueError, match="rows must be integers within the grid"):
         _cell_tree.build_tree(rows.values, rows.weights, np.zeros(3, np.int64) + 100,
                               tree.shifts, tree.order, tree.rows, tree.weights,
