@@ -60,6 +60,24 @@ def _depth(n_leaves, n_features):
 
 
 @inline
+def _require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features):
+    """The node arrays fit a tree over ``first_row``'s leaves; returns its depth."""
+    n_leaves = first_row.shape[0] - 1
+    fan = 1 << n_features
+    bits = _depth(n_leaves, n_features)
+    require_equal(fan**bits, n_leaves, "first_row must have one entry per leaf, plus one")
+    n_nodes = (fan ** (bits + 1) - 1) // (fan - 1)
+    require_equal(box.shape[0], n_nodes, "box must have one row per node")
+    require_equal(box.shape[1], 2, "box must hold a low and a high corner")
+    require_equal(box.shape[2], n_features, "box must have one column per feature")
+    require_equal(node_sums.shape[0], n_nodes, "node_sums must have one row per node")
+    require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
+    require_equal(node_weights.shape[0], n_nodes, "node_weights must have one entry per node")
+    require_equal(node_squares.shape[0], n_nodes, "node_squares must have one entry per node")
+    return bits
+
+
+@inline
 def _node_rows(first_row, level, m, bits, n_features):
     """The sorted rows ``first`` to ``last - 1`` of node ``m`` of ``level``."""
     span = n_features * (bits - level)
@@ -123,18 +141,10 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     require_equal(tree_rows.shape[0], n_rows, "tree_rows must have one row per row of X")
     require_equal(tree_rows.shape[1], n_features, "tree_rows must have one column per feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
+    bits = _require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
     n_nodes = box.shape[0]
     n_leaves = first_row.shape[0] - 1
     fan = 1 << n_features
-    bits = _depth(n_leaves, n_features)
-    require_equal(fan**bits, n_leaves, "first_row must have one entry per leaf, plus one")
-    require_equal(n_nodes, (fan ** (bits + 1) - 1) // (fan - 1), "box must have one row per node")
-    require_equal(box.shape[1], 2, "box must hold a low and a high corner")
-    require_equal(box.shape[2], n_features, "box must have one column per feature")
-    require_equal(node_sums.shape[0], n_nodes, "node_sums must have one row per node")
-    require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
-    require_equal(node_weights.shape[0], n_nodes, "node_weights must have one entry per node")
-    require_equal(node_squares.shape[0], n_nodes, "node_squares must have one entry per node")
     # Morton code of each leaf coordinate, one feature at a time: bit b of the
     # coordinate of feature j goes to bit b * n_features + (n_features - 1 - j).
     spread = np.zeros((n_features, 1 << bits), dtype=np.int64)
@@ -359,17 +369,8 @@ def _require_tree(tree, centers):
     require_centers(centers, n_features)
     require_at_least(n_features, 1, "tree_rows must have at least one feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
+    _require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
     n_leaves = first_row.shape[0] - 1
-    fan = 1 << n_features
-    bits = _depth(n_leaves, n_features)
-    require_equal(fan**bits, n_leaves, "first_row must have one entry per leaf, plus one")
-    n_nodes = (fan ** (bits + 1) - 1) // (fan - 1)
-    require_equal(box.shape[0], n_nodes, "box must have one row per node")
-    require_equal(box.shape[2], n_features, "box must have one column per feature")
-    require_equal(node_sums.shape[0], n_nodes, "node_sums must have one row per node")
-    require_equal(node_sums.shape[1], n_features, "node_sums must have one column per feature")
-    require_equal(node_weights.shape[0], n_nodes, "node_weights must have one entry per node")
-    require_equal(node_squares.shape[0], n_nodes, "node_squares must have one entry per node")
     require_equal(first_row[0], 0, "first_row must start at 0")
     require_equal(first_row[n_leaves], n_rows, "first_row must end at n_rows")
     n_bad = 0
