@@ -1,5 +1,6 @@
 """Attempts of Lloyd's algorithm whose passes label whole cells of a colour grid
-(``kernels._cell_tree``), for distinct integer rows with few features and few clusters.
+(``kernels._cell_tree``, ``kernels._cell_passes``), for distinct integer rows with few
+features and few clusters.
 
 The passes give the labels, sums and counts of the plain passes (``_lloyd.RowPasses``),
 so an attempt ends with the same centers, labels and compactness; what changes is the
@@ -16,7 +17,7 @@ import numpy as np
 from ._distinct import Rows
 from ._lloyd import Attempt, RowPasses, _means, fill_empty_clusters
 from ._validation import Criteria, Points
-from .kernels import _cell_tree
+from .kernels import _cell_passes, _cell_tree
 from .kernels._tunables import (
     CELL_TREE_BITS, CELL_TREE_MAX_CLUSTERS, CELL_TREE_MAX_FEATURES, CELL_TREE_START_LEVEL,
 )
@@ -52,14 +53,14 @@ class CellTree:
     def labels(self, centers: np.ndarray, out: np.ndarray):
         """The nearest center of every row, into ``out`` (int32, original row order)."""
         k, d = centers.shape
-        _cell_tree.tree_passes(self.tree, centers, CELL_TREE_START_LEVEL, 1, 0.0,
+        _cell_passes.tree_passes(self.tree, centers, CELL_TREE_START_LEVEL, 1, 0.0,
                                np.empty((k, d)), np.empty(k, dtype=np.int64), np.empty(k),
                                np.empty_like(centers), self.order, out)
 
     def passes(self, centers, max_passes: int, eps_sq: float, sums, counts, squares,
                following):
-        """See ``kernels._cell_tree.tree_passes``."""
-        return _cell_tree.tree_passes(self.tree, centers, CELL_TREE_START_LEVEL, max_passes,
+        """See ``kernels._cell_passes.tree_passes``."""
+        return _cell_passes.tree_passes(self.tree, centers, CELL_TREE_START_LEVEL, max_passes,
                                       eps_sq, sums, counts, squares, following, self.order,
                                       _NO_LABELS)
 

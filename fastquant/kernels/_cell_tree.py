@@ -1,37 +1,18 @@
-"""Lloyd passes over the cells of a grid: whole cells labelled at once.
+"""The cell tree of the cell passes (``_cell_passes``): distinct integer rows sorted
+into the leaves of a complete tree over a grid.
 
-For distinct integer rows with few features, the rows are sorted into the leaves of a
-complete tree over a grid of ``2**bits`` cells per feature (each node splits every
-feature in two), so that every node of the tree holds a contiguous range of the sorted
-rows. Each node keeps the bounding box of its rows and their exact float64 sums.
-
-A pass walks the tree from the top. A node lies wholly on one side of every bisector
-between its nearest center ``a`` and each other center ``b`` when the exact ``d_b(x) -
-d_a(x)`` (linear in ``x``, so smallest at a corner of the box) exceeds ``(D + 2) 2**-22
-(max d_a + max d_b)``, the maxima taken over the whole data's box. cv2's float32
-distances (``t = x - c`` rounded, squared, summed in feature order: ``D + 2`` roundings)
-are each within a relative ``1.01 (D + 2) 2**-24`` of the exact ones, so every row of
-such a node gets label ``a`` from the row-by-row search too, ties included (a tie never
-passes the test). The node then adds its sums and weight to cluster ``a``; other nodes
-are opened, and the rows of a leaf are searched one by one in cv2's float32 order. The
-sums are those of the plain pass: weighted sums of integers below 2**53 are exact in
-float64 in any order (``Rows.exact_sums``).
+The grid has ``2**bits`` cells per feature; each node splits every feature in two, so a
+node has ``2**D`` children, and the nodes of a level are numbered in Morton order: the
+rows of every node, once sorted by leaf, are one contiguous range. Each node keeps the
+bounding box of its rows, their exact float64 sums (integers below 2**53: exact in any
+order), their total weight and their weighted squared norms.
 """
 
 import numpy as np
 
 from .._jit import helper, inline
-from ._checks import require_at_least, require_at_most, require_centers, require_equal
-from ._common import F32_INF, F32_ZERO
-from ._passes import cluster_means
-
-#: Relative margin of the bisector test per feature-plus-two: 4x the float32 rounding of
-#: a squared distance (1.01 (D + 2) 2**-24), which also covers the float64 evaluation of
-#: the test (float32 operands, so ``2 x - a - b`` is exact and each product rounds once).
-#: A constant of the proof, not a tunable.
-_MARGIN_PER_FEATURE = 2.0**-22
-#: Absolute margin: covers float32 underflow of tiny squares (2**-149 a rounding).
-_TINY = 1e-30
+from ._checks import require_at_most, require_equal
+from ._common import F32_INF
 
 
 def tree_sizes(n_features, bits):
@@ -42,14 +23,14 @@ def tree_sizes(n_features, bits):
 
 
 @inline
-def _level_offset(level, n_features):
+def level_offset(level, n_features):
     """Index of the first node of ``level`` (the root is level 0, node 0)."""
     fan = 1 << n_features
     return ((1 << (n_features * level)) - 1) // (fan - 1)
 
 
 @inline
-def _depth(n_leaves, n_features):
+def depth(n_leaves, n_features):
     """The levels below the root of a tree with ``n_leaves`` leaves (0 unless a power
     of ``2**n_features``: callers check)."""
     fan = 1 << n_features
@@ -60,11 +41,11 @@ def _depth(n_leaves, n_features):
 
 
 @inline
-def _require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features):
+def require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features):
     """The node arrays fit a tree over ``first_row``'s leaves; returns its depth."""
     n_leaves = first_row.shape[0] - 1
     fan = 1 << n_features
-    bits = _depth(n_leaves, n_features)
+    bits = depth(n_leaves, n_features)
     require_equal(fan**bits, n_leaves, "first_row must have one entry per leaf, plus one")
     n_nodes = (fan ** (bits + 1) - 1) // (fan - 1)
     require_equal(box.shape[0], n_nodes, "box must have one row per node")
@@ -78,14 +59,14 @@ def _require_nodes(first_row, box, node_sums, node_weights, node_squares, n_feat
 
 
 @inline
-def _node_rows(first_row, level, m, bits, n_features):
+def node_rows(first_row, level, m, bits, n_features):
     """The sorted rows ``first`` to ``last - 1`` of node ``m`` of ``level``."""
     span = n_features * (bits - level)
     return first_row[m << span], first_row[(m + 1) << span]
 
 
 @inline
-def _square_norm(rows, p):
+def square_norm(rows, p):
     total = 0.0
     for j in range(rows.shape[1]):
         value = np.float64(rows[p, j])
@@ -141,7 +122,7 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     require_equal(tree_rows.shape[0], n_rows, "tree_rows must have one row per row of X")
     require_equal(tree_rows.shape[1], n_features, "tree_rows must have one column per feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
-    bits = _require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
+    bits = require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
     n_nodes = box.shape[0]
     n_leaves = first_row.shape[0] - 1
     fan = 1 << n_features
@@ -193,7 +174,7 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
         node_weights[node] = total
         square_sum = 0.0
         for p in range(first, last):
-            square_sum += tree_weights[p] * _square_norm(tree_rows, p)
+            square_sum += tree_weights[p] * square_norm(tree_rows, p)
         node_squares[node] = square_sum
         for j in range(n_features):  # one feature at a time, in registers
             low_value = F32_INF
@@ -208,18 +189,18 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
             box[node, 0, j] = low_value
             box[node, 1, j] = high_value
     for level in range(bits - 1, -1, -1):
-        offset = _level_offset(level, n_features)
-        below = _level_offset(level + 1, n_features)
+        offset = level_offset(level, n_features)
+        below = level_offset(level + 1, n_features)
         for m in range(1 << (n_features * level)):
             node = offset + m
             node_weights[node] = 0
-            first, last = _node_rows(first_row, level, m, bits, n_features)
+            first, last = node_rows(first_row, level, m, bits, n_features)
             if first == last:
                 continue
             _clear_node(box, node_sums, node_squares, node)
             for c in range(m * fan, (m + 1) * fan):
                 child = below + c
-                first, last = _node_rows(first_row, level + 1, c, bits, n_features)
+                first, last = node_rows(first_row, level + 1, c, bits, n_features)
                 if first == last:
                     continue
                 node_weights[node] += node_weights[child]
@@ -228,229 +209,3 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
                     node_sums[node, j] += node_sums[child, j]
                     box[node, 0, j] = min(box[node, 0, j], box[child, 0, j])
                     box[node, 1, j] = max(box[node, 1, j], box[child, 1, j])
-
-
-@inline
-def _farthest(box, node, centers, far):
-    """``far[k]``: the largest squared distance (float64) from ``node``'s box to center k."""
-    for k in range(centers.shape[0]):
-        total = 0.0
-        for j in range(centers.shape[1]):
-            low = np.float64(box[node, 0, j]) - np.float64(centers[k, j])
-            high = np.float64(box[node, 1, j]) - np.float64(centers[k, j])
-            total += max(low * low, high * high)
-        far[k] = total
-
-
-@inline
-def _node_label(box, node, centers, limit):
-    """The center nearest the middle of a node's box (float64), and whether every row of
-    the node is nearer to it than to any other center by ``limit`` (the proven margin
-    over the whole data: see :func:`_tree_pass`)."""
-    n_clusters, n_features = centers.shape
-    nearest = 0
-    best = np.inf
-    for k in range(n_clusters):
-        middle = 0.0
-        for j in range(n_features):
-            half = 0.5 * (np.float64(box[node, 0, j]) + np.float64(box[node, 1, j])) - centers[k, j]
-            middle += half * half
-        if middle < best:
-            best = middle
-            nearest = k
-    for k in range(n_clusters):
-        if k == nearest:
-            continue
-        # d_k(x) - d_a(x) = sum_j g_j (2 x_j - a_j - k_j), g = a - k: smallest at the
-        # corner that takes the low side where g_j > 0 (float32 operands: 2 x - a - k
-        # is exact in float64 for values of like magnitude).
-        gap = 0.0
-        for j in range(n_features):
-            a = np.float64(centers[nearest, j])
-            c = np.float64(centers[k, j])
-            g = a - c
-            x = np.float64(box[node, 0, j]) if g > 0 else np.float64(box[node, 1, j])
-            gap += g * (2.0 * x - a - c)
-        if not gap > limit[nearest, k]:
-            return nearest, False
-    return nearest, True
-
-
-@inline
-def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels):
-    """One assignment pass over the tree: the sums, counts and sums of squared norms of
-    the nearest centers' clusters (cleared first) and, when ``labels`` is not empty, the
-    label of every row (``labels[order[p]]`` for sorted row p)."""
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
-    n_features = tree_rows.shape[1]
-    n_clusters = centers.shape[0]
-    fan = 1 << n_features
-    n_leaves = first_row.shape[0] - 1
-    bits = _depth(n_leaves, n_features)
-    for k in range(n_clusters):
-        counts[k] = 0
-        squares[k] = 0.0
-        for j in range(n_features):
-            sums[k, j] = 0.0
-    write = labels.shape[0] > 0
-    if first_row[n_leaves] == 0:
-        return
-    # Every node's box lies within the root's, so the largest squared distances from
-    # the root's box bound those of every node: the margin of a pair of centers is
-    # computed once per pass (it exceeds a node's own by less than the float32 rounding
-    # of the data's largest distances, about 10**-6 of them).
-    margin = (n_features + 2) * _MARGIN_PER_FEATURE
-    far = np.empty(n_clusters, dtype=np.float64)
-    _farthest(box, 0, centers, far)
-    limit = np.empty((n_clusters, n_clusters), dtype=np.float64)
-    for a in range(n_clusters):
-        for k in range(n_clusters):
-            limit[a, k] = margin * (far[a] + far[k]) + _TINY
-    offsets = np.empty(bits + 1, dtype=np.int64)  # (no division per node)
-    for level in range(bits + 1):
-        offsets[level] = _level_offset(level, n_features)
-    start = min(start_level, bits)
-    stack_level = np.empty((1 << (n_features * start)) + bits * fan, dtype=np.int64)
-    stack_node = np.empty_like(stack_level)
-    top = 0
-    for m in range((1 << (n_features * start)) - 1, -1, -1):
-        stack_level[top] = start
-        stack_node[top] = m
-        top += 1
-    while top > 0:
-        top -= 1
-        level = stack_level[top]
-        m = stack_node[top]
-        first, last = _node_rows(first_row, level, m, bits, n_features)
-        if first == last:
-            continue
-        node = offsets[level] + m
-        nearest, settled = _node_label(box, node, centers, limit)
-        if settled:
-            counts[nearest] += node_weights[node]
-            squares[nearest] += node_squares[node]
-            for j in range(n_features):
-                sums[nearest, j] += node_sums[node, j]
-            if write:
-                for p in range(first, last):
-                    labels[order[p]] = nearest
-        elif level < bits:
-            for child in range((m + 1) * fan - 1, m * fan - 1, -1):
-                stack_level[top] = level + 1
-                stack_node[top] = child
-                top += 1
-        else:
-            for p in range(first, last):
-                best = F32_INF
-                label = 0
-                for k in range(n_clusters):
-                    d = F32_ZERO
-                    for j in range(n_features):
-                        t = tree_rows[p, j] - centers[k, j]
-                        d += t * t
-                    closer = d < best  # (selects, not branches: rows near a
-                    best = d if closer else best  # bisector go either way)
-                    label = k if closer else label
-                weight = tree_weights[p]
-                counts[label] += weight
-                squares[label] += weight * _square_norm(tree_rows, p)
-                for j in range(n_features):
-                    sums[label, j] += weight * np.float64(tree_rows[p, j])
-                if write:
-                    labels[order[p]] = label
-
-
-@inline
-def _require_tree(tree, centers):
-    """The arrays of a tree agree (see :func:`build_tree`), and ``first_row`` only
-    points at rows (the walk reads the rows it points at unchecked)."""
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
-    n_rows, n_features = tree_rows.shape
-    require_centers(centers, n_features)
-    require_at_least(n_features, 1, "tree_rows must have at least one feature")
-    require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
-    _require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
-    n_leaves = first_row.shape[0] - 1
-    require_equal(first_row[0], 0, "first_row must start at 0")
-    require_equal(first_row[n_leaves], n_rows, "first_row must end at n_rows")
-    n_bad = 0
-    for m in range(n_leaves):
-        if first_row[m + 1] < first_row[m]:
-            n_bad += 1
-    require_at_most(n_bad, 0, "first_row must not decrease")
-
-
-@helper
-def tree_passes(tree, centers, start_level, max_passes, eps_sq, sums, counts, squares,
-                following, order, labels):
-    """Lloyd passes over the tree, with cv2's center update and stopping rule, until an
-    empty cluster, the last allowed pass or a small enough move; or one pass that labels
-    every row.
-
-    Parameters
-    ----------
-    tree : tuple
-        IN: ``(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
-        node_squares)`` from :func:`build_tree`.
-    centers : float32 (n_clusters, n_features)
-        INOUT: the centers of the first pass in; the centers of the last pass out.
-    start_level : int
-        The walk starts at the nodes of this level (capped at the leaves').
-    max_passes : int
-        At most this many passes (at least 1).
-    eps_sq : float
-        The passes stop once no center moves more than this (squared).
-    sums : float64 (n_clusters, n_features)
-        OUT: the sums of the last pass's clusters.
-    counts : int64 (n_clusters,)
-        OUT: their weights.
-    squares : float64 (n_clusters,)
-        OUT: their weighted sums of squared norms (rounded: for estimates only).
-    following : float32 (n_clusters, n_features)
-        OUT: the means of the last pass's clusters (unless one is empty, or labelled).
-    order : int32 (n_rows,)
-        IN: the row of X at each sorted row (:func:`build_tree`).
-    labels : int32 (n_rows,) or (0,)
-        OUT unless empty: the nearest center of every row of X (lowest index on ties),
-        as the row-by-row search in cv2's float32 order gives it. Then one pass runs,
-        and its means are not computed.
-
-    Returns
-    -------
-    (int, bool)
-        The passes run, and whether the last one left a cluster empty (then neither
-        its means nor the stopping rule were computed: cv2 repairs first).
-    """
-    tree_rows = tree[0]
-    _require_tree(tree, centers)
-    require_at_least(max_passes, 1, "max_passes must be at least 1")
-    require_equal(sums.shape[0], centers.shape[0], "sums must have one row per center")
-    require_equal(sums.shape[1], centers.shape[1], "sums must have one column per feature")
-    require_equal(counts.shape[0], centers.shape[0], "counts must have one entry per center")
-    require_equal(squares.shape[0], centers.shape[0], "squares must have one entry per center")
-    require_equal(following.shape[0], centers.shape[0], "following must have one row per center")
-    require_equal(following.shape[1], centers.shape[1],
-                  "following must have one column per feature")
-    require_equal(order.shape[0], tree_rows.shape[0], "order must have one entry per row")
-    if labels.shape[0] > 0:
-        require_equal(labels.shape[0], tree_rows.shape[0], "labels must have one entry per row")
-        n_bad = 0
-        for p in range(order.shape[0]):
-            if order[p] < 0 or order[p] >= order.shape[0]:
-                n_bad += 1
-        require_at_most(n_bad, 0, "order must hold row indices")
-    done = 0
-    while True:
-        _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
-        done += 1
-        for k in range(counts.shape[0]):
-            if counts[k] == 0:
-                return done, True
-        if labels.shape[0] > 0:
-            return done, False
-        shift = cluster_means(sums, counts, centers, following)
-        if done == max_passes or shift <= eps_sq:
-            return done, False
-        for k in range(centers.shape[0]):
-            for j in range(centers.shape[1]):
-                centers[k, j] = following[k, j]

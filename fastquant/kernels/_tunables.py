@@ -368,7 +368,7 @@ PIXELS_PER_FONT_SCALE = 200
 SHEET_GAP = 8
 
 # ---------------------------------------------------------------------------------------
-# Passes over the cells of a colour grid (fastquant/_cell_lloyd.py, kernels/_cell_tree.py)
+# Passes over the cells of a colour grid (fastquant/_cell_lloyd.py, kernels/_cell_*.py)
 # ---------------------------------------------------------------------------------------
 
 #: The grid of the cell passes has 2**(CELL_TREE_BITS // D) cells per feature (D =
