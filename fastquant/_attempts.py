@@ -8,6 +8,7 @@ import numpy as np
 
 from .kernels import _random
 from .kernels._tunables import ATTEMPTS_ON_THREADS_MAX_WORK
+from ._cell_lloyd import CellTree, best_outcome, cell_lloyd, suits
 from ._distinct import Rows, distinct_rows, plain_rows
 from ._execution import map_on_threads, task_threads
 from ._lloyd import Attempt, RowPasses, Workspace, lloyd
@@ -61,6 +62,9 @@ def best_attempt(
     # there, the attempts run side by side, one thread each (plain rows in memory).
     side_by_side = (passes_type is None and attempts > 1 and task_threads(attempts) > 1
                     and rows.values.size * n_clusters <= ATTEMPTS_ON_THREADS_MAX_WORK)
+    # Attempts from centers on distinct colours with few clusters pass over grid cells.
+    tree = (CellTree(rows, points) if passes_type is None and not total_shift
+            and start_labels is None and suits(rows, n_clusters) else None)
     passes_type = RowPasses if passes_type is None else passes_type
     shared = None if side_by_side else Workspace(len(rows.values), n_clusters, n_features,
                                                  count_dtype)
@@ -82,21 +86,25 @@ def best_attempt(
             plain = plain_rows(points.values)
             workspace_0 = Workspace(len(start_labels), n_clusters, n_features)
             return lloyd(RowPasses(plain, workspace_0, start_labels.copy()), criteria), plain
+        if tree is not None:
+            return cell_lloyd(tree, row_passes, criteria, initial_centers), rows
+        return lloyd(row_passes(), criteria, initial_centers, total_shift), rows
+
+    def row_passes():
         workspace = shared if shared is not None else Workspace(
             len(rows.values), n_clusters, n_features, count_dtype)
         # Zeros: a run that stops before its first assignment pass (an epsilon whose
         # square overflows to infinity) returns them, as cv2 returns its fresh (zero)
         # label buffer.
-        labels = np.zeros(len(rows.values), dtype=np.int32)
-        result = lloyd(passes_type(rows, workspace, labels), criteria, initial_centers,
-                       total_shift)
-        return result, rows
+        return passes_type(rows, workspace, np.zeros(len(rows.values), dtype=np.int32))
 
     if side_by_side:
         starts = [start(attempt) for attempt in range(attempts)]
         outcomes = map_on_threads(lambda attempt: run(attempt, starts[attempt]), range(attempts))
     else:
         outcomes = (run(attempt, start(attempt)) for attempt in range(attempts))
+    if tree is not None:
+        return best_outcome([outcome for outcome, _ in outcomes]), rows
     best, best_rows = None, rows
     for result, attempt_rows in outcomes:  # the first of the smallest compactness
         if best is None or result.compactness < best.compactness:

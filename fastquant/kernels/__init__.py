@@ -54,6 +54,7 @@ Where each step of fastquant lives (private modules, free to change):
   rows Hamerly's bounds leave, their labels from BLAS dot products with a proven
   rounding margin, the sums of the labels;
 * ``_repair``: cv2's empty-cluster repair (the farthest sample of a cluster);
+* ``_cell_tree``, ``_cell_passes``: Lloyd passes labelling whole grid cells (``_cell_lloyd``);
 * ``_seeding`` and ``_chunk_table``: k-means++ (:func:`kmeanspp`) and its row-to-chunks
   table for distinct rows; ``_candidate_walk``: cv2's walk to a candidate, found from the
   chunks' sums;

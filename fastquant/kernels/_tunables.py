@@ -369,3 +369,28 @@ WARMUP_STEP = 64
 PIXELS_PER_FONT_SCALE = 200
 #: Pixels between sheet panels and around labels. Not measured (layout).
 SHEET_GAP = 8
+
+# ---------------------------------------------------------------------------------------
+# Passes over the cells of a colour grid (fastquant/_cell_lloyd.py, kernels/_cell_*.py)
+# ---------------------------------------------------------------------------------------
+
+#: The grid of the cell passes has 2**(CELL_TREE_BITS // D) cells per feature (D =
+#: features). Measured on messi.jpg's 69,991 colours from converged centers, one thread,
+#: load 5, build / pass at K = 2 / pass at K = 3, CPU ms: 12 bits (16 cells a feature)
+#: 0.96 / 0.075 / 0.134; 15 bits 1.21 / 0.056 / 0.105; 18 bits 2.9-7.3 / 0.121 / 0.19 (its
+#: 2 MiB leaf table no longer stays in cache).
+CELL_TREE_BITS = 15
+#: Cell passes run only up to this many clusters. Measured per pass on messi.jpg's
+#: colours from converged centers, one thread, change-only / cells: K = 2 0.16 / 0.057,
+#: K = 3 0.19 / 0.11, K = 4 0.20 / 0.20, K = 8 0.29 / 0.51 ms (at K = 8 few cells lie off
+#: every bisector). Whole W1-like calls (10 attempts, load 5, min of 9, old / new wall
+#: ms): K = 2 32.8 / 15.5, K = 3 74.1 / 35.5, K = 4 84.1 / 66.0 (the attempts' compactness
+#: is summed only where it decides, which pays at K = 4 too).
+CELL_TREE_MAX_CLUSTERS = 4
+#: Cell passes run only up to this many features (the tree has 2**D children a node).
+#: Not measured beyond D = 3 (photos).
+CELL_TREE_MAX_FEATURES = 3
+#: The walk of a pass starts at the nodes of this level (64 nodes at D = 3). Measured
+#: as CELL_TREE_BITS, pass at K = 2 / K = 3: level 1 0.056 / 0.105, level 2 0.058 / 0.105,
+#: level 3 0.059 / 0.107 ms: no difference.
+CELL_TREE_START_LEVEL = 2

@@ -28,6 +28,8 @@ TRUE_CONSTANTS = {
                            "TINY_DISTANCE": "underflow margin"},
     "kernels/_candidate_walk.py": {"_TWO_U": "float64 rounding", "_FOUR_U": "float64 rounding",
                                    "_TINY": "underflow margin"},
+    "kernels/_cell_passes.py": {"_MARGIN_PER_FEATURE": "float32 rounding of a distance",
+                                "_TINY": "underflow margin"},
     "kernels/_chunk_table.py": {name: "packing format" for name in (
         "_ENTRY_COUNT_BITS", "_ENTRY_COUNT_MASK", "_ENTRY_ONE")},
     "kernels/_colour_table.py": {"_FNV_OFFSET": "FNV-1a", "_FNV_PRIME": "FNV-1a",
