@@ -46,7 +46,7 @@ from ._checks import (
     in_range, require_at_least, require_cluster_indices, require_equal, require_none_bad,
     require_one_per_row,
 )
-from ._common import F32_INF, F32_TWO, add_chunk_points, chunk_bounds, sq_dist
+from ._common import F32_INF, F32_TWO, add_chunk_points, add_point, chunk_bounds, sq_dist
 from ._tiles import margin_terms, row_margin
 from ._tunables import STRIP_ROWS
 
@@ -305,12 +305,45 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
         settled[strip] = n_settled
 
 
+@inline
+def _refresh_chunk(X, weights, labels, summed, start, stop, sums, counts):
+    """Rows ``start`` to ``stop - 1``: their chunk's ``sums`` and ``counts`` (INOUT,
+    those of the labels ``summed``) made those of ``labels``. Only the clusters a row
+    entered or left are summed again, from zero, over the chunk's rows in row order:
+    the steps of a full accumulation, so the same float64 values. The others keep
+    the same rows, hence their values."""
+    dirty = np.zeros(sums.shape[0], dtype=np.bool_)
+    n_changed = 0
+    for i in range(start, stop):
+        if labels[i] != summed[i]:
+            dirty[labels[i]] = True
+            dirty[summed[i]] = True
+            n_changed += 1
+    if n_changed == 0:
+        return
+    for k in range(sums.shape[0]):
+        if dirty[k]:
+            counts[k] = 0
+            for j in range(sums.shape[1]):
+                sums[k, j] = 0.0
+    for i in range(start, stop):
+        if dirty[labels[i]]:
+            add_point(X, i, weights[i], labels[i], sums, counts)
+
+
 @kernel
 def accumulate_labels(X, weights, labels, previous, changes_only, partial_sums,
                       partial_counts):
     """Per-chunk weighted sums of the clusters of ``labels`` (as those of
     ``assign_and_accumulate``) or, with ``changes_only``, of the changes from
     ``previous`` (as those of ``assign_and_update``).
+
+    Without ``changes_only``, a non-empty ``previous`` holds the labels whose sums
+    ``partial_sums`` and ``partial_counts`` already hold (a pass before, on the same
+    ``X`` and ``weights``): only the partials of a chunk and cluster that a row
+    entered or left are summed again, in the same steps as a full accumulation, so
+    every partial is the one a full accumulation gives, for a fraction of the reads
+    once few labels change.
 
     Parameters
     ----------
@@ -321,24 +354,31 @@ def accumulate_labels(X, weights, labels, previous, changes_only, partial_sums,
     labels : int32 (n_samples,)
         IN: the clusters, in range.
     previous : int32 (n_samples,) or (0,)
-        IN: the labels before (read only with ``changes_only``; a label out of range
-        raises ValueError before any sum is written).
+        IN: the labels before (with ``changes_only``) or those of the partials (without
+        it; empty: the partials are summed anew). A label out of range raises
+        ValueError before any sum is written.
     changes_only : bool
     partial_sums : float64 (n_chunks, n_clusters, n_features)
-        OUT.
+        OUT, or INOUT with the labels of ``previous`` (see above).
     partial_counts : (n_chunks, n_clusters)
-        OUT.
+        OUT, or INOUT as ``partial_sums``.
     """
     n_samples = X.shape[0]
     n_chunks, n_clusters = partial_counts.shape
+    refresh = previous.shape[0] > 0 and not changes_only
     n_bad = 0
-    if changes_only:  # checked before any sum is written
+    if changes_only or refresh:  # checked before any sum is written
+        require_one_per_row(previous, n_samples, "previous")
         for i in range(n_samples):
             n_bad += 0 if in_range(previous[i], n_clusters) else 1
     require_cluster_indices(n_bad)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        chunk_previous = previous[start:stop] if changes_only else previous[:0]
-        add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop],
-                         chunk_previous, changes_only, partial_sums[chunk],
-                         partial_counts[chunk])
+        if refresh:
+            _refresh_chunk(X, weights, labels, previous, start, stop, partial_sums[chunk],
+                           partial_counts[chunk])
+        else:
+            chunk_previous = previous[start:stop] if changes_only else previous[:0]
+            add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop],
+                             chunk_previous, changes_only, partial_sums[chunk],
+                             partial_counts[chunk])
