@@ -52,14 +52,49 @@ from ._tunables import STRIP_ROWS
 
 
 
+@inline
+def _sq_estimate(X, i, Y, r):
+    """``||X[i] - Y[r]||**2`` in float64, over eight interleaved chains (an eighth of
+    the latency of cv2's one float32 chain). Each difference and square rounds once
+    in float64 and the sum of nonnegative terms adds at most ``D / 8 + 3`` roundings:
+    within ``gamma_{D/8+5}`` (float64) of the exact value, relatively, below
+    ``3e-13`` for any D the pass takes (``ROW_BLOCK_MAX_FEATURES``), far inside
+    ``bound_margin``."""
+    n_features = X.shape[1]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    j = 0
+    while j + 8 <= n_features:
+        t0 = np.float64(X[i, j]) - np.float64(Y[r, j])
+        t1 = np.float64(X[i, j + 1]) - np.float64(Y[r, j + 1])
+        t2 = np.float64(X[i, j + 2]) - np.float64(Y[r, j + 2])
+        t3 = np.float64(X[i, j + 3]) - np.float64(Y[r, j + 3])
+        t4 = np.float64(X[i, j + 4]) - np.float64(Y[r, j + 4])
+        t5 = np.float64(X[i, j + 5]) - np.float64(Y[r, j + 5])
+        t6 = np.float64(X[i, j + 6]) - np.float64(Y[r, j + 6])
+        t7 = np.float64(X[i, j + 7]) - np.float64(Y[r, j + 7])
+        s0 += t0 * t0
+        s1 += t1 * t1
+        s2 += t2 * t2
+        s3 += t3 * t3
+        s4 += t4 * t4
+        s5 += t5 * t5
+        s6 += t6 * t6
+        s7 += t7 * t7
+        j += 8
+    while j < n_features:
+        t0 = np.float64(X[i, j]) - np.float64(Y[r, j])
+        s0 += t0 * t0
+        j += 1
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
 @kernel
 def row_norms(X, out):
-    """float64 squared norms of the rows of ``X`` (float32 (n, D)) into ``out`` (n,)."""
+    """float64 squared norms of the rows of ``X`` (float32 (n, D)) into ``out`` (n,),
+    within ``1e-13`` relatively (:func:`_sq_estimate`)."""
+    origin = np.zeros((1, X.shape[1]), dtype=np.float32)
     for i in prange(X.shape[0]):
-        total = 0.0
-        for j in range(X.shape[1]):
-            total += np.float64(X[i, j]) * np.float64(X[i, j])
-        out[i] = total
+        out[i] = _sq_estimate(X, i, origin, 0)
 
 
 @inline
@@ -73,8 +108,27 @@ def _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
 
 
 @inline
+def _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin, absolute):
+    """Whether cv2 labels row ``i`` ``other`` rather than ``label`` (the smaller float32
+    distance, the lower index on ties), from ``label_sq`` and ``other_sq``, the
+    squared distances within ``3e-13`` relatively (:func:`_sq_estimate`). cv2's
+    float32 sums are within ``gamma_{D+2}`` relatively plus the underflow term of
+    ``_tiles.margin_terms``, ``absolute``, of the exact values (see there), and
+    ``margin`` (``bound_margin``) is more than four times ``gamma_{D+2}``: a gap of
+    ``margin`` relatively plus ``absolute`` orders the float32 sums the same way.
+    Closer pairs are decided by the float32 sums themselves."""
+    if other_sq < label_sq * (1.0 - margin) - absolute:
+        return True
+    if label_sq < other_sq * (1.0 - margin) - absolute:
+        return False
+    label_f32 = sq_dist(X, i, centers, label)
+    other_f32 = sq_dist(X, i, centers, other)
+    return other_f32 < label_f32 or (other_f32 == label_f32 and other < label)
+
+
+@inline
 def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, second_move,
-                 margin, upper, lower, runner_lower):
+                 margin, absolute, upper, lower, runner_lower):
     """Whether row ``i`` needs no search: its bounds, widened by the moves, keep its
     label (the upper one tightened to the exact distance if needed), or leave only
     its label and its runner-up in contention, which it then settles with their
@@ -91,21 +145,22 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
     near = np.float64(runner_lower[i]) - moves[other]
     bound = max(min(rest, near), half_gaps[label])
     if high * (1.0 + margin) >= bound:  # tighten the upper bound
-        label_sq = sq_dist(X, i, centers, label)
-        high = distance_above(np.sqrt(np.float64(label_sq)), margin)
+        label_sq = _sq_estimate(X, i, centers, label)
+        high = distance_above(np.sqrt(label_sq), margin)
         if high * (1.0 + margin) >= bound:
             if other == label:
                 return False
-            other_sq = sq_dist(X, i, centers, other)
-            other_high = distance_above(np.sqrt(np.float64(other_sq)), margin)
+            other_sq = _sq_estimate(X, i, centers, other)
+            other_high = distance_above(np.sqrt(other_sq), margin)
             if min(high, other_high) * (1.0 + margin) >= rest:
                 return False
             # every other center is farther than the nearer of the two, in float32 too
-            if other_sq < label_sq or (other_sq == label_sq and other < label):
+            if _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin,
+                              absolute):
                 labels[i] = other
                 runner_up[i] = label
                 high, label_sq, other_sq = other_high, other_sq, label_sq
-            near = distance_below(np.sqrt(np.float64(other_sq)), margin)
+            near = distance_below(np.sqrt(other_sq), margin)
     upper[i] = np.float32(high * (1.0 + F32_ROUNDING))
     lower[i] = np.float32(max(rest * (1.0 - F32_ROUNDING), 0.0))
     runner_lower[i] = np.float32(max(near * (1.0 - F32_ROUNDING), 0.0))
@@ -153,13 +208,14 @@ def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower
     require_equal(half_gaps.shape[0], centers.shape[0], "half_gaps must have one entry per center")
     n_chunks = pending_counts.shape[0]
     margin = bound_margin(X.shape[1])
+    absolute = margin_terms(X.shape[1])[1]
     max_move, second_move = largest_moves(moves)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         n_pending = 0
         for i in range(start, stop):
             if not _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move,
-                                second_move, margin, upper, lower, runner_lower):
+                                second_move, margin, absolute, upper, lower, runner_lower):
                 pending[start + n_pending] = i
                 n_pending += 1
         pending_counts[chunk] = n_pending
