@@ -20,17 +20,18 @@ def _plain(points, centers, weights, labels, changes_only=False):
 
 
 def assert_same_passes(points, centers_list, weights=None, changes_only=False):
-    """Successive passes of one GemmPass (bounds carried from pass to pass) agree bit
-    for bit with plain passes; the rows searched and settled of each pass."""
+    """Successive passes of one GemmPass (bounds carried from pass to pass, partials
+    left to it as a Lloyd attempt leaves them) agree bit for bit with plain passes;
+    the rows searched and settled of each pass."""
     weights = ones(points) if weights is None else weights
     gemm = GemmPass(len(points), *centers_list[0].shape)
     labels = np.zeros(len(points), np.int32)
     plain_labels = labels.copy()
     counts = []
+    sums, part_counts = partials(len(points), *centers_list[0].shape)
     for centers in centers_list:
         previous = plain_labels.copy()
         plain_sums, plain_counts = _plain(points, centers, weights, plain_labels, changes_only)
-        sums, part_counts = partials(len(points), *centers.shape)
         counts.append(gemm.assign(points, weights, centers, changes_only, labels, sums,
                                   part_counts))
         np.testing.assert_array_equal(labels, plain_labels)
@@ -39,6 +40,34 @@ def assert_same_passes(points, centers_list, weights=None, changes_only=False):
         if changes_only:  # the changes are those from the previous labels
             assert np.array_equal(previous == plain_labels, previous == labels)
     return counts
+
+
+def test_partials_are_summed_anew_for_other_arrays_and_a_new_attempt():
+    """The partials are brought up to date only when they are the ones the last pass
+    wrote, in the same attempt: other arrays, and the same arrays after the bounds'
+    reset (a new attempt), are summed from scratch, whatever they hold."""
+    points = blobs(3000, 16, 20, seed=11)
+    weights = ones(points)
+    centers = points[np.random.default_rng(12).choice(len(points), 40, replace=False)].copy()
+    steps = [centers, _moved(centers, 1.0, 13)]
+    gemm = GemmPass(len(points), *centers.shape)
+    labels = np.zeros(len(points), np.int32)
+    sums, counts = partials(len(points), *centers.shape)
+    gemm.assign(points, weights, steps[0], False, labels, sums, counts)
+    plain_labels = np.zeros(len(points), np.int32)
+    plain_sums, plain_counts = _plain(points, steps[1], weights, plain_labels)
+    other_sums, other_counts = np.full_like(sums, 7.0), np.full_like(counts, 7)
+    gemm.assign(points, weights, steps[1], False, labels, other_sums, other_counts)
+    assert other_sums.tobytes() == plain_sums.tobytes()
+    np.testing.assert_array_equal(other_counts, plain_counts)
+    for centers in steps:  # a new attempt from the first centers again
+        plain_sums, plain_counts = _plain(points, centers, weights, plain_labels)
+        gemm.bounds.reset()
+        other_sums.fill(7.0)
+        other_counts.fill(7)
+        gemm.assign(points, weights, centers, False, labels, other_sums, other_counts)
+        assert other_sums.tobytes() == plain_sums.tobytes()
+        np.testing.assert_array_equal(other_counts, plain_counts)
 
 
 def _moved(centers, step, seed):
