@@ -18,8 +18,8 @@ import numpy as np
 
 from ._distance_bounds import DistanceBounds
 from ._execution import launch
-from .kernels import _gemm, _tiles, chunk_count
-from .kernels._tunables import TILE_BYTES
+from .kernels import _gemm, _neighbours, _tiles, chunk_count
+from .kernels._tunables import NEAR_CENTERS, TILE_BYTES
 
 
 
@@ -46,15 +46,22 @@ class GemmPass:
         # ``lower`` is then the bound on the other centers (see _gemm.rows_to_search)
         self.runner_up = np.empty(n_rows, dtype=np.int32)
         self.runner_lower = np.empty(n_rows, dtype=np.float32)
+        # each center's nearest others, for the rows the bounds leave (_neighbours)
+        width = min(NEAR_CENTERS, n_clusters - 1) + 1
+        self.near = np.empty((n_clusters, width), dtype=np.int32)
+        self.near_low = np.empty((n_clusters, width), dtype=np.float64)
         self._norms_of = None
 
     def _pending_rows(self, X, centers, labels):
         """The rows the bounds leave to search, in row order (the others are settled)."""
         bounds = self.bounds
         state = bounds.state
+        n_clusters, n_features = centers.shape
+        launch(_neighbours.center_neighbours, centers, self.near, self.near_low,
+               work=n_clusters * n_clusters * n_features)
         launch(
-            _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, labels,
-            self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
+            _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, self.near,
+            self.near_low, labels, self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
             self.pending_counts, work=X.shape[0],
         )
         bounds.centers = centers

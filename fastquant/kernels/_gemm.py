@@ -38,7 +38,7 @@ chunks, in row order, so they do not depend on the tiles or any thread count.
 import numpy as np
 from numba import prange
 
-from .._jit import inline, kernel, reassociated
+from .._jit import inline, kernel
 from ._bounds import (
     F32_ROUNDING, TINY_DISTANCE, bound_margin, distance_above, distance_below, largest_moves,
 )
@@ -47,33 +47,19 @@ from ._checks import (
     require_one_per_row,
 )
 from ._common import F32_INF, F32_TWO, add_chunk_points, add_point, chunk_bounds, sq_dist
+from ._neighbours import settle_by_neighbours, sq_estimate
 from ._tiles import margin_terms, row_margin
 from ._tunables import STRIP_ROWS
 
 
 
-@reassociated
-def _sq_estimate(X, i, Y, r):
-    """``||X[i] - Y[r]||**2`` in float64, summed in any order (SIMD lanes, fused
-    multiply-adds): each difference and square rounds at most once (so a term is
-    within ``gamma_3``) and the sum of the D nonnegative terms adds at most D - 1
-    roundings, so it is within ``gamma_{D+2}`` (float64) of the exact value, relatively, below ``2e-12`` for any
-    D the pass takes (``ROW_BLOCK_MAX_FEATURES``), far inside ``bound_margin``; and
-    about five times as fast as cv2's one float32 chain."""
-    total = 0.0
-    for j in range(X.shape[1]):
-        t = np.float64(X[i, j]) - np.float64(Y[r, j])
-        total += t * t
-    return total
-
-
 @kernel
 def row_norms(X, out):
     """float64 squared norms of the rows of ``X`` (float32 (n, D)) into ``out`` (n,),
-    within ``2e-12`` relatively (:func:`_sq_estimate`)."""
+    within ``2e-12`` relatively (:func:`sq_estimate`)."""
     origin = np.zeros((1, X.shape[1]), dtype=np.float32)
     for i in prange(X.shape[0]):
-        out[i] = _sq_estimate(X, i, origin, 0)
+        out[i] = sq_estimate(X, i, origin, 0)
 
 
 @inline
@@ -90,7 +76,7 @@ def _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
 def _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin, absolute):
     """Whether cv2 labels row ``i`` ``other`` rather than ``label`` (the smaller float32
     distance, the lower index on ties), from ``label_sq`` and ``other_sq``, the
-    squared distances within ``2e-12`` relatively (:func:`_sq_estimate`). cv2's
+    squared distances within ``2e-12`` relatively (:func:`sq_estimate`). cv2's
     float32 sums are within ``gamma_{D+2}`` relatively plus the underflow term of
     ``_tiles.margin_terms``, ``absolute``, of the exact values (see there), and
     ``margin`` (``bound_margin``) is more than four times ``gamma_{D+2}``: a gap of
@@ -107,12 +93,14 @@ def _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin, abso
 
 @inline
 def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, second_move,
-                 margin, absolute, upper, lower, runner_lower):
+                 margin, absolute, near_centers, upper, lower, runner_lower):
     """Whether row ``i`` needs no search: its bounds, widened by the moves, keep its
     label (the upper one tightened to the exact distance if needed), or leave only
     its label and its runner-up in contention, which it then settles with their
-    float32 distances (the lower index on ties); its bounds are then stored for the
-    new centers. See :func:`rows_to_search`."""
+    float32 distances (the lower index on ties), or its label's nearest centers
+    settle it (``_neighbours.settle_by_neighbours``; ``near_centers`` is ``(near,
+    near_low, cand, est)``); its bounds are then stored for the new centers. See
+    :func:`rows_to_search`."""
     label = labels[i]
     other = runner_up[i]
     if not (in_range(label, centers.shape[0]) and in_range(other, centers.shape[0])):
@@ -124,15 +112,20 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
     near = np.float64(runner_lower[i]) - moves[other]
     bound = max(min(rest, near), half_gaps[label])
     if high * (1.0 + margin) >= bound:  # tighten the upper bound
-        label_sq = _sq_estimate(X, i, centers, label)
+        label_sq = sq_estimate(X, i, centers, label)
         high = distance_above(np.sqrt(label_sq), margin)
         if high * (1.0 + margin) >= bound:
+            near_table, near_low, cand, est = near_centers
             if other == label:
-                return False
-            other_sq = _sq_estimate(X, i, centers, other)
+                return settle_by_neighbours(X, i, centers, label, high, label_sq, margin,
+                                            absolute, near_table, near_low, cand, est, labels,
+                                            runner_up, upper, lower, runner_lower)
+            other_sq = sq_estimate(X, i, centers, other)
             other_high = distance_above(np.sqrt(other_sq), margin)
             if min(high, other_high) * (1.0 + margin) >= rest:
-                return False
+                return settle_by_neighbours(X, i, centers, label, high, label_sq, margin,
+                                            absolute, near_table, near_low, cand, est, labels,
+                                            runner_up, upper, lower, runner_lower)
             # every other center is farther than the nearer of the two, in float32 too
             if _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin,
                               absolute):
@@ -147,8 +140,8 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
 
 
 @kernel
-def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower, runner_lower,
-                   pending, pending_counts):
+def rows_to_search(X, centers, moves, half_gaps, near, near_low, labels, runner_up, upper, lower,
+                   runner_lower, pending, pending_counts):
     """The rows whose bounds do not settle their label; the others are settled, with
     their bounds moved to ``centers``.
 
@@ -170,6 +163,9 @@ def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower
     centers : float32 (n_clusters, n_features)
     moves, half_gaps : float64 (n_clusters,)
         IN: as in ``_bounds.assign_bounded``.
+    near, near_low : int32 and float64 (n_clusters, width)
+        IN: each center's nearest others (``_neighbours.center_neighbours``); a row
+        the bounds do not settle is settled by its label's when they reach far enough.
     labels, runner_up : int32 (n_samples,)
         INOUT: each row's label, valid cluster indices, and runner-up (read where the
         bounds are set; out of range: the row is searched).
@@ -185,16 +181,22 @@ def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower
     _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
     require_equal(moves.shape[0], centers.shape[0], "moves must have one entry per center")
     require_equal(half_gaps.shape[0], centers.shape[0], "half_gaps must have one entry per center")
+    require_equal(near.shape[0], centers.shape[0], "near must have one row per center")
+    require_equal(near_low.shape[0], centers.shape[0], "near_low must have one row per center")
+    require_equal(near_low.shape[1], near.shape[1], "near_low must be as wide as near")
     n_chunks = pending_counts.shape[0]
     margin = bound_margin(X.shape[1])
     absolute = margin_terms(X.shape[1])[1]
     max_move, second_move = largest_moves(moves)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        near_centers = (near, near_low, np.empty(near.shape[1] + 1, dtype=np.int32),
+                        np.empty(near.shape[1] + 1, dtype=np.float64))
         n_pending = 0
         for i in range(start, stop):
             if not _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move,
-                                second_move, margin, absolute, upper, lower, runner_lower):
+                                second_move, margin, absolute, near_centers, upper, lower,
+                                runner_lower):
                 pending[start + n_pending] = i
                 n_pending += 1
         pending_counts[chunk] = n_pending

@@ -366,3 +366,13 @@ WARMUP_STEP = 64
 PIXELS_PER_FONT_SCALE = 200
 #: Pixels between sheet panels and around labels. Not measured (layout).
 SHEET_GAP = 8
+
+# ---------------------------------------------------------------------------------------
+# The matrix-product pass (fastquant/_gemm_pass.py, kernels/_neighbours.py)
+# ---------------------------------------------------------------------------------------
+
+#: Nearest other centers kept per center: a row whose bounds fail is settled without a
+#: search when fewer than this many centers lie within twice its distance from its
+#: own (``_neighbours.settle_by_neighbours``). Measured on W4 (one thread, CPU): see
+#: the commit that set it.
+NEAR_CENTERS = 8

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fastquant import kernels
-from fastquant.kernels import _gemm
+from fastquant.kernels import _gemm, _neighbours
 from fastquant.kernels._tunables import STRIP_ROWS
 
 from ._data import blobs, ones, partials
@@ -96,8 +96,8 @@ def test_prefers_other_chooses_as_cv2_near_ties_and_far(d, offset, scale):
             sq_a, sq_b = _cv2_sq(points, centers[a]), _cv2_sq(points, centers[b])
             expected = (sq_b < sq_a) | ((sq_b == sq_a) & (b < a))
             for i in range(len(points)):
-                est_a = _gemm._sq_estimate(points, i, centers, a)
-                est_b = _gemm._sq_estimate(points, i, centers, b)
+                est_a = _neighbours.sq_estimate(points, i, centers, a)
+                est_b = _neighbours.sq_estimate(points, i, centers, b)
                 got = _gemm._prefers_other(points, i, centers, a, b, est_a, est_b, margin,
                                            absolute)
                 assert got == expected[i], (i, a, b)
@@ -112,7 +112,7 @@ def test_sq_estimate_is_within_its_bound():
     exact = exact.sum(2)  # float64 pairwise, itself within 1e-13
     for i in range(len(points)):
         for k in range(3):
-            got = _gemm._sq_estimate(points, i, centers, k)
+            got = _neighbours.sq_estimate(points, i, centers, k)
             assert abs(got - exact[i, k]) <= 1e-12 * exact[i, k]
 
 
@@ -214,9 +214,15 @@ def test_rows_to_search_searches_rows_whose_runner_up_is_out_of_range():
     half_gaps = np.zeros(len(centers))
     pending = np.empty(len(points), np.int64)
     counts = np.empty(kernels.chunk_count(len(points)), np.int64)
-    _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up, upper, lower,
-                         runner_lower, pending, counts)
+    near = np.empty((len(centers), 3), np.int32)
+    near_low = np.empty((len(centers), 3))
+    _neighbours.center_neighbours(centers, near, near_low)
+    _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, labels, runner_up,
+                         upper, lower, runner_lower, pending, counts)
     assert counts.sum() == 2
     with pytest.raises(ValueError, match="runner_up must have one entry per row"):
-        _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up[:-1], upper,
-                             lower, runner_lower, pending, counts)
+        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, labels,
+                             runner_up[:-1], upper, lower, runner_lower, pending, counts)
+    with pytest.raises(ValueError, match="near_low must be as wide as near"):
+        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low[:, :2], labels,
+                             runner_up, upper, lower, runner_lower, pending, counts)
