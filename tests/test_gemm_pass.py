@@ -172,3 +172,43 @@ def test_rows_change_to_their_runner_up_without_a_search(d):
     counts = assert_same_passes(points, steps)
     assert all(searched < change for (searched, _), change in zip(counts[1:], changed))
     assert assert_same_passes(points, steps, changes_only=True) == counts
+
+
+def _triples(d, seed, n=3000):
+    """Far-apart triples of centers 3 apart along a coordinate axis, points spread
+    along each triple's axis, a tenth of them half a step from a center. The triples
+    slide by 0, then 3 (the rows' label and runner-up are no longer their nearest:
+    the third center is), 3 (ties, kept on the lower index), 1.5, then 0."""
+    rng = np.random.default_rng(seed)
+    n_triples = 20
+    middles = (128.0 / d) * rng.integers(-10, 11, (n_triples, d))  # far apart, norms small
+    axis = np.arange(n_triples) % d
+    triple = rng.integers(0, n_triples, n)
+    points = middles[triple] + 0.05 * rng.standard_normal((n, d))
+    along = rng.uniform(-5, 5, n)
+    along[: n // 10] = np.round(along[: n // 10]) + 0.5
+    points[np.arange(n), axis[triple]] = middles[triple, axis[triple]] + along
+    steps = []
+    for shift in (0.0, 3.0, 3.0, 1.5, 0.0):
+        centers = np.repeat(middles, 3, axis=0)
+        for place in range(3):
+            centers[place::3][np.arange(n_triples), axis] += 3.0 * (place - 1) - shift
+        steps.append(centers.astype(np.float32))
+    return np.ascontiguousarray(points, dtype=np.float32), steps
+
+
+@pytest.mark.parametrize("d", [16, 128])
+def test_rows_move_to_a_nearby_center_without_a_search(d):
+    """Rows whose label and runner-up both lose to a third center close to them are
+    settled by their label's nearest centers, with cv2's labels (exact float32 ties
+    to the lower index): fewer rows are searched than change label."""
+    points, steps = _triples(d, seed=d)
+    labels = []
+    for step in steps:
+        plain = np.zeros(len(points), np.int32)
+        _plain(points, step, ones(points), plain)
+        labels.append(plain)
+    changed = [int((a != b).sum()) for a, b in zip(labels, labels[1:])]
+    counts = assert_same_passes(points, steps)
+    assert changed[0] > len(points) // 2
+    assert counts[1][0] < changed[0] // 4
