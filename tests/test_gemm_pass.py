@@ -19,6 +19,25 @@ def _plain(points, centers, weights, labels, changes_only=False):
     return partial_sums, partial_counts
 
 
+def assert_bounds_hold(gemm, points, centers, labels):
+    """The bounds of every row that has them hold for the exact distances: above the
+    distance to its label's center, below those to its runner-up and to every other
+    center."""
+    exact = np.sqrt(((points.astype(np.float64)[:, None] - centers.astype(np.float64)) ** 2)
+                    .sum(2))
+    state = gemm.bounds.state
+    rows = np.flatnonzero(np.isfinite(state.upper))
+    runner = gemm.runner_up[rows]
+    slack = 1 + 1e-12
+    assert np.all(state.upper[rows] * slack >= exact[rows, labels[rows]])
+    apart = runner != labels[rows]  # (a runner-up that is the label bounds nothing)
+    assert np.all(gemm.runner_lower[rows][apart] <= exact[rows, runner][apart] * slack)
+    others = exact[rows].copy()
+    others[np.arange(len(rows)), labels[rows]] = np.inf
+    others[np.arange(len(rows)), runner] = np.inf
+    assert np.all(state.lower[rows] <= others.min(1) * slack)
+
+
 def assert_same_passes(points, centers_list, weights=None, changes_only=False):
     """Successive passes of one GemmPass (bounds carried from pass to pass, partials
     left to it as a Lloyd attempt leaves them) agree bit for bit with plain passes;
@@ -35,6 +54,7 @@ def assert_same_passes(points, centers_list, weights=None, changes_only=False):
         counts.append(gemm.assign(points, weights, centers, changes_only, labels, sums,
                                   part_counts))
         np.testing.assert_array_equal(labels, plain_labels)
+        assert_bounds_hold(gemm, points, centers, labels)
         assert sums.tobytes() == plain_sums.tobytes()
         np.testing.assert_array_equal(part_counts, plain_counts)
         if changes_only:  # the changes are those from the previous labels

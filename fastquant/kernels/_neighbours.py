@@ -122,11 +122,13 @@ def settle_by_neighbours(X, i, centers, label, high, label_sq, margin, absolute,
         est[count] = sq_estimate(X, i, centers, near[label, t])
         count += 1
         t += 1
-    rest = near_low[label, t] - high  # every center of the table from t on, and after
+    # every center from the table's t-th on is at least ``rest`` away, more than
+    # ``reach - high = high (1 + 2 margin)``: farther than the winner, whose estimate
+    # is at most ``label_sq`` or within ``margin`` of it, so ``win_high (1 + margin)``
+    # stays below ``rest``, and its float32 sum is larger (``_bounds`` margins)
+    rest = near_low[label, t] - high
     win = _cv2_nearest(X, i, centers, cand, est, count, margin, absolute)
     win_high = distance_above(np.sqrt(est[win]), margin)
-    if not win_high * (1.0 + margin) < rest:
-        return False
     second = -1
     others = rest
     for s in range(count):
