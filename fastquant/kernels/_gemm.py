@@ -47,7 +47,7 @@ from ._checks import (
     require_one_per_row,
 )
 from ._common import F32_INF, F32_TWO, add_chunk_points, add_point, chunk_bounds, sq_dist
-from ._neighbours import settle_by_neighbours, sq_estimate
+from ._neighbours import cv2_nearest, settle_by_neighbours, sq_estimate
 from ._tiles import margin_terms, row_margin
 from ._tunables import STRIP_ROWS
 
@@ -70,25 +70,6 @@ def _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
     require_one_per_row(upper, n_samples, "upper")
     require_one_per_row(lower, n_samples, "lower")
     require_one_per_row(runner_lower, n_samples, "runner_lower")
-
-
-@inline
-def _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin, absolute):
-    """Whether cv2 labels row ``i`` ``other`` rather than ``label`` (the smaller float32
-    distance, the lower index on ties), from ``label_sq`` and ``other_sq``, the
-    squared distances within ``2e-12`` relatively (:func:`sq_estimate`). cv2's
-    float32 sums are within ``gamma_{D+2}`` relatively plus the underflow term of
-    ``_tiles.margin_terms``, ``absolute``, of the exact values (see there), and
-    ``margin`` (``bound_margin``) is more than four times ``gamma_{D+2}``: a gap of
-    ``margin`` relatively plus ``absolute`` orders the float32 sums the same way.
-    Closer pairs are decided by the float32 sums themselves."""
-    if other_sq < label_sq * (1.0 - margin) - absolute:
-        return True
-    if label_sq < other_sq * (1.0 - margin) - absolute:
-        return False
-    label_f32 = sq_dist(X, i, centers, label)
-    other_f32 = sq_dist(X, i, centers, other)
-    return other_f32 < label_f32 or (other_f32 == label_f32 and other < label)
 
 
 @inline
@@ -127,8 +108,8 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
                                             absolute, near_table, near_low, cand, est, labels,
                                             runner_up, upper, lower, runner_lower)
             # every other center is farther than the nearer of the two, in float32 too
-            if _prefers_other(X, i, centers, label, other, label_sq, other_sq, margin,
-                              absolute):
+            cand[0], cand[1], est[0], est[1] = label, other, label_sq, other_sq
+            if cv2_nearest(X, i, centers, cand, est, 2, margin, absolute) == 1:
                 labels[i] = other
                 runner_up[i] = label
                 high, label_sq, other_sq = other_high, other_sq, label_sq

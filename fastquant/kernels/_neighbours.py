@@ -73,12 +73,17 @@ def center_neighbours(centers, near, near_low):
 
 
 @inline
-def _cv2_nearest(X, i, centers, cand, est, count, margin, absolute):
-    """Position in ``cand[:count]`` of cv2's nearest (the smallest float32 sum, the
-    lower index on ties) of those centers, from their estimates ``est``: a center
-    whose estimate exceeds the smallest by more than ``margin`` relatively plus
-    ``absolute`` has the larger float32 sum (see ``_gemm._prefers_other``); the others
-    are compared by their float32 sums."""
+def cv2_nearest(X, i, centers, cand, est, count, margin, absolute):
+    """Position in ``cand[:count]`` of cv2's nearest to row ``i`` of those centers
+    (the smallest float32 sum, the lower index on ties), from ``est``, their squared
+    distances within ``2e-12`` relatively (:func:`sq_estimate`).
+
+    cv2's float32 sums are within ``gamma_{D+2}`` relatively plus the underflow term
+    of ``_tiles.margin_terms``, ``absolute``, of the exact values (see there), and
+    ``margin`` (``_bounds.bound_margin``) is more than four times ``gamma_{D+2}``: a
+    center whose estimate exceeds the smallest by more than ``margin`` relatively
+    plus ``absolute`` has the larger float32 sum. The others are compared by their
+    float32 sums."""
     best = 0
     for s in range(1, count):
         if est[s] < est[best]:
@@ -127,7 +132,7 @@ def settle_by_neighbours(X, i, centers, label, high, label_sq, margin, absolute,
     # is at most ``label_sq`` or within ``margin`` of it, so ``win_high (1 + margin)``
     # stays below ``rest``, and its float32 sum is larger (``_bounds`` margins)
     rest = near_low[label, t] - high
-    win = _cv2_nearest(X, i, centers, cand, est, count, margin, absolute)
+    win = cv2_nearest(X, i, centers, cand, est, count, margin, absolute)
     win_high = distance_above(np.sqrt(est[win]), margin)
     second = -1
     others = rest

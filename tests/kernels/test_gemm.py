@@ -9,8 +9,6 @@ from fastquant.kernels import _gemm, _neighbours
 from fastquant.kernels._tunables import STRIP_ROWS
 
 from ._data import blobs, ones, partials
-from fastquant.kernels._tiles import margin_terms
-
 from .test_tiles import _near_ties
 
 
@@ -67,53 +65,6 @@ def test_accumulate_labels_refuses_known_labels_out_of_range_before_writing():
     with pytest.raises(ValueError, match="labels must be cluster indices"):
         _gemm.accumulate_labels(points, ones(points), labels, summed, False, sums, counts)
     assert np.all(sums == 7.0)
-
-
-def _cv2_sq(points, center):
-    """cv2's float32 squared distances of the rows of ``points`` to ``center``, summed
-    in feature order."""
-    total = np.zeros(len(points), np.float32)
-    for j in range(points.shape[1]):
-        t = points[:, j] - center[j]
-        total += t * t
-    return total
-
-
-@pytest.mark.parametrize("d, offset, scale", [(16, 0.0, 1.0), (128, 1000.0, 1.0),
-                                              (128, 0.0, 1e-21), (129, 1e4, 1e-2)])
-def test_prefers_other_chooses_as_cv2_near_ties_and_far(d, offset, scale):
-    """The choice between a row's label and its runner-up is cv2's (the smaller
-    float32 sum, the lower index on ties) on rows within an ulp of the bisector,
-    where float64 estimates may order them otherwise, and on rows far from it."""
-    points, centers = _near_ties(d, offset, scale, seed=d)
-    points = np.concatenate([points, blobs(300, d, 4, seed=d) * np.float32(scale)
-                             + np.float32(offset)])
-    margin = 4 * (d + 2) * 2.0**-24
-    absolute = margin_terms(d)[1]
-    n_decided = 0
-    for pair in range(0, 16, 2):
-        for a, b in ((pair, pair + 1), (pair + 1, pair)):
-            sq_a, sq_b = _cv2_sq(points, centers[a]), _cv2_sq(points, centers[b])
-            expected = (sq_b < sq_a) | ((sq_b == sq_a) & (b < a))
-            for i in range(len(points)):
-                est_a = _neighbours.sq_estimate(points, i, centers, a)
-                est_b = _neighbours.sq_estimate(points, i, centers, b)
-                got = _gemm._prefers_other(points, i, centers, a, b, est_a, est_b, margin,
-                                           absolute)
-                assert got == expected[i], (i, a, b)
-                n_decided += (est_a < est_b * (1 - margin)) or (est_b < est_a * (1 - margin))
-    assert 0 < n_decided < 2 * 8 * len(points)  # both ways of deciding are used
-
-
-def test_sq_estimate_is_within_its_bound():
-    points = blobs(200, 129, 3, seed=5) * np.float32(1e3)
-    centers = points[:3] + np.float32(0.25)
-    exact = ((points.astype(np.float64)[:, None] - centers.astype(np.float64)) ** 2)
-    exact = exact.sum(2)  # float64 pairwise, itself within 1e-13
-    for i in range(len(points)):
-        for k in range(3):
-            got = _neighbours.sq_estimate(points, i, centers, k)
-            assert abs(got - exact[i, k]) <= 1e-12 * exact[i, k]
 
 
 def test_row_norms_are_float64_sums_of_squares():
