@@ -177,18 +177,23 @@ def _pairs(d, seed, n=3000):
     return np.ascontiguousarray(points, dtype=np.float32), steps
 
 
+def _plain_changes(points, steps):
+    """How many rows change label from each step's plain pass to the next's."""
+    labels = []
+    for step in steps:
+        plain = np.zeros(len(points), np.int32)
+        _plain(points, step, ones(points), plain)
+        labels.append(plain)
+    return [int((a != b).sum()) for a, b in zip(labels, labels[1:])]
+
+
 @pytest.mark.parametrize("d", [32, 128])
 def test_rows_change_to_their_runner_up_without_a_search(d):
     """Rows that cross to the other center of their pair are settled by the bounds of
     the pair, in float32 and with ties to the lower index, as the plain pass settles
     them; fewer rows are searched than change label."""
     points, steps = _pairs(d, seed=d)
-    labels = []
-    for step in steps:
-        plain = np.zeros(len(points), np.int32)
-        _plain(points, step, ones(points), plain)
-        labels.append(plain)
-    changed = [int((a != b).sum()) for a, b in zip(labels, labels[1:])]
+    changed = _plain_changes(points, steps)
     counts = assert_same_passes(points, steps)
     assert all(searched < change for (searched, _), change in zip(counts[1:], changed))
     assert assert_same_passes(points, steps, changes_only=True) == counts
@@ -223,12 +228,7 @@ def test_rows_move_to_a_nearby_center_without_a_search(d):
     settled by their label's nearest centers, with cv2's labels (exact float32 ties
     to the lower index): fewer rows are searched than change label."""
     points, steps = _triples(d, seed=d)
-    labels = []
-    for step in steps:
-        plain = np.zeros(len(points), np.int32)
-        _plain(points, step, ones(points), plain)
-        labels.append(plain)
-    changed = [int((a != b).sum()) for a, b in zip(labels, labels[1:])]
+    changed = _plain_changes(points, steps)
     counts = assert_same_passes(points, steps)
     assert changed[0] > len(points) // 2
     assert counts[1][0] < changed[0] // 4
