@@ -4,12 +4,14 @@ bounds and a runner-up per row, and the labels and sums of the plain pass (see
 
 ``kernels._gemm.rows_to_search`` settles the rows whose bounds keep their label or
 leave only their runner-up in contention (rows move between two centers of one blob
-without a search). The others are gathered into tiles whose
+without a search), or whose label's few nearest centers are the only ones close
+enough to compete (``kernels._neighbours``). The others are gathered into tiles whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
 ``kernels._gemm.nearest_from_dots`` labels its rows and sets their bounds. The sums
 are accumulated afterwards in fastquant's fixed chunks, so they do not depend on the
-tiles, the BLAS or any thread count.
+tiles, the BLAS or any thread count; from the second pass of an attempt on, only the
+chunks' clusters that a row entered or left are summed again.
 """
 
 import operator
