@@ -4,20 +4,24 @@ bounds and a runner-up per row, and the labels and sums of the plain pass (see
 
 ``kernels._gemm.rows_to_search`` settles the rows whose bounds keep their label or
 leave only their runner-up in contention (rows move between two centers of one blob
-without a search). The others are gathered into tiles whose
+without a search), or whose label's few nearest centers are the only ones close
+enough to compete (``kernels._neighbours``). The others are gathered into tiles whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
 ``kernels._gemm.nearest_from_dots`` labels its rows and sets their bounds. The sums
 are accumulated afterwards in fastquant's fixed chunks, so they do not depend on the
-tiles, the BLAS or any thread count.
+tiles, the BLAS or any thread count; from the second pass of an attempt on, only the
+chunks' clusters that a row entered or left are summed again.
 """
+
+import operator
 
 import numpy as np
 
 from ._distance_bounds import DistanceBounds
 from ._execution import launch
-from .kernels import _gemm, _tiles, chunk_count
-from .kernels._tunables import TILE_BYTES
+from .kernels import _gemm, _neighbours, _tiles, chunk_count
+from .kernels._tunables import NEAR_CENTERS, TILE_BYTES
 
 
 
@@ -33,22 +37,33 @@ class GemmPass:
         self.settled = np.empty(-(-self.tile_rows // _gemm.STRIP_ROWS), dtype=np.int64)
         self.pending = np.empty(n_rows, dtype=np.int64)
         self.pending_counts = np.empty(chunk_count(n_rows), dtype=np.int64)
+        # the labels before a pass with ``changes_only``; after a pass without, the
+        # labels whose sums the caller's partials then hold, and the arrays those are
+        # of, ``_sums_of`` ((X, weights, partial_sums, partial_counts); None: unknown)
         self.previous = np.empty(n_rows, dtype=np.int32)
+        self._sums_of = None
         self.row_sq = np.empty(n_rows, dtype=np.float64)
         self.bounds = DistanceBounds(n_rows, n_clusters)
         # each row's runner-up and the lower bound on its distance to it; the bounds'
         # ``lower`` is then the bound on the other centers (see _gemm.rows_to_search)
         self.runner_up = np.empty(n_rows, dtype=np.int32)
         self.runner_lower = np.empty(n_rows, dtype=np.float32)
+        # each center's nearest others, for the rows the bounds leave (_neighbours)
+        width = min(NEAR_CENTERS, n_clusters - 1) + 1
+        self.near = np.empty((n_clusters, width), dtype=np.int32)
+        self.near_low = np.empty((n_clusters, width), dtype=np.float64)
         self._norms_of = None
 
     def _pending_rows(self, X, centers, labels):
         """The rows the bounds leave to search, in row order (the others are settled)."""
         bounds = self.bounds
         state = bounds.state
+        n_clusters, n_features = centers.shape
+        launch(_neighbours.center_neighbours, centers, self.near, self.near_low,
+               work=n_clusters * n_clusters * n_features)
         launch(
-            _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, labels,
-            self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
+            _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, self.near,
+            self.near_low, labels, self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
             self.pending_counts, work=X.shape[0],
         )
         bounds.centers = centers
@@ -61,11 +76,17 @@ class GemmPass:
         """One pass: ``labels`` (INOUT) get the nearest centers, ``partial_sums`` and
         ``partial_counts`` (OUT) those of ``kernels.assign_and_accumulate`` or, with
         ``changes_only``, of ``_passes.assign_and_update``. Returns the rows searched
-        (bounds failed) and, of them, those searched again in cv2's order."""
+        (bounds failed) and, of them, those searched again in cv2's order.
+
+        Between two passes of an attempt the caller leaves the partials as the first
+        wrote them: the second then sums again only the chunks' clusters that a row
+        entered or left (``kernels._gemm.accumulate_labels``)."""
         n_clusters = len(centers)
         if self._norms_of is not X:
             launch(_gemm.row_norms, X, self.row_sq, work=X.size)
             self._norms_of = X
+        if changes_only or self.bounds.centers is None:  # (None: a new attempt)
+            self._sums_of = None
         self.bounds.prepare(centers, labels)  # zeroes labels on a first pass
         if changes_only:
             np.copyto(self.previous, labels)
@@ -79,7 +100,9 @@ class GemmPass:
                 gathered = X[tile[0] : tile[-1] + 1]
             else:
                 gathered = self.gathered[: len(tile)]
-                np.take(X, tile, axis=0, out=gathered)
+                # the rows are in range: "clip" writes straight into ``gathered``
+                # ("raise" fills a temporary copy first: 3x the time, 32 MiB at W4)
+                np.take(X, tile, axis=0, out=gathered, mode="clip")
             dots = self.products[: n_clusters * len(tile)].reshape(n_clusters, len(tile))
             with np.errstate(over="ignore", invalid="ignore"):  # such rows are settled
                 np.matmul(centers, gathered.T, out=dots)
@@ -89,9 +112,14 @@ class GemmPass:
                 self.runner_lower, self.settled, work=dots.size,
             )
             settled += int(self.settled[: -(-len(tile) // _gemm.STRIP_ROWS)].sum())
-        previous = self.previous if changes_only else self.previous[:0]
+        arrays = (X, weights, partial_sums, partial_counts)
+        known = self._sums_of is not None and all(map(operator.is_, arrays, self._sums_of))
+        previous = self.previous if changes_only or known else self.previous[:0]
         launch(
             _gemm.accumulate_labels, X, weights, labels, previous, changes_only,
             partial_sums, partial_counts, work=X.size,
         )
+        if not changes_only:
+            np.copyto(self.previous, labels)
+            self._sums_of = arrays
         return len(rows), settled

@@ -158,6 +158,14 @@ def fused(func):
     return _compile(func, parallel=False, fastmath={"contract"})
 
 
+def reassociated(func):
+    """Compile ``func`` as a serial helper whose additions may also be reordered
+    (numba's ``reassoc`` and ``contract`` flags, for this function's own arithmetic
+    only): for values whose error bound holds in any order of summation, never for
+    cv2's sums."""
+    return _compile(func, parallel=False, fastmath={"reassoc", "contract"})
+
+
 def kernel(func):
     """Compile ``func`` as a parallel kernel; its serial twin is made on first use
     (see :func:`serial_twin`)."""

@@ -19,26 +19,75 @@ def _plain(points, centers, weights, labels, changes_only=False):
     return partial_sums, partial_counts
 
 
+def assert_bounds_hold(gemm, points, centers, labels):
+    """The bounds of every row that has them hold for the exact distances: above the
+    distance to its label's center, below those to its runner-up and to every other
+    center."""
+    exact = np.sqrt(((points.astype(np.float64)[:, None] - centers.astype(np.float64)) ** 2)
+                    .sum(2))
+    state = gemm.bounds.state
+    rows = np.flatnonzero(np.isfinite(state.upper))
+    runner = gemm.runner_up[rows]
+    slack = 1 + 1e-12
+    assert np.all(state.upper[rows] * slack >= exact[rows, labels[rows]])
+    apart = runner != labels[rows]  # (a runner-up that is the label bounds nothing)
+    assert np.all(gemm.runner_lower[rows][apart] <= exact[rows, runner][apart] * slack)
+    others = exact[rows].copy()
+    others[np.arange(len(rows)), labels[rows]] = np.inf
+    others[np.arange(len(rows)), runner] = np.inf
+    assert np.all(state.lower[rows] <= others.min(1) * slack)
+
+
 def assert_same_passes(points, centers_list, weights=None, changes_only=False):
-    """Successive passes of one GemmPass (bounds carried from pass to pass) agree bit
-    for bit with plain passes; the rows searched and settled of each pass."""
+    """Successive passes of one GemmPass (bounds carried from pass to pass, partials
+    left to it as a Lloyd attempt leaves them) agree bit for bit with plain passes;
+    the rows searched and settled of each pass."""
     weights = ones(points) if weights is None else weights
     gemm = GemmPass(len(points), *centers_list[0].shape)
     labels = np.zeros(len(points), np.int32)
     plain_labels = labels.copy()
     counts = []
+    sums, part_counts = partials(len(points), *centers_list[0].shape)
     for centers in centers_list:
         previous = plain_labels.copy()
         plain_sums, plain_counts = _plain(points, centers, weights, plain_labels, changes_only)
-        sums, part_counts = partials(len(points), *centers.shape)
         counts.append(gemm.assign(points, weights, centers, changes_only, labels, sums,
                                   part_counts))
         np.testing.assert_array_equal(labels, plain_labels)
+        assert_bounds_hold(gemm, points, centers, labels)
         assert sums.tobytes() == plain_sums.tobytes()
         np.testing.assert_array_equal(part_counts, plain_counts)
         if changes_only:  # the changes are those from the previous labels
             assert np.array_equal(previous == plain_labels, previous == labels)
     return counts
+
+
+def test_partials_are_summed_anew_for_other_arrays_and_a_new_attempt():
+    """The partials are brought up to date only when they are the ones the last pass
+    wrote, in the same attempt: other arrays, and the same arrays after the bounds'
+    reset (a new attempt), are summed from scratch, whatever they hold."""
+    points = blobs(3000, 16, 20, seed=11)
+    weights = ones(points)
+    centers = points[np.random.default_rng(12).choice(len(points), 40, replace=False)].copy()
+    steps = [centers, _moved(centers, 1.0, 13)]
+    gemm = GemmPass(len(points), *centers.shape)
+    labels = np.zeros(len(points), np.int32)
+    sums, counts = partials(len(points), *centers.shape)
+    gemm.assign(points, weights, steps[0], False, labels, sums, counts)
+    plain_labels = np.zeros(len(points), np.int32)
+    plain_sums, plain_counts = _plain(points, steps[1], weights, plain_labels)
+    other_sums, other_counts = np.full_like(sums, 7.0), np.full_like(counts, 7)
+    gemm.assign(points, weights, steps[1], False, labels, other_sums, other_counts)
+    assert other_sums.tobytes() == plain_sums.tobytes()
+    np.testing.assert_array_equal(other_counts, plain_counts)
+    for centers in steps:  # a new attempt from the first centers again
+        plain_sums, plain_counts = _plain(points, centers, weights, plain_labels)
+        gemm.bounds.reset()
+        other_sums.fill(7.0)
+        other_counts.fill(7)
+        gemm.assign(points, weights, centers, False, labels, other_sums, other_counts)
+        assert other_sums.tobytes() == plain_sums.tobytes()
+        np.testing.assert_array_equal(other_counts, plain_counts)
 
 
 def _moved(centers, step, seed):
@@ -128,18 +177,58 @@ def _pairs(d, seed, n=3000):
     return np.ascontiguousarray(points, dtype=np.float32), steps
 
 
+def _plain_changes(points, steps):
+    """How many rows change label from each step's plain pass to the next's."""
+    labels = []
+    for step in steps:
+        plain = np.zeros(len(points), np.int32)
+        _plain(points, step, ones(points), plain)
+        labels.append(plain)
+    return [int((a != b).sum()) for a, b in zip(labels, labels[1:])]
+
+
 @pytest.mark.parametrize("d", [32, 128])
 def test_rows_change_to_their_runner_up_without_a_search(d):
     """Rows that cross to the other center of their pair are settled by the bounds of
     the pair, in float32 and with ties to the lower index, as the plain pass settles
     them; fewer rows are searched than change label."""
     points, steps = _pairs(d, seed=d)
-    labels = []
-    for step in steps:
-        plain = np.zeros(len(points), np.int32)
-        _plain(points, step, ones(points), plain)
-        labels.append(plain)
-    changed = [int((a != b).sum()) for a, b in zip(labels, labels[1:])]
+    changed = _plain_changes(points, steps)
     counts = assert_same_passes(points, steps)
     assert all(searched < change for (searched, _), change in zip(counts[1:], changed))
     assert assert_same_passes(points, steps, changes_only=True) == counts
+
+
+def _triples(d, seed, n=3000):
+    """Far-apart triples of centers 3 apart along a coordinate axis, points spread
+    along each triple's axis, a tenth of them half a step from a center. The triples
+    slide by 0, then 3 (the rows' label and runner-up are no longer their nearest:
+    the third center is), 3 (ties, kept on the lower index), 1.5, then 0."""
+    rng = np.random.default_rng(seed)
+    n_triples = 20
+    middles = (128.0 / d) * rng.integers(-10, 11, (n_triples, d))  # far apart, norms small
+    axis = np.arange(n_triples) % d
+    triple = rng.integers(0, n_triples, n)
+    points = middles[triple] + 0.05 * rng.standard_normal((n, d))
+    along = rng.uniform(-5, 5, n)
+    along[: n // 10] = np.round(along[: n // 10]) + 0.5
+    points[np.arange(n), axis[triple]] = middles[triple, axis[triple]] + along
+    steps = []
+    for shift in (0.0, 3.0, 3.0, 1.5, 0.0):
+        centers = np.repeat(middles, 3, axis=0)
+        for place in range(3):
+            centers[place::3][np.arange(n_triples), axis] += 3.0 * (place - 1) - shift
+        steps.append(centers.astype(np.float32))
+    return np.ascontiguousarray(points, dtype=np.float32), steps
+
+
+@pytest.mark.parametrize("d", [16, 128])
+def test_rows_move_to_a_nearby_center_without_a_search(d):
+    """Rows whose label and runner-up both lose to a third center close to them are
+    settled by their label's nearest centers, with cv2's labels (exact float32 ties
+    to the lower index): fewer rows are searched than change label."""
+    points, steps = _triples(d, seed=d)
+    changed = _plain_changes(points, steps)
+    counts = assert_same_passes(points, steps)
+    assert changed[0] > len(points) // 2
+    assert counts[1][0] < changed[0] // 4

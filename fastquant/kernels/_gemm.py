@@ -46,7 +46,10 @@ from ._checks import (
     in_range, require_at_least, require_cluster_indices, require_equal, require_none_bad,
     require_one_per_row,
 )
-from ._common import F32_INF, F32_TWO, add_chunk_points, chunk_bounds, sq_dist
+from ._common import (
+    F32_INF, F32_TWO, add_chunk_points, chunk_bounds, refresh_chunk_points, sq_dist,
+)
+from ._neighbours import cv2_nearest, settle_by_neighbours, sq_estimate
 from ._tiles import margin_terms, row_margin
 from ._tunables import STRIP_ROWS
 
@@ -54,12 +57,11 @@ from ._tunables import STRIP_ROWS
 
 @kernel
 def row_norms(X, out):
-    """float64 squared norms of the rows of ``X`` (float32 (n, D)) into ``out`` (n,)."""
+    """float64 squared norms of the rows of ``X`` (float32 (n, D)) into ``out`` (n,),
+    within ``2e-12`` relatively (:func:`sq_estimate`)."""
+    origin = np.zeros((1, X.shape[1]), dtype=np.float32)
     for i in prange(X.shape[0]):
-        total = 0.0
-        for j in range(X.shape[1]):
-            total += np.float64(X[i, j]) * np.float64(X[i, j])
-        out[i] = total
+        out[i] = sq_estimate(X, i, origin, 0)
 
 
 @inline
@@ -74,12 +76,14 @@ def _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
 
 @inline
 def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, second_move,
-                 margin, upper, lower, runner_lower):
+                 margin, absolute, near_centers, upper, lower, runner_lower):
     """Whether row ``i`` needs no search: its bounds, widened by the moves, keep its
     label (the upper one tightened to the exact distance if needed), or leave only
     its label and its runner-up in contention, which it then settles with their
-    float32 distances (the lower index on ties); its bounds are then stored for the
-    new centers. See :func:`rows_to_search`."""
+    float32 distances (the lower index on ties), or its label's nearest centers
+    settle it (``_neighbours.settle_by_neighbours``; ``near_centers`` is ``(near,
+    near_low, cand, est)``); its bounds are then stored for the new centers. See
+    :func:`rows_to_search`."""
     label = labels[i]
     other = runner_up[i]
     if not (in_range(label, centers.shape[0]) and in_range(other, centers.shape[0])):
@@ -91,21 +95,27 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
     near = np.float64(runner_lower[i]) - moves[other]
     bound = max(min(rest, near), half_gaps[label])
     if high * (1.0 + margin) >= bound:  # tighten the upper bound
-        label_sq = sq_dist(X, i, centers, label)
-        high = distance_above(np.sqrt(np.float64(label_sq)), margin)
+        label_sq = sq_estimate(X, i, centers, label)
+        high = distance_above(np.sqrt(label_sq), margin)
         if high * (1.0 + margin) >= bound:
+            near_table, near_low, cand, est = near_centers
             if other == label:
-                return False
-            other_sq = sq_dist(X, i, centers, other)
-            other_high = distance_above(np.sqrt(np.float64(other_sq)), margin)
+                return settle_by_neighbours(X, i, centers, label, high, label_sq, margin,
+                                            absolute, near_table, near_low, cand, est, labels,
+                                            runner_up, upper, lower, runner_lower)
+            other_sq = sq_estimate(X, i, centers, other)
+            other_high = distance_above(np.sqrt(other_sq), margin)
             if min(high, other_high) * (1.0 + margin) >= rest:
-                return False
+                return settle_by_neighbours(X, i, centers, label, high, label_sq, margin,
+                                            absolute, near_table, near_low, cand, est, labels,
+                                            runner_up, upper, lower, runner_lower)
             # every other center is farther than the nearer of the two, in float32 too
-            if other_sq < label_sq or (other_sq == label_sq and other < label):
+            cand[0], cand[1], est[0], est[1] = label, other, label_sq, other_sq
+            if cv2_nearest(X, i, centers, cand, est, 2, margin, absolute) == 1:
                 labels[i] = other
                 runner_up[i] = label
                 high, label_sq, other_sq = other_high, other_sq, label_sq
-            near = distance_below(np.sqrt(np.float64(other_sq)), margin)
+            near = distance_below(np.sqrt(other_sq), margin)
     upper[i] = np.float32(high * (1.0 + F32_ROUNDING))
     lower[i] = np.float32(max(rest * (1.0 - F32_ROUNDING), 0.0))
     runner_lower[i] = np.float32(max(near * (1.0 - F32_ROUNDING), 0.0))
@@ -113,8 +123,8 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
 
 
 @kernel
-def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower, runner_lower,
-                   pending, pending_counts):
+def rows_to_search(X, centers, moves, half_gaps, near, near_low, labels, runner_up, upper, lower,
+                   runner_lower, pending, pending_counts):
     """The rows whose bounds do not settle their label; the others are settled, with
     their bounds moved to ``centers``.
 
@@ -136,6 +146,9 @@ def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower
     centers : float32 (n_clusters, n_features)
     moves, half_gaps : float64 (n_clusters,)
         IN: as in ``_bounds.assign_bounded``.
+    near, near_low : int32 and float64 (n_clusters, width)
+        IN: each center's nearest others (``_neighbours.center_neighbours``); a row
+        the bounds do not settle is settled by its label's when they reach far enough.
     labels, runner_up : int32 (n_samples,)
         INOUT: each row's label, valid cluster indices, and runner-up (read where the
         bounds are set; out of range: the row is searched).
@@ -151,15 +164,22 @@ def rows_to_search(X, centers, moves, half_gaps, labels, runner_up, upper, lower
     _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
     require_equal(moves.shape[0], centers.shape[0], "moves must have one entry per center")
     require_equal(half_gaps.shape[0], centers.shape[0], "half_gaps must have one entry per center")
+    require_equal(near.shape[0], centers.shape[0], "near must have one row per center")
+    require_equal(near_low.shape[0], centers.shape[0], "near_low must have one row per center")
+    require_equal(near_low.shape[1], near.shape[1], "near_low must be as wide as near")
     n_chunks = pending_counts.shape[0]
     margin = bound_margin(X.shape[1])
+    absolute = margin_terms(X.shape[1])[1]
     max_move, second_move = largest_moves(moves)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
+        near_centers = (near, near_low, np.empty(near.shape[1] + 1, dtype=np.int32),
+                        np.empty(near.shape[1] + 1, dtype=np.float64))
         n_pending = 0
         for i in range(start, stop):
             if not _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move,
-                                second_move, margin, upper, lower, runner_lower):
+                                second_move, margin, absolute, near_centers, upper, lower,
+                                runner_lower):
                 pending[start + n_pending] = i
                 n_pending += 1
         pending_counts[chunk] = n_pending
@@ -312,6 +332,13 @@ def accumulate_labels(X, weights, labels, previous, changes_only, partial_sums,
     ``assign_and_accumulate``) or, with ``changes_only``, of the changes from
     ``previous`` (as those of ``assign_and_update``).
 
+    Without ``changes_only``, a non-empty ``previous`` holds the labels whose sums
+    ``partial_sums`` and ``partial_counts`` already hold (a pass before, on the same
+    ``X`` and ``weights``): only the partials of a chunk and cluster that a row
+    entered or left are summed again, in the same steps as a full accumulation, so
+    every partial is the one a full accumulation gives, for a fraction of the reads
+    once few labels change.
+
     Parameters
     ----------
     X : float32 (n_samples, n_features)
@@ -321,24 +348,31 @@ def accumulate_labels(X, weights, labels, previous, changes_only, partial_sums,
     labels : int32 (n_samples,)
         IN: the clusters, in range.
     previous : int32 (n_samples,) or (0,)
-        IN: the labels before (read only with ``changes_only``; a label out of range
-        raises ValueError before any sum is written).
+        IN: the labels before (with ``changes_only``) or those of the partials (without
+        it; empty: the partials are summed anew). A label out of range raises
+        ValueError before any sum is written.
     changes_only : bool
     partial_sums : float64 (n_chunks, n_clusters, n_features)
-        OUT.
+        OUT, or INOUT with the labels of ``previous`` (see above).
     partial_counts : (n_chunks, n_clusters)
-        OUT.
+        OUT, or INOUT as ``partial_sums``.
     """
     n_samples = X.shape[0]
     n_chunks, n_clusters = partial_counts.shape
+    refresh = previous.shape[0] > 0 and not changes_only
     n_bad = 0
-    if changes_only:  # checked before any sum is written
+    if changes_only or refresh:  # checked before any sum is written
+        require_one_per_row(previous, n_samples, "previous")
         for i in range(n_samples):
             n_bad += 0 if in_range(previous[i], n_clusters) else 1
     require_cluster_indices(n_bad)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        chunk_previous = previous[start:stop] if changes_only else previous[:0]
-        add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop],
-                         chunk_previous, changes_only, partial_sums[chunk],
-                         partial_counts[chunk])
+        if refresh:
+            refresh_chunk_points(X[start:stop], weights[start:stop], labels[start:stop],
+                                 previous[start:stop], partial_sums[chunk], partial_counts[chunk])
+        else:
+            chunk_previous = previous[start:stop] if changes_only else previous[:0]
+            add_chunk_points(X[start:stop], weights[start:stop], labels[start:stop],
+                             chunk_previous, changes_only, partial_sums[chunk],
+                             partial_counts[chunk])

@@ -394,3 +394,14 @@ CELL_TREE_MAX_FEATURES = 3
 #: as CELL_TREE_BITS, pass at K = 2 / K = 3: level 1 0.056 / 0.105, level 2 0.058 / 0.105,
 #: level 3 0.059 / 0.107 ms: no difference.
 CELL_TREE_START_LEVEL = 2
+
+# ---------------------------------------------------------------------------------------
+# The matrix-product pass (fastquant/_gemm_pass.py, kernels/_neighbours.py)
+# ---------------------------------------------------------------------------------------
+
+#: Nearest other centers kept per center: a row whose bounds fail is settled without a
+#: search when fewer than this many centers lie within twice its distance from its
+#: own (``_neighbours.settle_by_neighbours``). Measured on W4 (one thread, CPU, min of
+#: 2 alternating): 4 3.56 s, 8 3.56, 16 3.59, 32 3.55, the same within the noise (rows
+#: the table misses have dozens of centers that close); 8 keeps the table small.
+NEAR_CENTERS = 8

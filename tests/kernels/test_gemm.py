@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fastquant import kernels
-from fastquant.kernels import _gemm
+from fastquant.kernels import _gemm, _neighbours
 from fastquant.kernels._tunables import STRIP_ROWS
 
 from ._data import blobs, ones, partials
@@ -21,6 +21,49 @@ def test_accumulate_labels_refuses_a_previous_label_out_of_range_before_writing(
     sums.fill(7.0)
     with pytest.raises(ValueError, match="labels must be cluster indices"):
         _gemm.accumulate_labels(points, ones(points), labels, previous, True, sums, counts)
+    assert np.all(sums == 7.0)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_accumulate_labels_brings_known_partials_up_to_date_bit_for_bit(weighted):
+    """Partials of earlier labels, brought up to date with the new ones, are those
+    of a full accumulation, bit for bit: no change, a few rows in a few chunks
+    (one into a cluster no row of its chunk had, one leaving a cluster empty), every
+    row."""
+    points = blobs(6000, 8, 6, seed=3) * np.float32(1.1)
+    rng = np.random.default_rng(4)
+    weights = rng.integers(1, 9, len(points)).astype(np.int32) if weighted else ones(points)
+    k = 7
+    labels = rng.integers(0, k - 1, len(points)).astype(np.int32)  # cluster 6 empty
+    sums, counts = partials(len(points), k, 8)
+    assert len(counts) > 4
+    _gemm.accumulate_labels(points, weights, labels, labels[:0], False, sums, counts)
+    new = labels.copy()
+    steps = [new.copy()]
+    new[[10, 700, 701, 3000]] = [6, 2, 2, 0]
+    new[:1500][labels[:1500] == 3] = 1  # cluster 3 loses its rows of the first chunks
+    steps.append(new.copy())
+    steps.append(rng.integers(0, k, len(points)).astype(np.int32))
+    summed = labels
+    for step in steps:
+        expected_sums, expected_counts = partials(len(points), k, 8)
+        _gemm.accumulate_labels(points, weights, step, step[:0], False, expected_sums,
+                                expected_counts)
+        _gemm.accumulate_labels(points, weights, step, summed, False, sums, counts)
+        assert sums.tobytes() == expected_sums.tobytes()
+        np.testing.assert_array_equal(counts, expected_counts)
+        summed = step
+
+
+def test_accumulate_labels_refuses_known_labels_out_of_range_before_writing():
+    points = blobs(600, 4, 3, seed=1)
+    labels = np.zeros(len(points), np.int32)
+    summed = labels.copy()
+    summed[17] = -1
+    sums, counts = partials(len(points), 3, 4)
+    sums.fill(7.0)
+    with pytest.raises(ValueError, match="labels must be cluster indices"):
+        _gemm.accumulate_labels(points, ones(points), labels, summed, False, sums, counts)
     assert np.all(sums == 7.0)
 
 
@@ -122,9 +165,15 @@ def test_rows_to_search_searches_rows_whose_runner_up_is_out_of_range():
     half_gaps = np.zeros(len(centers))
     pending = np.empty(len(points), np.int64)
     counts = np.empty(kernels.chunk_count(len(points)), np.int64)
-    _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up, upper, lower,
-                         runner_lower, pending, counts)
+    near = np.empty((len(centers), 3), np.int32)
+    near_low = np.empty((len(centers), 3))
+    _neighbours.center_neighbours(centers, near, near_low)
+    _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, labels, runner_up,
+                         upper, lower, runner_lower, pending, counts)
     assert counts.sum() == 2
     with pytest.raises(ValueError, match="runner_up must have one entry per row"):
-        _gemm.rows_to_search(points, centers, moves, half_gaps, labels, runner_up[:-1], upper,
-                             lower, runner_lower, pending, counts)
+        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, labels,
+                             runner_up[:-1], upper, lower, runner_lower, pending, counts)
+    with pytest.raises(ValueError, match="near_low must be as wide as near"):
+        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low[:, :2], labels,
+                             runner_up, upper, lower, runner_lower, pending, counts)
