@@ -56,7 +56,7 @@ def block_scores(colour_of, colours, colour_labels, palette, c1, c2):
     partial_ssim = np.empty(n_chunks, dtype=np.float64)
     partial_sse = np.empty(n_chunks, dtype=np.float64)
     partial_bad = np.empty(n_chunks, dtype=np.int64)
-    sums = np.empty((n_chunks, 5), dtype=np.float64)
+    sums = np.empty((n_chunks, 5, n_channels), dtype=np.float64)
     n = np.float64(n_in_block)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_blocks)
@@ -67,24 +67,27 @@ def block_scores(colour_of, colours, colour_labels, palette, c1, c2):
             if not _block_in_range(colour_of, b, n_colours, colour_labels, n_entries):
                 bad += 1
                 continue
-            for j in range(n_channels):
-                for s in range(5):
-                    sums[chunk, s] = 0.0
-                for i in range(n_in_block):
-                    c = colour_of[b, i]
+            for s in range(5):
+                for j in range(n_channels):
+                    sums[chunk, s, j] = 0.0
+            for i in range(n_in_block):  # one pass: x, y, x^2, y^2, xy per channel
+                c = colour_of[b, i]
+                entry = colour_labels[c]
+                for j in range(n_channels):
                     x = np.float64(colours[c, j])
-                    y = palette[colour_labels[c], j]
-                    sums[chunk, 0] += x
-                    sums[chunk, 1] += y
-                    sums[chunk, 2] += x * x
-                    sums[chunk, 3] += y * y
-                    sums[chunk, 4] += x * y
+                    y = palette[entry, j]
+                    sums[chunk, 0, j] += x
+                    sums[chunk, 1, j] += y
+                    sums[chunk, 2, j] += x * x
+                    sums[chunk, 3, j] += y * y
+                    sums[chunk, 4, j] += x * y
                     sse += (x - y) * (x - y)
-                mx = sums[chunk, 0] / n
-                my = sums[chunk, 1] / n
-                vx = (sums[chunk, 2] - n * mx * mx) / (n - 1.0)
-                vy = (sums[chunk, 3] - n * my * my) / (n - 1.0)
-                cxy = (sums[chunk, 4] - n * mx * my) / (n - 1.0)
+            for j in range(n_channels):
+                mx = sums[chunk, 0, j] / n
+                my = sums[chunk, 1, j] / n
+                vx = (sums[chunk, 2, j] - n * mx * mx) / (n - 1.0)
+                vy = (sums[chunk, 3, j] - n * my * my) / (n - 1.0)
+                cxy = (sums[chunk, 4, j] - n * mx * my) / (n - 1.0)
                 ssim_total += ((2.0 * mx * my + c1) * (2.0 * cxy + c2)
                                / ((mx * mx + my * my + c1) * (vx + vy + c2)))
         partial_ssim[chunk] = ssim_total
