@@ -83,6 +83,9 @@ def test_the_most_balanced_attempt_is_not_the_worst_on_either_score():
     # SSIM, PSNR: the first is best in SSIM and worst in PSNR, the third the reverse
     scores = np.array([[0.90, 27.6], [0.89, 27.9], [0.87, 28.1], [0.88, 27.7]])
     assert _attempt_score.most_balanced(scores) == 1
+    # the lower standardised score decides, not their sum (which would pick row 3)
+    assert _attempt_score.most_balanced(np.array([[1.0, 0.0], [0.5, 0.4], [0.0, 1.0],
+                                                  [0.95, 0.3]])) == 1
     # standardised, so the units do not matter; a score that does not vary counts 0
     assert _attempt_score.most_balanced(scores * [100.0, 0.01]) == 1
     assert _attempt_score.most_balanced(np.array([[0.5, 20.0], [0.7, 20.0], [0.6, 20.0]])) == 1
