@@ -3,7 +3,7 @@ on sampled blocks of the image in SSIM and PSNR together, rather than the most c
 
 At small k, ``quantize`` runs several attempts from different k-means++ seeds. Their
 palettes differ in SSIM by much more than in compactness, and not in the same order: on
-the 1920x1280 rich photos at K = 16, ten attempts of one call spanned 0.007-0.03 in SSIM,
+the 1920x1280 rich photos at K = 16, ten attempts of one call spanned 0.009-0.028 in SSIM,
 and the most compact of the first five was the worst of them in SSIM for
 yosemite_tunnel_view (-0.0009 against libimagequant, while another was +0.0108). Each
 attempt's palette is scored on square blocks of the image (the window of scikit-image's
