@@ -7,12 +7,13 @@ The palette is then the mean colour of each cluster, rounded, and each colour go
 its nearest entry.
 """
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from . import _alpha
 from ._colorspace import srgb_to_lab, srgb_to_oklab
+from ._attempt_score import BlockSample, attempt_chooser
 from ._colour_table import ColourTable
 from ._distinct import Rows
 from ._execution import launch, one_thread_per_launch, runs_serially
@@ -97,15 +98,16 @@ class _Attempt(NamedTuple):
 
 
 def _seeded_kmeans(rows: Rows, points: GridPoints, k: int, attempts: int, seed,
-                   early: bool = False) -> _Attempt:
+                   early: bool = False, choose=None) -> _Attempt:
     """k-means++ and CRITERIA passes on weighted rows (``points`` are the same rows on
-    their search grid): the most compact of ``attempts`` attempts. Where a launch would
-    run serially, the seeding is ``kmeanspp_small``. ``early``: the
-    most compact after ATTEMPT_CRITERIA's passes, run on for RUN_ON_CRITERIA's."""
+    their search grid): the most compact of ``attempts`` attempts, or the one
+    ``choose`` picks from their centers (see ``_attempt_score``). Where a launch would
+    run serially, the seeding is ``kmeanspp_small``. ``early``: the one kept after
+    ATTEMPT_CRITERIA's passes, run on for RUN_ON_CRITERIA's."""
     rng_state = new_state(seed)
     serially = runs_serially(rows.values.size)
     by_feature = np.ascontiguousarray(rows.values.T) if serially else None
-    best = None
+    tried = []
     for _ in range(attempts):
         if serially:  # (the same centers as kmeanspp's, less to compile)
             chosen = kmeanspp_small(by_feature, rows.weights, k, KMEANSPP_TRIALS, rng_state)
@@ -114,8 +116,11 @@ def _seeded_kmeans(rows: Rows, points: GridPoints, k: int, attempts: int, seed,
                             rng_state, work=rows.values.size)
         centers, compactness = grid_lloyd(points, rows.values[chosen],
                                           ATTEMPT_CRITERIA if early else CRITERIA)
-        if best is None or compactness < best.compactness:
-            best = _Attempt(compactness, centers)
+        tried.append(_Attempt(compactness, centers))
+    if choose is None or attempts == 1:
+        best = min(tried, key=lambda attempt: attempt.compactness)
+    else:
+        best = tried[choose([attempt.centers for attempt in tried])]
     if early:
         centers, compactness = grid_lloyd(points, best.centers, RUN_ON_CRITERIA)
         best = _Attempt(compactness, centers)
@@ -136,7 +141,7 @@ def _fine_levels(coarse: Rows, attempt: _Attempt, levels: int, space: str, peak:
 
 
 def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, space, peak,
-                    split: bool = False):
+                    split: bool = False, choose=None):
     """Centers of k clusters of the colours (``rows`` in the clustering space, ``points``
     the same on their search grid).
 
@@ -149,9 +154,10 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
     region can get many seeds: see ``_grid_cells``), then a few passes on
     a finer grid (see _fine_levels),
     or on the colours themselves when that grid would have a level per value.
+    ``choose``: see ``_seeded_kmeans``.
     """
     if len(values) <= COARSE_MIN_ROWS:
-        return _seeded_kmeans(rows, points, k, attempts, seed).centers
+        return _seeded_kmeans(rows, points, k, attempts, seed, choose=choose).centers
     levels = COARSE_LEVELS
     while True:
         coarse = _grid_rows(values, rows.weights, peak, levels, space)
@@ -162,9 +168,9 @@ def _coarse_to_fine(values, rows: Rows, points: GridPoints, k, attempts, seed, s
     if split:
         coarse = _grid_rows(values, rows.weights, peak, levels, space, split_k=k)
     if len(coarse.values) <= k:
-        return _seeded_kmeans(rows, points, k, attempts, seed).centers
+        return _seeded_kmeans(rows, points, k, attempts, seed, choose=choose).centers
     attempt = _seeded_kmeans(coarse, GridPoints(coarse.values, coarse.weights), k, attempts,
-                             seed, early=attempts > 1)
+                             seed, early=attempts > 1, choose=choose)
     fine = _fine_levels(coarse, attempt, levels, space, peak)
     if fine <= peak and fine <= MAX_LEVELS:
         fine_rows = _grid_rows(values, rows.weights, peak, fine, space)
@@ -180,29 +186,33 @@ def _integer_weights(weights: np.ndarray) -> np.ndarray:
 
 
 def cluster(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float,
-            split: bool = False):
+            split: bool = False, sample: Optional[BlockSample] = None):
     """Labels (n_colours,) and palette (m, channels) of the colours of a table, m <= k,
     and the compactness (in the clustering space, over the pixels). ``split``: split the
-    heavy coarse cells from SPLIT_MIN_COLOURS colours on (see ``_grid_cells``)."""
+    heavy coarse cells from SPLIT_MIN_COLOURS colours on (see ``_grid_cells``).
+    ``sample``: keep the attempt that stands best on these blocks of the image (see
+    ``_attempt_score``), not the most compact."""
     n_colours = len(table.counts)
     if n_colours <= k:
         return np.arange(n_colours, dtype=label_dtype(n_colours)), table.colours, 0.0
     if n_colours * k < SERIAL_MAX_WORK:
         with one_thread_per_launch():
-            return _palette(table, k, attempts, seed, space, peak, split)
-    return _palette(table, k, attempts, seed, space, peak, split)
+            return _palette(table, k, attempts, seed, space, peak, split, sample)
+    return _palette(table, k, attempts, seed, space, peak, split, sample)
 
 
 def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: float,
-             split: bool):
+             split: bool, sample: Optional[BlockSample]):
     """Labels of the colours of a table with more than ``k`` of them, the palette and
     the compactness."""
     values = table.colours.astype(np.float32)
     rows = Rows(to_space(values, space, peak), _integer_weights(table.weights),
                 np.empty(0, np.int32))
     points = GridPoints(rows.values, rows.weights)
+    choose = (None if sample is None else
+              attempt_chooser(sample, points.reweighted(table.counts, values), values))
     centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak,
-                              split and k >= SPLIT_MIN_COLOURS)
+                              split and k >= SPLIT_MIN_COLOURS, choose)
     # The palette: the mean colour of each cluster, in the image's units (the best
     # for the MSE whatever the weights), ...
     points = points.reweighted(table.counts, values)

@@ -59,6 +59,16 @@ class ColourTable:
                    work=len(labels))
         return labels
 
+    def pixel_colours(self, pixel_index: np.ndarray) -> np.ndarray:
+        """The colour (row of ``colours``, int32) of each of the pixels ``pixel_index``."""
+        if self._bitmap is None:
+            return self._inverse[pixel_index]
+        pixels = self._pixels[pixel_index]
+        colours = np.empty(len(pixels), dtype=np.int32)
+        launch(table_kernels.byte_labels, pixels, *self._bitmap,
+               np.arange(len(self.counts), dtype=np.int32), colours, work=len(pixels))
+        return colours
+
 
 def colour_table(pixels: np.ndarray, width: Optional[int] = None, block_shift: int = 0,
                  block_weight: Optional[np.ndarray] = None) -> ColourTable:

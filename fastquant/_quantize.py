@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _alpha
 from . import _validation as check
+from ._attempt_score import block_sample
 from ._colour_clusters import cluster as _cluster
 from ._colour_clusters import label_dtype as _label_dtype
 from ._colour_table import colour_table
@@ -17,7 +18,8 @@ from ._heap import release_free_heap
 from ._quality import check_target, smallest_k
 from .kernels import _image_passes as image_passes
 from .kernels._tunables import (
-    FEW_COLOUR_ATTEMPTS, FEW_COLOURS, SERIAL_MAX_PIXELS, SPLIT_MIN_PIXELS, UNWEIGHTED_COLOURS,
+    FEW_COLOUR_ATTEMPTS, FEW_COLOURS, SCORE_MIN_PIXELS, SERIAL_MAX_PIXELS, SPLIT_MIN_PIXELS,
+    UNWEIGHTED_COLOURS,
     WEIGHT_BLOCK_SHIFT, WEIGHT_FLOOR, WEIGHT_SMOOTH_VARIANCE, WEIGHTED_COLOURS,
 )
 
@@ -198,8 +200,12 @@ def _clustered_pixels(pixels: np.ndarray, transparent: Optional[np.ndarray], wid
         weights = _smoothness_weights(pixels.reshape(-1, width, pixels.shape[1]), peak, k)
         table = colour_table(pixels, width, WEIGHT_BLOCK_SHIFT, weights)
         del weights
+        # large images: the attempt that scores best on SSIM and PSNR (see _attempt_score)
+        sample = (block_sample(table, len(pixels) // width, width, peak)
+                  if attempts > 1 and len(pixels) >= SCORE_MIN_PIXELS else None)
         colour_labels, palette, compactness = _cluster(table, k, attempts, seed, space, peak,
-                                                       split)
+                                                       split, sample)
+        del sample
         _release_heap(len(pixels))  # the clustering's temporaries, before the labels
         return palette, table.pixel_labels(colour_labels), compactness
     opaque = ~transparent
