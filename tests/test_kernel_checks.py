@@ -14,7 +14,9 @@ from numba.core.errors import TypingError
 
 from fastquant import kernels
 from fastquant._lloyd import Workspace
-from fastquant.kernels import _bounds, _common, _distinct_table, _dither, _passes, _repair, _seeding
+from fastquant.kernels import (
+    _bounds, _common, _distinct_table, _dither, _passes, _repair, _seeding, _tunables,
+)
 
 from . import naive
 
@@ -282,7 +284,7 @@ def test_partial_sums_stay_within_the_budget_and_depend_on_sizes_only():
 
 
 def test_wide_rows_are_searched_row_by_row_with_the_same_sums():
-    d = _common.ROW_BLOCK_MAX_FEATURES + 1
+    d = _tunables.ROW_BLOCK_MAX_FEATURES + 1
     rng = np.random.default_rng(3)
     X = rng.normal(size=(70, d)).astype(np.float32)
     centers = X[[0, 5, 9]] + np.float32(0.5)

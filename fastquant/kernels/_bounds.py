@@ -16,7 +16,8 @@ from .._jit import helper, inline, kernel
 from ._checks import (
     in_range, require_cluster_indices, require_equal, require_one_per_row, require_pass_arguments,
 )
-from ._common import ROW_BLOCK, add_chunk_points, chunk_bounds, refresh_chunk_points, sq_dist
+from ._common import add_chunk_points, chunk_bounds, refresh_chunk_points, sq_dist
+from ._tunables import ROW_BLOCK
 from ._distances import block_nearest, gather_rows, index_row_by_row, row_block_buffers
 
 

@@ -15,7 +15,6 @@ from numba import prange
 from .._jit import helper, inline
 from ._checks import in_range, require_at_least
 from ._tunables import MAX_CHUNKS, MIN_BUDGET_CHUNKS, MIN_CHUNK_SIZE, PARTIALS_BUDGET
-from ._tunables import ROW_BLOCK, ROW_BLOCK_MAX_FEATURES  # noqa: F401 (for the other kernels)
 
 
 F32_ZERO = np.float32(0.0)

@@ -10,8 +10,9 @@ from numba import prange
 from .._jit import helper, inline, kernel
 from ._checks import require_centers, require_labels_for, require_one_per_row
 from ._common import (
-    F32_INF, F32_ZERO, ROW_BLOCK, ROW_BLOCK_MAX_FEATURES, chunk_bounds, chunk_count, sq_dist,
+    F32_INF, F32_ZERO, chunk_bounds, chunk_count, sq_dist,
 )
+from ._tunables import ROW_BLOCK, ROW_BLOCK_MAX_FEATURES
 
 
 @inline

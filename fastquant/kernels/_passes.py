@@ -10,9 +10,10 @@ from ._checks import (
     require_integers, require_one_per_row, require_partials, require_pass_arguments,
 )
 from ._common import (
-    F32_ONE, ROW_BLOCK, add_point, chunk_bounds, clear_chunk,
+    F32_ONE, add_point, chunk_bounds, clear_chunk,
     ordered_sum, sq_dist,
 )
+from ._tunables import ROW_BLOCK
 from ._distances import block_nearest, load_rows, range_row_by_row, row_block_buffers
 
 @inline

@@ -18,12 +18,12 @@ from numba import prange
 
 from .._jit import fused, inline, kernel
 from ._common import (
-    F32_INF, F32_TWO, F32_ZERO, ROW_BLOCK, add_chunk_points, chunk_bounds,
+    F32_INF, F32_TWO, F32_ZERO, add_chunk_points, chunk_bounds,
 )
 from ._distances import (
     block_nearest, gather_rows, index_row_by_row, load_rows, row_block_buffers,
 )
-from ._tunables import SETTLE_BY_ROW_BELOW
+from ._tunables import ROW_BLOCK, SETTLE_BY_ROW_BELOW
 
 #: float32's unit roundoff.
 _UNIT = 2.0**-24
