@@ -209,13 +209,14 @@ def _palette(table: ColourTable, k: int, attempts: int, seed, space: str, peak: 
     rows = Rows(to_space(values, space, peak), _integer_weights(table.weights),
                 np.empty(0, np.int32))
     points = GridPoints(rows.values, rows.weights)
-    choose = (None if sample is None else
-              attempt_chooser(sample, points.reweighted(table.counts, values), values))
+    # the points weighted by pixel counts: the palette's, and the attempt choice's
+    by_count = None if sample is None else points.reweighted(table.counts, values)
+    choose = None if sample is None else attempt_chooser(sample, by_count, values)
     centers = _coarse_to_fine(values, rows, points, k, attempts, seed, space, peak,
                               split and k >= SPLIT_MIN_COLOURS, choose)
     # The palette: the mean colour of each cluster, in the image's units (the best
     # for the MSE whatever the weights), ...
-    points = points.reweighted(table.counts, values)
+    points = by_count if sample is not None else points.reweighted(table.counts, values)
     sums, totals, compactness = points.assign(centers)
     if values.shape[1] == 4:
         means = _alpha.cluster_means(points.labels_in_order(), values, table.counts, k)
