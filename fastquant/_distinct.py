@@ -81,6 +81,12 @@ def _key_spans(points: Points):
     return spans.astype(np.int64)
 
 
+def _exact_sums(points: Points) -> bool:
+    """Whether weighted sums of ``points``' integer values are exact in float64."""
+    largest = max(float(np.max(np.abs(points.low))), float(np.max(np.abs(points.high))))
+    return len(points.values) * largest < 2.0**53
+
+
 def distinct_rows(points: Points) -> Rows:
     """The distinct rows of integer-valued data with their counts, when that pays.
 
@@ -88,6 +94,11 @@ def distinct_rows(points: Points) -> Rows:
     many values, or repeat too little.
     """
     values = points.values
+    if points.byte_table is not None:
+        rows, counts, inverse = points.byte_table
+        if len(rows) * MIN_SAMPLES_PER_ROW > len(values):
+            return plain_rows(values)
+        return Rows(rows, counts, inverse, _exact_sums(points))
     spans = _key_spans(points)
     if spans is None:
         return plain_rows(values)
@@ -101,5 +112,4 @@ def distinct_rows(points: Points) -> Rows:
         return plain_rows(values)
     rows = np.empty((len(unique), len(spans)), dtype=np.float32)
     launch(_distinct_table.key_rows, unique, points.low, spans, rows, work=rows.size)
-    largest = max(float(np.max(np.abs(points.low))), float(np.max(np.abs(points.high))))
-    return Rows(rows, counts, keys, len(values) * largest < 2.0**53)
+    return Rows(rows, counts, keys, _exact_sums(points))

@@ -6,12 +6,13 @@ native float32 points.
 """
 
 import numbers
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from .kernels import _feature_bounds
-from ._execution import launch
+from .kernels import _byte_rows, _feature_bounds
+from .kernels._tunables import MAX_KEY_SPACE
+from ._execution import launch, runs_serially
 from .constants import (
     KMEANS_PP_CENTERS,
     KMEANS_USE_INITIAL_LABELS,
@@ -77,6 +78,10 @@ class Points(NamedTuple):
     values: np.ndarray  # float32 (n_samples, n_features), C-contiguous, finite
     low: np.ndarray  # float32 (n_features,)
     high: np.ndarray  # float32 (n_features,)
+    #: When the check read every value as a byte (``kernels._byte_rows``): the distinct
+    #: rows (float32), their counts (int32) and the row of each sample (int32), for
+    #: ``_distinct.distinct_rows``.
+    byte_table: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
 
 
 def non_finite_message(values: np.ndarray, name: str, row_offset: int = 0) -> str:
@@ -102,15 +107,25 @@ def check_span(low: np.ndarray, high: np.ndarray, name: str = "data") -> None:
         )
 
 
-def checked_points(values: np.ndarray, name: str = "data") -> Points:
+def checked_points(values: np.ndarray, name: str = "data", keys: bool = False) -> Points:
     """Refuse NaN, infinities and ranges whose squared distances overflow float32.
 
     One parallel pass finds the bounding box and counts non-finite values; only when
-    there are some is the first one located, for the message.
+    there are some is the first one located, for the message. With ``keys``, where that
+    pass would run on one thread and rows have at most 3 features, byte-valued points
+    (finite, and within any span) are checked by keying their rows, which gives their
+    distinct table too (``Points.byte_table``); a value that is not a byte stops that
+    read and the general check runs.
     """
-    n_features = values.shape[1]
+    n_samples, n_features = values.shape
     low = np.empty(n_features, dtype=np.float32)
     high = np.empty(n_features, dtype=np.float32)
+    if keys and _byte_rows.fits(n_features, MAX_KEY_SPACE) and runs_serially(values.size):
+        inverse = np.empty(n_samples, dtype=np.int32)
+        present = np.zeros(_byte_rows.bitmap_words(n_features), dtype=np.uint64)
+        if _byte_rows.byte_keys(values, inverse, present):
+            rows, counts = _byte_rows.byte_table(inverse, present, n_features, low, high)
+            return Points(values, low, high, (rows, counts, inverse))
     if launch(_feature_bounds.feature_bounds, values, low, high, work=values.size):
         raise ValueError(non_finite_message(values, name))
     check_span(low, high, name)
@@ -159,7 +174,7 @@ def as_points(data) -> Points:
         points = array.reshape(shape[1], shape[2]) if shape[0] == 1 else array.reshape(
             shape[0], shape[1] * shape[2]
         )
-    return checked_points(points)
+    return checked_points(points, keys=True)
 
 
 def parse_k(K, n_samples: int) -> int:

@@ -137,3 +137,22 @@ def test_kmeanspp_runs_on_repetitive_data_match_the_reference(k, spread):
     np.testing.assert_array_equal(labels.ravel(), best[1])
     np.testing.assert_array_equal(centers, best[2])
     assert compactness == pytest.approx(best[0], rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("data", [
+    _repetitive(),
+    _repetitive(3000)[:, :2] + 5,
+    _repetitive(3000)[:, :1],
+    np.arange(256, dtype=np.float32).reshape(-1, 1),  # all distinct: plain rows
+    np.arange(256 * 9, dtype=np.float32).reshape(-1, 3) % 256,  # 3 samples a row: plain rows
+    np.arange(256 * 12, dtype=np.float32).reshape(-1, 3) % 256,  # 4 samples a row: distinct
+], ids=["repetitive", "two-features", "one-feature", "no-repeats", "three-repeats",
+        "four-repeats"])
+def test_table_from_the_check_is_the_general_table(data):
+    points = as_points(data)
+    assert points.byte_table is not None
+    rows, general = distinct_rows(points), distinct_rows(points._replace(byte_table=None))
+    np.testing.assert_array_equal(rows.values, general.values)
+    np.testing.assert_array_equal(rows.weights, general.weights)
+    np.testing.assert_array_equal(rows.inverse, general.inverse)
+    assert rows.exact_sums == general.exact_sums

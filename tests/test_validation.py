@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 import fastquant as fq
+from fastquant import _validation as check
+from fastquant._execution import one_thread_per_launch
 
 GOOD = np.arange(60, dtype=np.float32).reshape(20, 3)
 CRITERIA = (fq.TERM_CRITERIA_EPS + fq.TERM_CRITERIA_COUNT, 10, 1.0)
@@ -95,3 +97,56 @@ def test_attempts_below_one_count_as_one():
     one = _call(attempts=1)
     assert zero[0] == one[0]
     np.testing.assert_array_equal(zero[1], one[1])
+
+
+def _byte_image(shape=(2000, 3), seed=3):
+    return np.random.default_rng(seed).integers(0, 256, size=shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("data", [
+    _byte_image(),
+    _byte_image((1, 300, 2)),  # (1, W, C): W rows of C features
+    _byte_image((700,)),  # one feature
+    np.minimum(_byte_image((200, 3)), 200) + 10,  # a box not starting at 0
+])
+def test_points_checked_by_their_byte_keys_have_the_general_box(data):
+    points = check.as_points(data)  # small: the check runs on one thread
+    assert points.byte_table is not None
+    low, high = points.values.min(axis=0), points.values.max(axis=0)
+    np.testing.assert_array_equal(points.low, low)
+    np.testing.assert_array_equal(points.high, high)
+    general = check.checked_points(points.values)
+    assert general.byte_table is None
+    np.testing.assert_array_equal(general.low, low)
+    np.testing.assert_array_equal(general.high, high)
+
+
+@pytest.mark.parametrize("value, words", [
+    (np.nan, ["NaN", "(7, 1)"]), (np.inf, ["inf", "(7, 1)"]), (-np.inf, ["inf", "(7, 1)"]),
+])
+def test_a_non_finite_value_among_bytes_is_refused_and_located(value, words):
+    data = _byte_image((20, 3))
+    data[7, 1] = value
+    with pytest.raises(ValueError) as raised:
+        check.as_points(data)
+    for word in ["data"] + words:
+        assert word in str(raised.value)
+
+
+@pytest.mark.parametrize("data", [
+    _byte_image((50, 3)) + 0.5,  # not integers
+    np.where(np.arange(150).reshape(50, 3) == 100, -1, _byte_image((50, 3))),
+    np.where(np.arange(150).reshape(50, 3) == 100, 256, _byte_image((50, 3))),
+    _byte_image((50, 4)),  # 4 features: keys past int32
+])
+def test_points_that_are_not_bytes_have_no_byte_table(data):
+    points = check.as_points(data)
+    assert points.byte_table is None
+    np.testing.assert_array_equal(points.low, data.reshape(len(data), -1).min(axis=0))
+
+
+def test_byte_table_only_where_the_check_runs_on_one_thread():
+    data = _byte_image((90_000, 3))  # parallel work unless one thread per launch
+    assert check.as_points(data).byte_table is None
+    with one_thread_per_launch():
+        assert check.as_points(data).byte_table is not None

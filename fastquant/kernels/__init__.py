@@ -62,6 +62,7 @@ Where each step of fastquant lives (private modules, free to change):
 * ``_key_bitmap``: the bitmap of keys present and their ranks, which both tables below
   build on;
 * ``_distinct_table``: the distinct rows of integer data with their counts;
+* ``_byte_rows``: the check of byte-valued points and their distinct table in one read;
 * ``_colour_table``: the distinct colours of an image with their counts (``quantize``);
 * ``_grid_search``: ``quantize``'s nearest-center search through a grid of candidate
   lists, and its Lloyd pass;

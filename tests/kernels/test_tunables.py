@@ -28,6 +28,8 @@ TRUE_CONSTANTS = {
                            "TINY_DISTANCE": "underflow margin"},
     "kernels/_candidate_walk.py": {"_TWO_U": "float64 rounding", "_FOUR_U": "float64 rounding",
                                    "_TINY": "underflow margin"},
+    "kernels/_byte_rows.py": {"_BYTE_VALUES": "a byte", "_BYTE_BITS": "a byte",
+                              "_MAX_FEATURES": "bytes of an int32 key"},
     "kernels/_cell_passes.py": {"_MARGIN_PER_FEATURE": "float32 rounding of a distance",
                                 "_TINY": "underflow margin"},
     "kernels/_chunk_table.py": {name: "packing format" for name in (

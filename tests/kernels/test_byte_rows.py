@@ -1,0 +1,90 @@
+"""fastquant.kernels._byte_rows: the check of byte-valued points and their distinct table
+in one read, against numpy."""
+
+import numpy as np
+import pytest
+
+from fastquant.kernels import _byte_rows
+
+
+def _keys(points):
+    """(ok, keys, present) of :func:`_byte_rows.byte_keys`."""
+    n_features = points.shape[1]
+    keys = np.empty(len(points), dtype=np.int32)
+    present = np.zeros(_byte_rows.bitmap_words(n_features), dtype=np.uint64)
+    return _byte_rows.byte_keys(points, keys, present), keys, present
+
+
+def _table(points):
+    """rows, counts, inverse, low, high of byte-valued ``points``."""
+    ok, keys, present = _keys(points)
+    assert ok
+    n_features = points.shape[1]
+    low = np.empty(n_features, dtype=np.float32)
+    high = np.empty(n_features, dtype=np.float32)
+    rows, counts = _byte_rows.byte_table(keys, present, n_features, low, high)
+    return rows, counts, keys, low, high
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+@pytest.mark.parametrize("top", [1, 17, 256])
+def test_table_is_numpy_unique_of_the_rows(n_features, top):
+    rng = np.random.default_rng(n_features * 1000 + top)
+    points = rng.integers(0, top, size=(5_000, n_features)).astype(np.float32)
+    points[:, -1] = np.minimum(points[:, -1] + rng.integers(0, 2, size=5_000), 255)
+    rows, counts, inverse, low, high = _table(points)
+    np_rows, np_inverse, np_counts = np.unique(points, axis=0, return_inverse=True,
+                                               return_counts=True)
+    np.testing.assert_array_equal(rows, np_rows)  # lexicographic: first feature first
+    np.testing.assert_array_equal(counts, np_counts)
+    np.testing.assert_array_equal(inverse, np_inverse.reshape(-1))
+    np.testing.assert_array_equal(low, points.min(axis=0))
+    np.testing.assert_array_equal(high, points.max(axis=0))
+
+
+def test_keys_are_the_bytes_first_feature_most_significant():
+    points = np.array([[1, 2, 3], [255, 0, 7], [0, 0, 0]], dtype=np.float32)
+    ok, keys, present = _keys(points)
+    assert ok
+    np.testing.assert_array_equal(keys, [0x010203, 0xFF0007, 0])
+    assert present[0] == 1 and present[0x010203 >> 6] == 1 << (0x010203 & 63)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, -1.0, 256.0, 0.5, 255.5,
+                                   -0.5, 1e9, -1e9])
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_a_value_that_is_not_a_byte_is_seen_in_every_column(value, n_features):
+    for row in (0, 6):
+        for column in range(n_features):
+            points = np.full((7, n_features), 3.0, dtype=np.float32)
+            points[row, column] = value
+            assert not _keys(points)[0], (row, column)
+
+
+def test_every_byte_is_a_byte():
+    points = np.arange(256, dtype=np.float32).reshape(-1, 1)
+    ok, keys, _ = _keys(points)
+    assert ok
+    np.testing.assert_array_equal(keys, np.arange(256))
+
+
+def test_arguments_are_checked():
+    points = np.zeros((4, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match="at most 3 features"):
+        _byte_rows.byte_keys(points, np.empty(4, np.int32), np.zeros(1 << 26, np.uint64))
+    with pytest.raises(ValueError, match="present must have one bit per byte key"):
+        _byte_rows.byte_keys(points[:, :2], np.empty(4, np.int32), np.zeros(3, np.uint64))
+    with pytest.raises(ValueError, match="keys"):
+        _byte_rows.byte_keys(points[:, :2], np.empty(3, np.int32), np.zeros(1024, np.uint64))
+    low = np.empty(1, np.float32)
+    present = np.zeros(4, np.uint64)
+    present[0] = 1
+    for keys in ([0, 1], [0, -5], [0, 300]):  # 1 is not marked; -5, 300 outside
+        with pytest.raises(ValueError, match="keys must be marked in present"):
+            _byte_rows.byte_table(np.array(keys, np.int32), present, 1, low, low.copy())
+
+
+@pytest.mark.parametrize("n_features, fits", [(0, False), (1, True), (3, True), (4, False)])
+def test_fits(n_features, fits):
+    assert _byte_rows.fits(n_features, 1 << 24) == fits
+    assert not _byte_rows.fits(3, (1 << 24) - 1)
