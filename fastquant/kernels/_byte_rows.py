@@ -19,6 +19,7 @@ from ._checks import (
 )
 from ._common import F32_ZERO
 from ._key_bitmap import mark, rank, rank_bases, word_count, word_keys
+from ._tunables import BYTE_CHECK_BLOCK
 
 #: Values a byte holds, and the bits of one.
 _BYTE_VALUES = 256
@@ -44,11 +45,16 @@ def byte_key_space(n_features):
 
 
 @inline
-def _byte(x):
-    """``x`` as an int32 in [0, 256), and whether it equals ``x`` (NaN: 0, False)."""
-    inside = x if x > F32_ZERO else F32_ZERO
-    digit = np.int32(inside if inside < _BYTE_VALUES - 1 else _BYTE_VALUES - 1)
-    return digit, np.float32(digit) == x
+def _all_bytes(flat, start, stop):
+    """Whether ``flat[start:stop]`` are all integers in [0, 256) (NaN and infinities are
+    not: the clamped value converts exactly and differs from them)."""
+    wrong = False
+    for v in range(start, stop):
+        x = flat[v]
+        inside = x if x > F32_ZERO else F32_ZERO
+        clamped = inside if inside < _BYTE_VALUES - 1 else np.float32(_BYTE_VALUES - 1)
+        wrong |= np.float32(np.int32(clamped)) != x
+    return not wrong
 
 
 @helper
@@ -57,18 +63,19 @@ def byte_keys(X, keys, present):
 
     Parameters
     ----------
-    X : float32 (n_samples, n_features), 1 <= n_features <= 3
+    X : float32 (n_samples, n_features), C-contiguous, 1 <= n_features <= 3
         IN: the points (may hold NaN or infinities: they are not bytes).
     keys : int32 (n_samples,)
-        OUT: each row's bytes, first feature most significant (meaningless unless the
+        OUT: each row's bytes, first feature most significant (untouched unless the
         return value is True).
     present : uint64 (bitmap_words(n_features),), zeros
-        INOUT: the bit of every key is set (meaningless unless True is returned).
+        INOUT: the bit of every key is set (untouched unless True is returned).
 
     Returns
     -------
     bool
-        Whether every value is a byte; the pass stops at the first row that is not.
+        Whether every value is a byte: a check of the values first, by blocks of
+        BYTE_CHECK_BLOCK values, stops at the first block that holds another.
     """
     n_samples, n_features = X.shape
     require_at_least(n_features, 1, "X must have at least one feature")
@@ -76,20 +83,22 @@ def byte_keys(X, keys, present):
     require_one_per_row(keys, n_samples, "keys")
     require_equal(present.shape[0], word_count(byte_key_space(n_features)),
                   "present must have one bit per byte key")
+    # One loop over the values, which the compiler vectorises, then one over the rows
+    # (a check within the row loop doubled its time: 1.34 against 0.63 ms for messi.jpg).
+    flat = X.reshape(X.size)
+    for start in range(0, flat.shape[0], BYTE_CHECK_BLOCK):
+        if not _all_bytes(flat, start, min(start + BYTE_CHECK_BLOCK, flat.shape[0])):
+            return False
     # Three lanes whatever the features (a lane past the last feature repeats it, with
     # the same shift: OR-ing a digit twice changes nothing), so the loop has no inner loop.
     second, third = min(1, n_features - 1), min(2, n_features - 1)
     shift_first = _BYTE_BITS * (n_features - 1)
     shift_second = _BYTE_BITS * (n_features - 1 - second)
     shift_third = _BYTE_BITS * (n_features - 1 - third)
+    last_key = byte_key_space(n_features) - 1  # (a mask: the bitmap's bounds, whatever X)
     for i in range(n_samples):
-        first_digit, first_ok = _byte(X[i, 0])
-        second_digit, second_ok = _byte(X[i, second])
-        third_digit, third_ok = _byte(X[i, third])
-        if not (first_ok & second_ok & third_ok):
-            return False
-        key = ((first_digit << shift_first) | (second_digit << shift_second)
-               | (third_digit << shift_third))
+        key = ((np.int32(X[i, 0]) << shift_first) | (np.int32(X[i, second]) << shift_second)
+               | (np.int32(X[i, third]) << shift_third)) & last_key
         keys[i] = key
         mark(present, key)
     return True

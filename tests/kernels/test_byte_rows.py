@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from fastquant.kernels import _byte_rows
+from fastquant.kernels._tunables import BYTE_CHECK_BLOCK
 
 
 def _keys(points):
@@ -72,10 +73,11 @@ def test_arguments_are_checked():
     points = np.zeros((4, 4), dtype=np.float32)
     with pytest.raises(ValueError, match="at most 3 features"):
         _byte_rows.byte_keys(points, np.empty(4, np.int32), np.zeros(1 << 26, np.uint64))
+    pairs = np.zeros((4, 2), dtype=np.float32)
     with pytest.raises(ValueError, match="present must have one bit per byte key"):
-        _byte_rows.byte_keys(points[:, :2], np.empty(4, np.int32), np.zeros(3, np.uint64))
+        _byte_rows.byte_keys(pairs, np.empty(4, np.int32), np.zeros(3, np.uint64))
     with pytest.raises(ValueError, match="keys"):
-        _byte_rows.byte_keys(points[:, :2], np.empty(3, np.int32), np.zeros(1024, np.uint64))
+        _byte_rows.byte_keys(pairs, np.empty(3, np.int32), np.zeros(1024, np.uint64))
     low = np.empty(1, np.float32)
     present = np.zeros(4, np.uint64)
     present[0] = 1
@@ -88,3 +90,12 @@ def test_arguments_are_checked():
 def test_fits(n_features, fits):
     assert _byte_rows.fits(n_features, 1 << 24) == fits
     assert not _byte_rows.fits(3, (1 << 24) - 1)
+
+
+@pytest.mark.parametrize("position", [0, BYTE_CHECK_BLOCK - 1, BYTE_CHECK_BLOCK,
+                                      2 * BYTE_CHECK_BLOCK + 3, -1])
+def test_a_value_that_is_not_a_byte_is_seen_in_every_block(position):
+    values = np.full(2 * BYTE_CHECK_BLOCK + 4, 7.0, dtype=np.float32)  # a partial block last
+    values[position] = 7.5
+    assert not _keys(values.reshape(-1, 3))[0]
+    assert not _keys(values.reshape(-1, 2))[0]
