@@ -152,42 +152,32 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     require_at_most(n_bad, 0, "rows must be integers within the grid (low, shifts)")
     for m in range(n_leaves):
         first_row[m + 1] += first_row[m]
+    # The leaves' sums, box, weight and squares gather as the rows are placed: every
+    # value added is an integer below 2**53, exact in any order, and rows in key order
+    # fall into few leaves in turn (messi.jpg, the whole build: 1.05-1.08 against 1.32 ms
+    # with a pass per leaf, min of 40).
+    leaves = n_nodes - n_leaves
+    for node in range(leaves, n_nodes):
+        node_weights[node] = 0
+        _clear_node(box, node_sums, node_squares, node)
     cursor = first_row[:n_leaves].copy()
     for i in range(n_rows):
         p = cursor[leaf[i]]
         cursor[leaf[i]] = p + 1
         order[p] = i
-        tree_weights[p] = weights[i]
+        weight = weights[i]
+        tree_weights[p] = weight
+        node = leaves + leaf[i]
+        node_weights[node] += weight
+        square = 0.0
         for j in range(n_features):
-            tree_rows[p, j] = X[i, j]
-    # Empty nodes get a zero weight and nothing else: no pass reads more of them.
-    leaves = n_nodes - n_leaves
-    for m in range(n_leaves):
-        node = leaves + m
-        node_weights[node] = 0
-        first, last = first_row[m], first_row[m + 1]
-        if first == last:
-            continue
-        total = 0
-        for p in range(first, last):
-            total += tree_weights[p]
-        node_weights[node] = total
-        square_sum = 0.0
-        for p in range(first, last):
-            square_sum += tree_weights[p] * square_norm(tree_rows, p)
-        node_squares[node] = square_sum
-        for j in range(n_features):  # one feature at a time, in registers
-            low_value = F32_INF
-            high_value = -F32_INF
-            column_sum = 0.0
-            for p in range(first, last):
-                value = tree_rows[p, j]
-                column_sum += tree_weights[p] * np.float64(value)
-                low_value = min(low_value, value)
-                high_value = max(high_value, value)
-            node_sums[node, j] = column_sum
-            box[node, 0, j] = low_value
-            box[node, 1, j] = high_value
+            value = X[i, j]
+            tree_rows[p, j] = value
+            node_sums[node, j] += weight * np.float64(value)
+            square += np.float64(value) * np.float64(value)
+            box[node, 0, j] = min(box[node, 0, j], value)
+            box[node, 1, j] = max(box[node, 1, j], value)
+        node_squares[node] += weight * square
     for level in range(bits - 1, -1, -1):
         offset = level_offset(level, n_features)
         below = level_offset(level + 1, n_features)

@@ -44,3 +44,31 @@ def test_build_refuses_rows_outside_the_grid():
         _cell_tree.build_tree(rows.values, rows.weights, points.low.astype(np.int64),
                               tree.shifts, tree.order, tree.rows, tree.weights,
                               tree.first_row, tree.box[1:], tree.sums, tree.counts, tree.squares)
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_every_node_holds_the_sums_box_and_squares_of_its_rows(n_features):
+    rows, points = rows_of(7 + n_features, n_features, distinct=400)
+    tree = _cell_lloyd.CellTree(rows, points)
+    n_leaves = len(tree.first_row) - 1
+    fan = 1 << n_features
+    bits = round(np.log(n_leaves) / np.log(fan))
+    values = tree.rows.astype(np.float64)
+    weights = tree.weights.astype(np.float64)
+    node = 0
+    for level in range(bits + 1):
+        span = n_features * (bits - level)
+        for m in range(fan**level):
+            first, last = tree.first_row[m << span], tree.first_row[(m + 1) << span]
+            if first < last:
+                mine = slice(first, last)
+                assert tree.counts[node] == weights[mine].sum()
+                np.testing.assert_array_equal(
+                    tree.sums[node], (weights[mine, None] * values[mine]).sum(0))
+                assert tree.squares[node] == (weights[mine] * (values[mine]**2).sum(1)).sum()
+                np.testing.assert_array_equal(tree.box[node, 0], tree.rows[mine].min(0))
+                np.testing.assert_array_equal(tree.box[node, 1], tree.rows[mine].max(0))
+            else:
+                assert tree.counts[node] == 0
+            node += 1
+    assert node == len(tree.counts)
