@@ -137,6 +137,7 @@ def test_a_non_finite_value_among_bytes_is_refused_and_located(value, words):
     _byte_image((50, 3)) + 0.5,  # not integers
     np.where(np.arange(150).reshape(50, 3) == 100, -1, _byte_image((50, 3))),
     np.where(np.arange(150).reshape(50, 3) == 100, 256, _byte_image((50, 3))),
+    np.where(np.arange(150).reshape(50, 3) == 100, -0.0, _byte_image((50, 3))),  # box of -0
     _byte_image((50, 4)),  # 4 features: keys past int32
 ])
 def test_points_that_are_not_bytes_have_no_byte_table(data):

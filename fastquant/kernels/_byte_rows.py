@@ -47,13 +47,14 @@ def byte_key_space(n_features):
 @inline
 def _all_bytes(flat, start, stop):
     """Whether ``flat[start:stop]`` are all integers in [0, 256) (NaN and infinities are
-    not: the clamped value converts exactly and differs from them)."""
+    not: the clamped value converts exactly and differs from them; nor is -0, whose box
+    would differ in the sign of a zero)."""
     wrong = False
     for v in range(start, stop):
         x = flat[v]
         inside = x if x > F32_ZERO else F32_ZERO
         clamped = inside if inside < _BYTE_VALUES - 1 else np.float32(_BYTE_VALUES - 1)
-        wrong |= np.float32(np.int32(clamped)) != x
+        wrong |= (np.float32(np.int32(clamped)) != x) | np.signbit(x)
     return not wrong
 
 

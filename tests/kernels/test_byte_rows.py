@@ -52,7 +52,7 @@ def test_keys_are_the_bytes_first_feature_most_significant():
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, -1.0, 256.0, 0.5, 255.5,
-                                   -0.5, 1e9, -1e9])
+                                   -0.5, 1e9, -1e9, -0.0, -np.nan])
 @pytest.mark.parametrize("n_features", [1, 2, 3])
 def test_a_value_that_is_not_a_byte_is_seen_in_every_column(value, n_features):
     for row in (0, 6):
