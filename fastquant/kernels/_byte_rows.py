@@ -1,13 +1,14 @@
-"""The check of the points and the table of their distinct rows in one read, for
+"""The check of the points and the table of their distinct rows together, for
 byte-valued data on one thread (an 8-bit image: messi.jpg's 306,908 x 3 pixels).
 
-The general way reads the points twice (the bounding box, then the keys relative to it:
-``_feature_bounds``, ``_distinct_table``). When every value is an integer in [0, 256), a
-row's key can be its bytes (first feature most significant) with no box known, and a
-byte is finite: one read checks the values, keys the rows and marks the keys in a
-bitmap; the box is then read off the distinct rows. The keys sort as the general way's
-(both are mixed-radix, first feature most significant), so the table of distinct rows,
-their counts and each sample's row are the same.
+The general way finds the bounding box first, then keys the rows relative to it and
+ranks the keys over the box's key space (``_feature_bounds``, ``_distinct_table``). When
+every value is an integer in [0, 256) (hence finite), a row's key can be its bytes
+(first feature most significant) with no box known: a check of the values, then one
+pass that keys the rows and marks the keys in a bitmap; the box is read off the
+distinct rows. The keys sort as the general way's (both are mixed-radix, first feature
+most significant), so the table of distinct rows, their counts and each sample's row
+are the same. Bytes span too little for squared distances to overflow float32.
 """
 
 import numpy as np
