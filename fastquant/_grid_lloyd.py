@@ -75,11 +75,12 @@ class GridPoints:
         partial_sums = np.empty((n_chunks, k, n_sum), dtype=np.float64)
         partial_weights = np.empty((n_chunks, k), dtype=np.int64)
         partial_dist = np.empty(n_chunks, dtype=np.float64)
-        return launch(_grid_search.grid_pass, self.features, self.cells, self.low,
-                      self.width, self.coarse, self.fine,
-                      np.ascontiguousarray(centers, dtype=np.float32), self.weights,
-                      self.sum_features, self.labels, partial_sums, partial_weights,
-                      partial_dist, work=n * n_features * 16)
+        sums, totals, distance = launch(
+            _grid_search.grid_pass, self.features, self.cells, self.low, self.width,
+            self.coarse, self.fine, np.ascontiguousarray(centers, dtype=np.float32),
+            self.weights, self.sum_features, self.labels, partial_sums, partial_weights,
+            partial_dist, work=n * n_features * 16)
+        return sums.copy(), totals.copy(), distance  # (not views keeping the partials)
 
     def labels_in_order(self) -> np.ndarray:
         """The labels of the last pass in the points' original order."""
