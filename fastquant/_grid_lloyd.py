@@ -48,8 +48,9 @@ class GridPoints:
         self.fine = min(FINE, grid)
         self.coarse = max(1, grid // self.fine)
         self.width = np.where(span > 0, span / (self.coarse * self.fine), 1.0)
-        self.order, self.cells, self.features = _grid_search.sort_by_cell(
-            values, self.low, 1.0 / self.width, self.coarse, self.fine)
+        self.features = np.empty((n_features, n), dtype=np.float32)
+        self.order, self.cells = _grid_search.sort_by_cell(
+            values, self.low, 1.0 / self.width, self.coarse, self.fine, self.features)
         self.weights = np.ascontiguousarray(weights[self.order], dtype=np.int32)
         self.sum_features = (self.features if sum_values is None
                              else np.ascontiguousarray(sum_values[self.order].T))
