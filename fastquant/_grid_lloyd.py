@@ -10,6 +10,7 @@ from .kernels._common import chunk_count
 from ._execution import launch
 from ._validation import Criteria
 from .kernels._tunables import GRID_FINE as FINE
+from .kernels._tunables import GRID_LIST_MIN_CENTERS as LIST_MIN_CENTERS
 from .kernels._tunables import GRID_MAX_CELLS as MAX_CELLS
 from .kernels._tunables import GRID_POINTS_PER_CELL as POINTS_PER_CELL
 from .kernels._tunables import PARTIALS_BUDGET
@@ -76,11 +77,14 @@ class GridPoints:
         partial_sums = np.empty((n_chunks, k, n_sum), dtype=np.float64)
         partial_weights = np.empty((n_chunks, k), dtype=np.int64)
         partial_dist = np.empty(n_chunks, dtype=np.float64)
+        # the candidate lists from LIST_MIN_CENTERS centers (see the tunable)
+        grid = ((self.low, self.width, self.coarse, self.fine) if k >= LIST_MIN_CENTERS
+                else None)
         sums, totals, distance = launch(
-            _grid_search.grid_pass, self.features, self.cells, self.low, self.width,
-            self.coarse, self.fine, np.ascontiguousarray(centers, dtype=np.float32),
-            self.weights, self.sum_features, self.labels, partial_sums, partial_weights,
-            partial_dist, work=n * n_features * 16)
+            _grid_search.grid_pass, self.features, self.cells, grid,
+            np.ascontiguousarray(centers, dtype=np.float32), self.weights,
+            self.sum_features, self.labels, partial_sums, partial_weights, partial_dist,
+            work=n * n_features * 16)
         return sums.copy(), totals.copy(), distance  # (not views keeping the partials)
 
     def labels_in_order(self) -> np.ndarray:

@@ -427,3 +427,16 @@ SCORE_BLOCK = 7
 #: 2**12 and 2**14 blocks were the same in all 14, and those chosen on all the blocks in
 #: 13 (in the 14th, lake_atitlan K = 4, two attempts that end on the same PSNR and SSIM).
 SCORE_MAX_BLOCKS = 1 << 12
+
+# ---------------------------------------------------------------------------------------
+# quantize's first run (the README command's compiles; cold)
+# ---------------------------------------------------------------------------------------
+
+#: From this many centers, quantize's passes search each cell's candidate lists
+#: (``_grid_search.grid_pass`` with its grid); with fewer, every center for every
+#: colour, in the same order (same labels and sums), and the pass compiled without the
+#: lists: 0.3 s less on the README command's empty cache (K = 8). Measured warm on the
+#: seven 768x512 rich photos (7 quantize calls each, min of 3, two runs): every center
+#: / lists K = 4 374 / 365 ms, K = 8 415 / 416 ms, K = 16 555 / 436 ms, K = 32 698 /
+#: 420 ms.
+GRID_LIST_MIN_CENTERS = 9

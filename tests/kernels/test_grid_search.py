@@ -125,3 +125,23 @@ def test_sort_by_cell_refuses_features_of_the_wrong_shape():
     values = np.zeros((10, 3), np.float32)
     with pytest.raises(KernelArgumentError, match="features must be values.T's shape"):
         sort_by_cell(values, np.zeros(3), np.ones(3), 2, 2, np.empty((10, 3), np.float32))
+
+
+@pytest.mark.parametrize("k", [1, 3, 8, 40])
+def test_every_center_searched_gives_the_lists_labels_and_sums(monkeypatch, k):
+    # a pass without the grid (few centers) and with it: the same points in the same
+    # order, so the same labels and, bit for bit, the same sums
+    rng = np.random.default_rng(k)
+    values = _points(30000, 3, rng)
+    weights = rng.integers(1, 9, size=len(values)).astype(np.int32)
+    centers = _centers(k, 3, rng)
+    points = GridPoints(values, weights)
+    found = []
+    for smallest in (10**6, 1):  # every center; the lists
+        monkeypatch.setattr(_grid_lloyd, "LIST_MIN_CENTERS", smallest)
+        sums, totals, distance = points.assign(centers)
+        found.append((points.labels_in_order(), sums, totals, distance))
+    np.testing.assert_array_equal(found[0][0], found[1][0])
+    np.testing.assert_array_equal(found[0][1], found[1][1])
+    np.testing.assert_array_equal(found[0][2], found[1][2])
+    assert found[0][3] == found[1][3]
