@@ -434,9 +434,9 @@ SCORE_MAX_BLOCKS = 1 << 12
 
 #: From this many centers, quantize's passes search each cell's candidate lists
 #: (``_grid_search.grid_pass`` with its grid); with fewer, every center for every
-#: colour, in the same order (same labels and sums), and the pass compiled without the
-#: lists: 0.3 s less on the README command's empty cache (K = 8). Measured warm on the
-#: seven 768x512 rich photos (7 quantize calls each, min of 3, two runs): every center
-#: / lists K = 4 374 / 365 ms, K = 8 415 / 416 ms, K = 16 555 / 436 ms, K = 32 698 /
-#: 420 ms.
-GRID_LIST_MIN_CENTERS = 9
+#: colour, in the same order (same labels and sums), in one run per chunk, and the
+#: pass compiled without the lists: 0.5 s less on the README command's empty cache
+#: (K = 8). Measured warm on the seven 768x512 rich photos (7 quantize calls, same
+#: process, the two alternating, min of 3), every center / lists: K = 4 270 / 308 ms,
+#: 8 292 / 321, 12 318 / 344, 16 338 / 355, 24 358 / 355, 32 391 / 373, 48 465 / 407.
+GRID_LIST_MIN_CENTERS = 24
