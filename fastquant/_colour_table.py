@@ -14,7 +14,7 @@ import numpy as np
 
 from .kernels import _colour_table as table_kernels
 from .kernels import _distinct_table
-from .kernels._tunables import BITMAP_MAX_BYTES
+from .kernels._tunables import BITMAP_MAX_BYTES, KEY_GROUPS
 from ._execution import launch
 
 
@@ -97,9 +97,11 @@ def colour_table(pixels: np.ndarray, width: Optional[int] = None, block_shift: i
     if block_weight is None:  # one block of weight 1
         width, block_shift, block_weight = n_pixels, 62, np.ones((1, 1), np.float32)
     if pixels.dtype == np.uint8 and pixels.shape[1] <= BITMAP_MAX_BYTES:
-        merged, rank_base, colours, counts, weights = launch(
+        n_words = -(-(1 << (8 * pixels.shape[1])) // 64)  # a bit per key
+        merged = np.empty(n_words, np.uint64)
+        rank_base, colours, counts, weights = launch(
             table_kernels.byte_colour_table, pixels, width, block_shift, block_weight,
-            work=n_pixels)
+            np.zeros((KEY_GROUPS, n_words), np.uint64), merged, work=n_pixels)
         return ColourTable(colours, counts, weights, pixels, (merged, rank_base), None)
     row_bytes = pixels.view(np.uint8).reshape(n_pixels, -1)
     inverse = np.empty(n_pixels, dtype=np.int32)

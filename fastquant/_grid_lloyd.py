@@ -10,6 +10,7 @@ from .kernels._common import chunk_count
 from ._execution import launch
 from ._validation import Criteria
 from .kernels._tunables import GRID_FINE as FINE
+from .kernels._tunables import GRID_LIST_MIN_CENTERS as LIST_MIN_CENTERS
 from .kernels._tunables import GRID_MAX_CELLS as MAX_CELLS
 from .kernels._tunables import GRID_POINTS_PER_CELL as POINTS_PER_CELL
 from .kernels._tunables import PARTIALS_BUDGET
@@ -48,8 +49,9 @@ class GridPoints:
         self.fine = min(FINE, grid)
         self.coarse = max(1, grid // self.fine)
         self.width = np.where(span > 0, span / (self.coarse * self.fine), 1.0)
-        self.order, self.cells, self.features = _grid_search.sort_by_cell(
-            values, self.low, 1.0 / self.width, self.coarse, self.fine)
+        self.features = np.empty((n_features, n), dtype=np.float32)
+        self.order, self.cells = _grid_search.sort_by_cell(
+            values, self.low, 1.0 / self.width, self.coarse, self.fine, self.features)
         self.weights = np.ascontiguousarray(weights[self.order], dtype=np.int32)
         self.sum_features = (self.features if sum_values is None
                              else np.ascontiguousarray(sum_values[self.order].T))
@@ -75,11 +77,15 @@ class GridPoints:
         partial_sums = np.empty((n_chunks, k, n_sum), dtype=np.float64)
         partial_weights = np.empty((n_chunks, k), dtype=np.int64)
         partial_dist = np.empty(n_chunks, dtype=np.float64)
-        return launch(_grid_search.grid_pass, self.features, self.cells, self.low,
-                      self.width, self.coarse, self.fine,
-                      np.ascontiguousarray(centers, dtype=np.float32), self.weights,
-                      self.sum_features, self.labels, partial_sums, partial_weights,
-                      partial_dist, work=n * n_features * 16)
+        # the candidate lists from LIST_MIN_CENTERS centers (see the tunable)
+        grid = ((self.low, self.width, self.coarse, self.fine) if k >= LIST_MIN_CENTERS
+                else None)
+        sums, totals, distance = launch(
+            _grid_search.grid_pass, self.features, self.cells, grid,
+            np.ascontiguousarray(centers, dtype=np.float32), self.weights,
+            self.sum_features, self.labels, partial_sums, partial_weights, partial_dist,
+            work=n * n_features * 16)
+        return sums.copy(), totals.copy(), distance  # (not views keeping the partials)
 
     def labels_in_order(self) -> np.ndarray:
         """The labels of the last pass in the points' original order."""

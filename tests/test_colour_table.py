@@ -81,3 +81,22 @@ def test_table_is_the_same_on_one_thread():
     for one, many in zip(tables[0], tables[1]):
         np.testing.assert_array_equal(one.colours, many.colours)
         np.testing.assert_array_equal(one.counts, many.counts)
+
+
+@pytest.mark.parametrize("rows, words, merged_words, message", [
+    (4, 1 << 18, 1000, "merged must have a bit per key"),
+    (3, 1 << 18, 1 << 18, "present must have a row per key group"),
+    (4, 100, 1 << 18, "present must have a row per key group, as many words as merged"),
+])
+def test_byte_table_refuses_bitmaps_of_the_wrong_shape(rows, words, merged_words, message):
+    # the caller gives the kernel its two bitmaps (see byte_colour_table): a wrong
+    # size would write past them
+    from fastquant._jit import serial_twin
+    from fastquant.kernels._checks import KernelArgumentError
+    from fastquant.kernels._colour_table import byte_colour_table
+
+    pixels = _rich_uint8((8, 8)).reshape(-1, 3)
+    with pytest.raises(KernelArgumentError, match=message):
+        serial_twin(byte_colour_table)(pixels, 8, 62, np.ones((1, 1), np.float32),
+                                       np.zeros((rows, words), np.uint64),
+                                       np.empty(merged_words, np.uint64))

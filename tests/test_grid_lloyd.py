@@ -22,3 +22,16 @@ def test_pass_chunks_at_the_edge_of_the_budget():
     edge = PARTIALS_BUDGET // (chunks * 8 * 4)  # partials exactly at the budget, n_sum 3
     for k in (edge - 1, edge, edge + 1):
         assert pass_chunks(n, k, 3) == kernels.chunk_count(n, k, 3), k
+
+
+def test_a_pass_returns_arrays_of_their_own():
+    # (not views of the chunks' partials, which would stay allocated with them)
+    import numpy as np
+
+    from fastquant._grid_lloyd import GridPoints
+
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 256, (3000, 3)).astype(np.float32)
+    sums, totals, _ = GridPoints(values, np.ones(3000, np.int32)).assign(values[:5])
+    assert sums.base is None and totals.base is None
+    assert sums.shape == (5, 3) and totals.shape == (5,)

@@ -49,7 +49,8 @@ def chunk_count(n_samples, n_clusters=1, n_features=1):
     chunk_bytes = n_clusters * (n_features + 1) * 8
     affordable = max(MIN_BUDGET_CHUNKS, PARTIALS_BUDGET // chunk_bytes)
     by_size = (n_samples + MIN_CHUNK_SIZE - 1) // MIN_CHUNK_SIZE
-    return max(1, min(MAX_CHUNKS, by_size, affordable))
+    return max(1, min(MAX_CHUNKS, min(by_size, affordable)))  # (min of two: a compile
+    # of numba's min fewer on a first run)
 
 
 @inline

@@ -147,7 +147,7 @@ def group_means(group, values, weights, n_groups, means):
     n_features = values.shape[1]
     totals = np.empty(n_groups, dtype=np.int64)
     totals[:] = 0
-    means[:, :] = 0.0
+    means[:] = 0.0
     for i in range(group.shape[0]):
         g = group[i]
         w = weights[i]

@@ -91,3 +91,57 @@ def test_sums_are_the_same_on_one_thread():
     np.testing.assert_array_equal(parallel[0], serial[0])
     np.testing.assert_array_equal(parallel[1], serial[1])
     assert parallel[2] == serial[2]
+
+
+@pytest.mark.parametrize("n_features, coarse, fine", [(3, 4, 4), (1, 7, 3), (4, 2, 2), (2, 1, 1)])
+def test_sort_by_cell_is_a_stable_sort_by_cell_key(n_features, coarse, fine):
+    from fastquant.kernels._grid_search import sort_by_cell
+
+    rng = np.random.default_rng(n_features * 10 + coarse)
+    values = _points(5000, n_features, rng)
+    low = values.min(axis=0).astype(np.float64)
+    inverse_width = coarse * fine / (values.max(axis=0).astype(np.float64) - low + 1.0)
+    features = np.empty((n_features, len(values)), np.float32)
+    order, cells = sort_by_cell(values, low, inverse_width, coarse, fine, features)
+    grid = coarse * fine
+    digits = np.clip(((values.astype(np.float64) - low) * inverse_width).astype(np.int64),
+                     0, grid - 1)
+    major = np.zeros(len(values), np.int64)
+    minor = np.zeros(len(values), np.int64)
+    for j in range(n_features):  # the coarse cell first, then the cell within it
+        major = major * coarse + digits[:, j] // fine
+        minor = minor * fine + digits[:, j] % fine
+    keys = major * fine**n_features + minor
+    expected = np.argsort(keys, kind="stable")
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_array_equal(cells, keys[expected])
+    np.testing.assert_array_equal(features, values[expected].T)
+
+
+def test_sort_by_cell_refuses_features_of_the_wrong_shape():
+    from fastquant.kernels._checks import KernelArgumentError
+    from fastquant.kernels._grid_search import sort_by_cell
+
+    values = np.zeros((10, 3), np.float32)
+    with pytest.raises(KernelArgumentError, match="features must be values.T's shape"):
+        sort_by_cell(values, np.zeros(3), np.ones(3), 2, 2, np.empty((10, 3), np.float32))
+
+
+@pytest.mark.parametrize("k", [1, 3, 8, 40])
+def test_every_center_searched_gives_the_lists_labels_and_sums(monkeypatch, k):
+    # a pass without the grid (few centers) and with it: the same points in the same
+    # order, so the same labels and, bit for bit, the same sums
+    rng = np.random.default_rng(k)
+    values = _points(30000, 3, rng)
+    weights = rng.integers(1, 9, size=len(values)).astype(np.int32)
+    centers = _centers(k, 3, rng)
+    points = GridPoints(values, weights)
+    found = []
+    for smallest in (10**6, 1):  # every center; the lists
+        monkeypatch.setattr(_grid_lloyd, "LIST_MIN_CENTERS", smallest)
+        sums, totals, distance = points.assign(centers)
+        found.append((points.labels_in_order(), sums, totals, distance))
+    np.testing.assert_array_equal(found[0][0], found[1][0])
+    np.testing.assert_array_equal(found[0][1], found[1][1])
+    np.testing.assert_array_equal(found[0][2], found[1][2])
+    assert found[0][3] == found[1][3]

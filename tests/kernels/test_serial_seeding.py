@@ -7,7 +7,7 @@ from fastquant import kernels
 from fastquant._jit import serial_twin
 from fastquant.kernels import _seeding
 from fastquant.kernels._checks import KernelArgumentError
-from fastquant.kernels._serial_seeding import _with_center, kmeanspp_small
+from fastquant.kernels._serial_seeding import kmeanspp_small
 
 from ._data import blobs
 
@@ -41,45 +41,6 @@ def _cases():
     cases["overflow"] = ((rng.random((600, 3)) * 1e30).astype(np.float32),
                          np.ones(600, dtype=np.int32))
     return cases
-
-
-def _lane_sum(products):
-    """kmeanspp's sum of a chunk's weighted distances: four interleaved float64 sums
-    (the rows past the last multiple of 4 into the first), added as (s0 + s1) + (s2 + s3)."""
-    whole = len(products) - len(products) % 4
-    lanes = [0.0] * 4
-    for lane in range(4):
-        for value in products[lane:whole:4].tolist():
-            lanes[lane] += value
-    for value in products[whole:].tolist():
-        lanes[0] += value
-    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
-
-
-@pytest.mark.parametrize("n_rows, n_chunks", [(1, 1), (7, 1), (1027, 1), (2053, 3), (5001, 4)])
-def test_distances_and_chunk_sums_are_those_of_kmeanspp(n_rows, n_chunks):
-    # Bit for bit: the float32 distances (features summed in order, then the running
-    # minimum) and each chunk's float64 sum in kmeanspp's four lanes. Values over 24
-    # binades, so that the sums round and their order shows (a draw rarely shows it).
-    rng = np.random.default_rng(n_rows)
-    scales = 10.0 ** rng.uniform(-3, 3, (n_rows, 1))
-    X = (rng.standard_normal((n_rows, 5)) * scales).astype(np.float32)
-    weights = rng.integers(0, 7, n_rows).astype(np.int32)
-    nearest = (10.0 ** rng.uniform(-12, 12, n_rows)).astype(np.float32)
-    center = int(rng.integers(0, n_rows))
-    expected = np.zeros(n_rows, dtype=np.float32)
-    for j in range(X.shape[1]):
-        expected = expected + (X[:, j] - X[center, j]) * (X[:, j] - X[center, j])
-    expected = np.minimum(nearest, expected)
-    out = np.empty(n_rows, dtype=np.float32)
-    chunk_sums = np.empty(n_chunks)
-    total = _with_center(np.ascontiguousarray(X.T), weights, center, nearest, out, chunk_sums)
-    np.testing.assert_array_equal(out, expected)
-    size = -(-n_rows // n_chunks)  # the chunks as chunk_bounds cuts them
-    products = weights * expected.astype(np.float64)
-    for chunk in range(n_chunks):
-        assert chunk_sums[chunk] == _lane_sum(products[chunk * size:(chunk + 1) * size])
-    assert total == sum(chunk_sums.tolist())  # in chunk order
 
 
 @pytest.mark.parametrize("case", list(_cases()))
