@@ -2,7 +2,8 @@
 
 Where each step lives (Python module -> the kernels it runs, in ``fastquant/kernels/``;
 the shared kernel parameters and the module map are in ``kernels/__init__.py``, every
-tuning choice in ``kernels/_tunables.py``):
+tuning choice in ``kernels/_tunables.py`` (k-means) and ``kernels/_image_tunables.py``
+(quantize)):
 
 * ``kmeans`` (``_kmeans``): arguments checked as cv2 checks them (``_validation``; the
   bounding box and non-finite values by ``kernels/_feature_bounds``), then attempts of

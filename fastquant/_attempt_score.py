@@ -22,7 +22,7 @@ from ._colour_table import ColourTable
 from ._execution import launch
 from ._grid_lloyd import GridPoints
 from .kernels import _block_ssim
-from .kernels._tunables import SCORE_BLOCK, SCORE_MAX_BLOCKS
+from .kernels._image_tunables import SCORE_BLOCK, SCORE_MAX_BLOCKS
 
 
 class BlockSample:

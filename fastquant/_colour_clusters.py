@@ -25,7 +25,7 @@ from .constants import KMEANSPP_TRIALS
 from .kernels import _image_passes as image_passes
 from .kernels import _seeding
 from .kernels._serial_seeding import kmeanspp_small
-from .kernels._tunables import (
+from .kernels._image_tunables import (
     ATTEMPT_MAX_PASSES, ATTEMPT_RUN_ON_PASSES, COARSE_GROUPS_PER_CLUSTER, COARSE_LEVELS,
     COARSE_MIN_ROWS, MAX_LEVELS, MSE_PASSES, OKLAB_SCALE, QUANTIZE_EPS,
     QUANTIZE_MAX_PASSES, REFINE_MAX_PASSES, SERIAL_MAX_WORK, SPLIT_MIN_COLOURS,

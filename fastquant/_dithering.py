@@ -28,7 +28,7 @@ from . import kernels
 from ._alpha import premultiplied
 from ._execution import launch
 from .kernels import _dither
-from .kernels._tunables import EDGE_SCALE, ERROR_LIMIT
+from .kernels._image_tunables import EDGE_SCALE, ERROR_LIMIT
 
 Dither = Union[bool, float, str]
 METHODS = ("floyd", "ordered")

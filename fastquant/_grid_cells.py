@@ -17,7 +17,7 @@ import numpy as np
 
 from ._colour_table import colour_table
 from .kernels import _image_passes as image_passes
-from .kernels._tunables import DENSE_KEY_SPACE, HEAVY_CELL_SHARE, MAX_LEVELS, SPLIT_FACTOR
+from .kernels._image_tunables import DENSE_KEY_SPACE, HEAVY_CELL_SHARE, MAX_LEVELS, SPLIT_FACTOR
 
 
 def cell_groups(values: np.ndarray, peak: float, levels: int) -> Tuple[np.ndarray, int]:

@@ -9,10 +9,10 @@ from .kernels import _grid_search
 from .kernels._common import chunk_count
 from ._execution import launch
 from ._validation import Criteria
-from .kernels._tunables import GRID_FINE as FINE
-from .kernels._tunables import GRID_LIST_MIN_CENTERS as LIST_MIN_CENTERS
-from .kernels._tunables import GRID_MAX_CELLS as MAX_CELLS
-from .kernels._tunables import GRID_POINTS_PER_CELL as POINTS_PER_CELL
+from .kernels._image_tunables import GRID_FINE as FINE
+from .kernels._image_tunables import GRID_LIST_MIN_CENTERS as LIST_MIN_CENTERS
+from .kernels._image_tunables import GRID_MAX_CELLS as MAX_CELLS
+from .kernels._image_tunables import GRID_POINTS_PER_CELL as POINTS_PER_CELL
 from .kernels._tunables import PARTIALS_BUDGET
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from imageio.core.legacy_plugin_wrapper import LegacyPlugin
 from PIL import Image
 
-from .kernels._tunables import MAX_PIXELS
+from .kernels._image_tunables import MAX_PIXELS
 
 #: What the functions accept as a file name (bytes names as ``os.fsencode`` gives them).
 PathLike = Union[str, bytes, "os.PathLike[str]"]

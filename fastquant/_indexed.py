@@ -11,7 +11,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .kernels._tunables import IDAT_CHUNK, PNG_COMPRESSION
+from .kernels._image_tunables import IDAT_CHUNK, PNG_COMPRESSION
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Largest number of palette entries an indexed PNG or GIF holds.

@@ -17,10 +17,10 @@ from ._execution import launch, one_thread_per_launch
 from ._heap import release_free_heap
 from ._quality import check_target, smallest_k
 from .kernels import _image_passes as image_passes
-from .kernels._tunables import (
-    FEW_COLOUR_ATTEMPTS, FEW_COLOURS, SCORE_MIN_PIXELS, SERIAL_MAX_PIXELS, SPLIT_MIN_PIXELS,
-    UNWEIGHTED_COLOURS,
-    WEIGHT_BLOCK_SHIFT, WEIGHT_FLOOR, WEIGHT_SMOOTH_VARIANCE, WEIGHTED_COLOURS,
+from .kernels._image_tunables import (
+    FEW_COLOUR_ATTEMPTS, FEW_COLOURS, SCORE_MIN_PIXELS, SERIAL_MAX_PIXELS,
+    SPLIT_MIN_PIXELS, UNWEIGHTED_COLOURS, WEIGHT_BLOCK_SHIFT, WEIGHT_FLOOR,
+    WEIGHT_SMOOTH_VARIANCE, WEIGHTED_COLOURS,
 )
 
 

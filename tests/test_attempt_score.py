@@ -6,7 +6,7 @@ import pytest
 import fastquant as fq
 from fastquant import _attempt_score, _colour_clusters, _quantize
 from fastquant._colour_table import colour_table
-from fastquant.kernels._tunables import SCORE_BLOCK
+from fastquant.kernels._image_tunables import SCORE_BLOCK
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])

@@ -4,7 +4,7 @@ import numpy as np
 
 import fastquant as fq
 from fastquant import _grid_cells
-from fastquant.kernels._tunables import COARSE_LEVELS, SPLIT_FACTOR
+from fastquant.kernels._image_tunables import COARSE_LEVELS, SPLIT_FACTOR
 
 
 def _partition(group):

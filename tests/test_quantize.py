@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fastquant as fq
-from fastquant.kernels._tunables import SERIAL_MAX_PIXELS, SERIAL_MAX_WORK
+from fastquant.kernels._image_tunables import SERIAL_MAX_PIXELS, SERIAL_MAX_WORK
 
 
 
@@ -316,7 +316,7 @@ def test_small_work_compiles_no_parallel_kernel(shape, levels, k, check):
 
 def test_attempts_on_coarse_groups_stop_early_and_the_most_compact_runs_on(monkeypatch):
     from fastquant import _colour_clusters
-    from fastquant.kernels import _tunables
+    from fastquant.kernels import _image_tunables as tunables
 
     calls = []
     real = _colour_clusters.grid_lloyd
@@ -330,11 +330,11 @@ def test_attempts_on_coarse_groups_stop_early_and_the_most_compact_runs_on(monke
     noise = np.random.default_rng(3).integers(0, 256, size=(200, 200, 3), dtype=np.uint8)
     fq.quantize(noise, 4, attempts=3, seed=2)  # 40,000 colours: coarse groups first
     passes = [max_iter for max_iter, _, _ in calls]
-    assert passes == [_tunables.ATTEMPT_MAX_PASSES] * 3 + [
-        _tunables.ATTEMPT_RUN_ON_PASSES, _tunables.REFINE_MAX_PASSES]
+    assert passes == [tunables.ATTEMPT_MAX_PASSES] * 3 + [
+        tunables.ATTEMPT_RUN_ON_PASSES, tunables.REFINE_MAX_PASSES]
     best = min(calls[:3], key=lambda call: call[2][1])
     np.testing.assert_array_equal(calls[3][1], best[2][0])  # the most compact runs on
     calls.clear()
     fq.quantize(noise, 4, attempts=1, seed=2)
     assert [max_iter for max_iter, _, _ in calls] == [
-        _tunables.QUANTIZE_MAX_PASSES, _tunables.REFINE_MAX_PASSES]
+        tunables.QUANTIZE_MAX_PASSES, tunables.REFINE_MAX_PASSES]

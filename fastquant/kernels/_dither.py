@@ -7,7 +7,7 @@ from numba import prange
 from .._jit import helper, inline, kernel
 from ._checks import require_at_least, require_equal
 from ._common import F32_INF, F32_ONE, F32_ZERO
-from ._tunables import BAND_ROWS, GRID_CELLS, GRID_SPLIT, WARMUP_ROWS
+from ._image_tunables import BAND_ROWS, GRID_CELLS, GRID_SPLIT, WARMUP_ROWS
 
 #: The 8x8 Bayer threshold matrix (each of 0..63 once; neighbours far apart in rank).
 BAYER_8 = np.array(

@@ -1,13 +1,16 @@
-"""fastquant.kernels._tunables: the one place for tuning choices, and the rule that keeps it so."""
+"""fastquant.kernels._tunables and _image_tunables: the one place for tuning choices (k-means'
+half and quantize's half), and the rule that keeps it so."""
 
 import ast
 from pathlib import Path
 
 from fastquant import _colour_clusters, _lloyd
-from fastquant.kernels import _colour_table, _common, _tunables
+from fastquant.kernels import _colour_table, _common, _image_tunables, _tunables
 
 PACKAGE = Path(__file__).resolve().parents[2] / "fastquant"
 TUNABLES = PACKAGE / "kernels" / "_tunables.py"
+IMAGE_TUNABLES = PACKAGE / "kernels" / "_image_tunables.py"
+HOMES = (TUNABLES, IMAGE_TUNABLES)
 
 #: Numeric ALL_CAPS constants allowed outside _tunables: true constants, each with why.
 TRUE_CONSTANTS = {
@@ -92,7 +95,7 @@ def numeric_constants(path):
 def test_no_module_but_tunables_defines_a_numeric_constant_off_the_list():
     strays, stale = [], []
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path == TUNABLES:
+        if path in HOMES:
             continue
         name = path.relative_to(PACKAGE).as_posix()
         found = numeric_constants(path)
@@ -100,7 +103,7 @@ def test_no_module_but_tunables_defines_a_numeric_constant_off_the_list():
         strays += [f"{name}:{line} {constant}" for constant, line in found.items()
                    if constant not in allowed]
         stale += [f"{name} {constant}" for constant in allowed if constant not in found]
-    assert not strays, "tunables belong in fastquant/kernels/_tunables.py: " + ", ".join(strays)
+    assert not strays, "tunables belong in fastquant/kernels/_tunables.py or _image_tunables.py: " + ", ".join(strays)
     assert not stale, "allow-listed constants no longer defined: " + ", ".join(stale)
 
 
@@ -114,20 +117,27 @@ def test_the_scan_finds_a_stray_tunable(tmp_path):
 
 
 def test_every_tunable_says_what_chose_it():
-    lines = TUNABLES.read_text().splitlines()
-    names = numeric_constants(TUNABLES)
-    assert len(names) >= 40
-    for name, line in names.items():
-        comment = []
-        index = line - 2
-        while index >= 0 and lines[index].startswith("#:"):
-            comment.insert(0, lines[index][2:].strip())
-            index -= 1
-        text = " ".join(comment).lower()
-        assert comment, f"{name} has no '#:' comment"
-        assert any(word in text for word in ("measure", "commit", "see ", "choice")), (
-            f"{name}: say what measurement chose it, or 'not measured'"
-        )
+    counts = []
+    for home in HOMES:
+        lines = home.read_text().splitlines()
+        names = numeric_constants(home)
+        counts.append(len(names))
+        for name, line in names.items():
+            comment = []
+            index = line - 2
+            while index >= 0 and lines[index].startswith("#:"):
+                comment.insert(0, lines[index][2:].strip())
+                index -= 1
+            text = " ".join(comment).lower()
+            assert comment, f"{name} has no '#:' comment"
+            assert any(word in text for word in ("measure", "commit", "see ", "choice")), (
+                f"{name}: say what measurement chose it, or 'not measured'"
+            )
+    assert min(counts) >= 30
+
+
+def test_the_two_homes_share_no_name():
+    assert not set(numeric_constants(TUNABLES)) & set(numeric_constants(IMAGE_TUNABLES))
 
 
 def test_the_limits_the_code_relies_on():
@@ -140,6 +150,6 @@ def test_the_limits_the_code_relies_on():
 def test_the_modules_use_the_tunables():
     assert _common.MAX_CHUNKS is _tunables.MAX_CHUNKS
     assert _lloyd.BOUNDS_MIN_CLUSTERS is _tunables.BOUNDS_MIN_CLUSTERS
-    assert _colour_clusters.REFINE_CRITERIA.max_iter == _tunables.REFINE_MAX_PASSES
+    assert _colour_clusters.REFINE_CRITERIA.max_iter == _image_tunables.REFINE_MAX_PASSES
     # the hash partition of a colour is its top log2(HASH_PARTITIONS) bits
     assert 1 << (32 - int(_colour_table._PARTITION_SHIFT)) == _tunables.HASH_PARTITIONS
