@@ -40,8 +40,8 @@ refused by numba's TypingError when the call is compiled.
 
 Where each step of fastquant lives (private modules, free to change):
 
-* ``_tunables``: every tuning choice (thresholds, sizes, budgets) with the measurement
-  that chose it;
+* ``_tunables``: every tuning choice of k-means (thresholds, sizes, budgets) with the
+  measurement that chose it; ``_image_tunables``: quantize's, the same way;
 * ``_checks``: the argument checks, one helper per rule;
 * ``_common``: chunking and memory budgets, the float32 squared distance in OpenCV's
   order, small helpers;
