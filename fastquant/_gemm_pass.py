@@ -4,8 +4,8 @@ bounds and a runner-up per row, and the labels and sums of the plain pass (see
 
 ``kernels._gemm.rows_to_search`` settles the rows whose bounds keep their label or
 leave only their runner-up in contention (rows move between two centers of one blob
-without a search), or whose label's few nearest centers are the only ones close
-enough to compete (``kernels._neighbours``). The others are gathered into tiles whose
+without a search), or whose label's few nearest centers, or the few centers that
+moved most, are the only ones close enough to compete (``kernels._neighbours``). The others are gathered into tiles whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
 ``kernels._gemm.nearest_from_dots`` labels its rows, sets their bounds and gathers
@@ -22,7 +22,7 @@ import numpy as np
 from ._distance_bounds import DistanceBounds
 from ._execution import launch
 from .kernels import _gemm, _neighbours, _tiles, chunk_count
-from .kernels._tunables import NEAR_CENTERS, TILE_BYTES
+from .kernels._tunables import MOVERS, NEAR_CENTERS, TILE_BYTES
 
 
 
@@ -53,6 +53,7 @@ class GemmPass:
         width = min(NEAR_CENTERS, n_clusters - 1) + 1
         self.near = np.empty((n_clusters, width), dtype=np.int32)
         self.near_low = np.empty((n_clusters, width), dtype=np.float64)
+        self.movers = np.empty(min(MOVERS, n_clusters), dtype=np.int32)  # (scratch)
         self._norms_of = None
 
     def _pending_rows(self, X, centers, labels):
@@ -64,7 +65,7 @@ class GemmPass:
                work=n_clusters * n_clusters * n_features)
         launch(
             _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, self.near,
-            self.near_low, labels, self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
+            self.near_low, self.movers, labels, self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
             self.pending_counts, work=X.shape[0],
         )
         bounds.centers = centers

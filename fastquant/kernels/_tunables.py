@@ -427,3 +427,14 @@ SCORE_BLOCK = 7
 #: 2**12 and 2**14 blocks were the same in all 14, and those chosen on all the blocks in
 #: 13 (in the 14th, lake_atitlan K = 4, two attempts that end on the same PSNR and SSIM).
 SCORE_MAX_BLOCKS = 1 << 12
+
+# ---------------------------------------------------------------------------------------
+# The matrix-product pass, continued (kernels/_neighbours.settle_by_movers)
+# ---------------------------------------------------------------------------------------
+
+#: Rows the bounds and the neighbours leave are measured against this many centers that
+#: moved most; the others' bound widens by the next largest move only. W4 (one thread,
+#: CPU s, min of 3, alternating; loaded machine): 0 3.30, 2 3.17, 4 2.99, 8 3.00, 16 3.11,
+#: 32 3.29 (its 4th pass searches 8.8k rows instead of 368k: 4 centers moved
+#: 14-38, the others below 13.3); 8 for data with a few more such jumps.
+MOVERS = 8
