@@ -5,11 +5,12 @@ bounds and a runner-up per row, and the labels and sums of the plain pass (see
 ``kernels._gemm.rows_to_search`` settles the rows whose bounds keep their label or
 leave only their runner-up in contention (rows move between two centers of one blob
 without a search), or whose label's few nearest centers, or the few centers that
-moved most, are the only ones close enough to compete (``kernels._neighbours``). The others are gathered into tiles whose
+moved most, are the only ones close enough to compete (``kernels._neighbours``). The
+others are gathered into tiles (``kernels._gather``, on numba's threads) whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
 ``kernels._gemm.nearest_from_dots`` labels its rows, sets their bounds and gathers
-the next tile's rows (on numba's threads: NumPy's ``take`` runs on one). The sums
+the next tile's rows. The sums
 are accumulated afterwards in fastquant's fixed chunks, so they do not depend on the
 tiles, the BLAS or any thread count; from the second pass of an attempt on, only the
 chunks' clusters that a row entered or left are summed again.
@@ -21,7 +22,7 @@ import numpy as np
 
 from ._distance_bounds import DistanceBounds
 from ._execution import launch
-from .kernels import _gemm, _neighbours, _tiles, chunk_count
+from .kernels import _gather, _gemm, _neighbours, _tiles, chunk_count
 from .kernels._tunables import MOVERS, NEAR_CENTERS, TILE_BYTES
 
 
@@ -65,8 +66,8 @@ class GemmPass:
                work=n_clusters * n_clusters * n_features)
         launch(
             _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, self.near,
-            self.near_low, self.movers, labels, self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
-            self.pending_counts, work=X.shape[0],
+            self.near_low, self.movers, labels, self.runner_up, state.upper, state.lower,
+            self.runner_lower, self.pending, self.pending_counts, work=X.shape[0],
         )
         bounds.centers = centers
         n_chunks = len(self.pending_counts)
@@ -102,7 +103,8 @@ class GemmPass:
         # of the first tile here, of the next ones by the labelling of the last
         copied = [tile[-1] - tile[0] != len(tile) - 1 for tile in tiles] + [False]
         if copied[0]:
-            launch(_gemm.gather_rows, X, tiles[0], self.gathered, work=tiles[0].size * X.shape[1])
+            launch(_gather.gather_rows, X, tiles[0], self.gathered,
+                   work=tiles[0].size * X.shape[1])
         for t, tile in enumerate(tiles):
             gathered = self.gathered[: len(tile)] if copied[t] else X[tile[0] : tile[-1] + 1]
             dots = self.products[: n_clusters * len(tile)].reshape(n_clusters, len(tile))

@@ -49,6 +49,7 @@ from ._checks import (
 from ._common import (
     F32_INF, F32_TWO, add_chunk_points, chunk_bounds, refresh_chunk_points, sq_dist,
 )
+from ._gather import gather, require_gather
 from ._neighbours import (
     cv2_nearest, settle_by_movers, settle_by_neighbours, sq_estimate, top_moves,
 )
@@ -265,8 +266,8 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
                       runner_up, upper, lower, runner_lower, settled, next_rows, gathered):
     """Labels, runners-up and bounds (see :func:`rows_to_search`) of rows ``rows`` of
     ``X`` from their dot products with the centers; then the rows ``next_rows`` of the
-    next tile gathered as :func:`gather_rows` does (the product is made: its rows are
-    no longer read).
+    next tile gathered as ``_gather.gather_rows`` does (the product is made: its rows
+    are no longer read).
 
     Parameters
     ----------
@@ -295,7 +296,7 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
         OUT: per strip of STRIP_ROWS rows of the tile, the rows searched again in
         cv2's order (``n_strips`` at least ``ceil(tile_rows / STRIP_ROWS)``).
     next_rows, gathered
-        IN and OUT: as :func:`gather_rows`'s ``rows`` and ``out``.
+        IN and OUT: as ``_gather.gather_rows``' ``rows`` and ``out``.
     """
     n_samples = X.shape[0]
     _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
@@ -309,7 +310,7 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
     for r in range(tile_rows):
         n_bad += 0 if in_range(rows[r], n_samples) else 1
     require_none_bad(n_bad, "rows must be row indices of X")
-    _require_gather(X, next_rows, gathered)
+    require_gather(X, next_rows, gathered)
     relative, absolute = margin_terms(X.shape[1])
     for strip in prange(n_strips):
         start = strip * STRIP_ROWS
@@ -338,37 +339,7 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
                 upper[i] = np.inf
                 n_settled += 1
         settled[strip] = n_settled
-    _gather(X, next_rows, gathered)
-
-
-@inline
-def _require_gather(X, rows, out):
-    """The arguments of :func:`gather_rows` are consistent."""
-    require_at_least(out.shape[0], rows.shape[0], "out must have a row per row gathered")
-    require_equal(out.shape[1], X.shape[1], "out must have the columns of X")
-    n_bad = 0
-    for r in range(rows.shape[0]):
-        n_bad += 0 if in_range(rows[r], X.shape[0]) else 1
-    require_none_bad(n_bad, "rows must be row indices of X")
-
-
-@inline
-def _gather(X, rows, out):
-    n_blocks = (rows.shape[0] + STRIP_ROWS - 1) // STRIP_ROWS
-    for block in prange(n_blocks):
-        for r in range(block * STRIP_ROWS, min(rows.shape[0], (block + 1) * STRIP_ROWS)):
-            row = rows[r]
-            for j in range(X.shape[1]):
-                out[r, j] = X[row, j]
-
-
-@kernel
-def gather_rows(X, rows, out):
-    """``out[r] = X[rows[r]]`` for every entry of ``rows`` (int64, row indices of ``X``;
-    ``out`` float32, at least as many rows, the columns of ``X``), on all threads (the
-    gather for a tile's product: NumPy's ``take`` runs on one)."""
-    _require_gather(X, rows, out)
-    _gather(X, rows, out)
+    gather(X, next_rows, gathered)
 
 
 @kernel

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from fastquant import kernels
-from fastquant._jit import serial_twin
 from fastquant.kernels import _gemm, _neighbours
 from fastquant.kernels._tunables import STRIP_ROWS
 
@@ -164,18 +163,6 @@ def test_nearest_from_dots_gathers_the_next_rows_and_refuses_them_out_of_range()
     with pytest.raises(ValueError, match="out must have a row per row gathered"):
         _gemm.nearest_from_dots(points, centers, rows, dots, center_sq, 1.0, row_sq, *per_row,
                                 settled, next_rows[:9], gathered[:8])
-
-
-@pytest.mark.parametrize("serial", [False, True])
-def test_gather_rows_copies_rows_in_order_on_any_thread_count(serial):
-    points = blobs(5000, 7, 3, seed=2)
-    rows = np.random.default_rng(1).integers(0, len(points), 4500)
-    out = np.zeros((4600, 7), np.float32)
-    (serial_twin(_gemm.gather_rows) if serial else _gemm.gather_rows)(points, rows, out)
-    np.testing.assert_array_equal(out[:4500], points[rows])
-    assert not out[4500:].any()
-    with pytest.raises(ValueError, match="out must have the columns of X"):
-        _gemm.gather_rows(points, rows, out[:, :6])
 
 
 def test_nearest_from_dots_refuses_rows_out_of_range_and_short_state():
