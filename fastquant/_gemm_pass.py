@@ -10,10 +10,10 @@ others are gathered into tiles (``kernels._gather``, on numba's threads) whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
 ``kernels._gemm.nearest_from_dots`` labels its rows, sets their bounds and gathers
-the next tile's rows. The sums
-are accumulated afterwards in fastquant's fixed chunks, so they do not depend on the
-tiles, the BLAS or any thread count; from the second pass of an attempt on, only the
-chunks' clusters that a row entered or left are summed again.
+the next tile's rows. The sums are accumulated afterwards in fastquant's fixed
+chunks, so they do not depend on the tiles, the BLAS or any thread count; from the
+second pass of an attempt on, only the chunks' clusters that a row entered or left
+are summed again.
 """
 
 import operator
@@ -99,8 +99,8 @@ class GemmPass:
         settled = 0
         tiles = [rows[first : first + self.tile_rows]
                  for first in range(0, len(rows), self.tile_rows)]
-        # consecutive rows are multiplied in place; the others are gathered, those
-        # of the first tile here, of the next ones by the labelling of the last
+        # consecutive rows are multiplied in place; the others are gathered: the
+        # first tile's here, each next one's by the labelling of the tile before
         copied = [tile[-1] - tile[0] != len(tile) - 1 for tile in tiles] + [False]
         if copied[0]:
             launch(_gather.gather_rows, X, tiles[0], self.gathered,

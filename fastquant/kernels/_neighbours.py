@@ -6,9 +6,11 @@ A center ``j`` with ``||c_a - c_j|| > 2 ||x - c_a||`` is farther from ``x`` than
 (triangle inequality). So when the table of ``c_a``'s nearest centers reaches past
 twice a bound on the row's distance to ``c_a``, the row's nearest center is ``a`` or
 one of the table's centers before that point, and every later center is at least the
-difference of the two bounds away. The distances are float64 estimates within
-``2e-12`` of the exact ones (:func:`sq_estimate`), taken with ``_bounds``' margins;
-the label is decided by cv2's float32 sums wherever the estimates are close.
+difference of the two bounds away. Otherwise the row is compared with the few
+centers that moved most (:func:`settle_by_movers`): its bound on the others then
+widens by the largest of the other moves only. The distances are float64 estimates
+within ``2e-12`` of the exact ones (:func:`sq_estimate`), taken with ``_bounds``'
+margins; the label is decided by cv2's float32 sums wherever the estimates are close.
 """
 
 import numpy as np
