@@ -9,8 +9,8 @@ moved most, are the only ones close enough to compete (``kernels._neighbours``).
 others are gathered into tiles (``kernels._gather``, on numba's threads) whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
-``kernels._gemm.nearest_from_dots`` labels its rows, sets their bounds and gathers
-the next tile's rows. The sums are accumulated afterwards in fastquant's fixed
+``kernels._gemm.nearest_from_dots`` labels its rows and sets their bounds. The sums
+are accumulated afterwards in fastquant's fixed
 chunks, so they do not depend on the tiles, the BLAS or any thread count; from the
 second pass of an attempt on, only the chunks' clusters that a row entered or left
 are summed again.
@@ -97,24 +97,20 @@ class GemmPass:
         center_sq, norm_max = _tiles.center_norms(centers)
         bounds = self.bounds
         settled = 0
-        tiles = [rows[first : first + self.tile_rows]
-                 for first in range(0, len(rows), self.tile_rows)]
-        # consecutive rows are multiplied in place; the others are gathered: the
-        # first tile's here, each next one's by the labelling of the tile before
-        copied = [tile[-1] - tile[0] != len(tile) - 1 for tile in tiles] + [False]
-        if copied[0]:
-            launch(_gather.gather_rows, X, tiles[0], self.gathered,
-                   work=tiles[0].size * X.shape[1])
-        for t, tile in enumerate(tiles):
-            gathered = self.gathered[: len(tile)] if copied[t] else X[tile[0] : tile[-1] + 1]
+        for first in range(0, len(rows), self.tile_rows):
+            tile = rows[first : first + self.tile_rows]
+            if tile[-1] - tile[0] == len(tile) - 1:  # consecutive rows: no copy
+                gathered = X[tile[0] : tile[-1] + 1]
+            else:  # (right after the last tile's labelling: no BLAS launch between)
+                gathered = self.gathered[: len(tile)]
+                launch(_gather.gather_rows, X, tile, gathered, work=tile.size * X.shape[1])
             dots = self.products[: n_clusters * len(tile)].reshape(n_clusters, len(tile))
             with np.errstate(over="ignore", invalid="ignore"):  # such rows are settled
                 np.matmul(centers, gathered.T, out=dots)
-            next_rows = tiles[t + 1] if copied[t + 1] else rows[:0]
             launch(
                 _gemm.nearest_from_dots, X, centers, tile, dots, center_sq, norm_max,
                 self.row_sq, labels, self.runner_up, bounds.state.upper, bounds.state.lower,
-                self.runner_lower, self.settled, next_rows, self.gathered, work=dots.size,
+                self.runner_lower, self.settled, work=dots.size,
             )
             settled += int(self.settled[: -(-len(tile) // _gemm.STRIP_ROWS)].sum())
         arrays = (X, weights, partial_sums, partial_counts)

@@ -1,5 +1,6 @@
 """Rows of a matrix gathered into a tile on numba's threads (NumPy's ``take`` runs on
-one): the input of the matrix-product pass's products (``fastquant/_gemm_pass.py``)."""
+one): the input of the matrix-product pass's products (``fastquant/_gemm_pass.py``),
+in blocks of STRIP_ROWS rows."""
 
 from numba import prange
 
@@ -9,7 +10,7 @@ from ._tunables import STRIP_ROWS
 
 
 @inline
-def require_gather(X, rows, out):
+def _require_gather(X, rows, out):
     """The arguments of :func:`gather_rows` are consistent."""
     require_at_least(out.shape[0], rows.shape[0], "out must have a row per row gathered")
     require_equal(out.shape[1], X.shape[1], "out must have the columns of X")
@@ -17,17 +18,6 @@ def require_gather(X, rows, out):
     for r in range(rows.shape[0]):
         n_bad += 0 if in_range(rows[r], X.shape[0]) else 1
     require_none_bad(n_bad, "rows must be row indices of X")
-
-
-@inline
-def gather(X, rows, out):
-    """:func:`gather_rows` without the checks, in blocks of STRIP_ROWS rows."""
-    n_blocks = (rows.shape[0] + STRIP_ROWS - 1) // STRIP_ROWS
-    for block in prange(n_blocks):
-        for r in range(block * STRIP_ROWS, min(rows.shape[0], (block + 1) * STRIP_ROWS)):
-            row = rows[r]
-            for j in range(X.shape[1]):  # (a row slice copied at half the speed)
-                out[r, j] = X[row, j]
 
 
 @kernel
@@ -42,5 +32,11 @@ def gather_rows(X, rows, out):
     out : float32 (at least n_rows, n_features)
         OUT: its first ``n_rows`` rows.
     """
-    require_gather(X, rows, out)
-    gather(X, rows, out)
+    _require_gather(X, rows, out)
+    n_blocks = (rows.shape[0] + STRIP_ROWS - 1) // STRIP_ROWS
+    for block in prange(n_blocks):
+        for r in range(block * STRIP_ROWS, min(rows.shape[0], (block + 1) * STRIP_ROWS)):
+            row = rows[r]
+            for j in range(X.shape[1]):  # (a row slice copied at half the speed)
+                out[r, j] = X[row, j]
+

@@ -49,7 +49,6 @@ from ._checks import (
 from ._common import (
     F32_INF, F32_TWO, add_chunk_points, chunk_bounds, refresh_chunk_points, sq_dist,
 )
-from ._gather import gather, require_gather
 from ._neighbours import (
     cv2_nearest, settle_by_movers, settle_by_neighbours, sq_estimate, top_moves,
 )
@@ -263,11 +262,9 @@ def _settle_among_candidates(X, i, centers, dots, column, center_sq, best, margi
 
 @kernel
 def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq, labels,
-                      runner_up, upper, lower, runner_lower, settled, next_rows, gathered):
+                      runner_up, upper, lower, runner_lower, settled):
     """Labels, runners-up and bounds (see :func:`rows_to_search`) of rows ``rows`` of
-    ``X`` from their dot products with the centers; then the rows ``next_rows`` of the
-    next tile gathered as ``_gather.gather_rows`` does (the product is made: its rows
-    are no longer read).
+    ``X`` from their dot products with the centers.
 
     Parameters
     ----------
@@ -295,8 +292,6 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
     settled : int64 (n_strips,)
         OUT: per strip of STRIP_ROWS rows of the tile, the rows searched again in
         cv2's order (``n_strips`` at least ``ceil(tile_rows / STRIP_ROWS)``).
-    next_rows, gathered
-        IN and OUT: as ``_gather.gather_rows``' ``rows`` and ``out``.
     """
     n_samples = X.shape[0]
     _require_row_state(n_samples, labels, runner_up, upper, lower, runner_lower)
@@ -310,7 +305,6 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
     for r in range(tile_rows):
         n_bad += 0 if in_range(rows[r], n_samples) else 1
     require_none_bad(n_bad, "rows must be row indices of X")
-    require_gather(X, next_rows, gathered)
     relative, absolute = margin_terms(X.shape[1])
     for strip in prange(n_strips):
         start = strip * STRIP_ROWS
@@ -339,7 +333,6 @@ def nearest_from_dots(X, centers, rows, dots, center_sq, center_norm_max, row_sq
                 upper[i] = np.inf
                 n_settled += 1
         settled[strip] = n_settled
-    gather(X, next_rows, gathered)
 
 
 @kernel

@@ -270,12 +270,13 @@ def label_distance_sum(X, weights, centers, labels, partial_dist):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         total = 0.0
         chunk_bad = 0
+        d = np.empty(8, dtype=np.float32)
         i = start
         while i < stop:  # eight rows in step where their labels are valid
             if i + 8 <= stop and _all_in_range(labels[i : i + 8], n_clusters):
-                d = sq_dist8(X, (i, i + 1, i + 2, i + 3, i + 4, i + 5, i + 6, i + 7), centers,
-                             (labels[i], labels[i + 1], labels[i + 2], labels[i + 3],
-                              labels[i + 4], labels[i + 5], labels[i + 6], labels[i + 7]))
+                sq_dist8(X, (i, i + 1, i + 2, i + 3, i + 4, i + 5, i + 6, i + 7), centers,
+                         (labels[i], labels[i + 1], labels[i + 2], labels[i + 3],
+                          labels[i + 4], labels[i + 5], labels[i + 6], labels[i + 7]), d)
                 for lane in range(8):
                     total += weights[i + lane] * np.float64(d[lane])
                 i += 8

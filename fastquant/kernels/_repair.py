@@ -115,10 +115,8 @@ def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved
         held[n_held] = r
         n_held += 1
         if n_held == 8:
-            d8 = sq_dist8(X, (held[0], held[1], held[2], held[3], held[4], held[5], held[6],
-                              held[7]), center, (0, 0, 0, 0, 0, 0, 0, 0))
-            for h in range(8):
-                dists[h] = d8[h]
+            sq_dist8(X, (held[0], held[1], held[2], held[3], held[4], held[5], held[6], held[7]),
+                     center, (0, 0, 0, 0, 0, 0, 0, 0), dists)
             farthest, best = _farther(held, dists, 8, farthest, best, inverse, last_sample,
                                       moved_count, moved_samples)
             n_held = 0

@@ -115,8 +115,7 @@ def test_nearest_from_dots_gives_cv2_labels_under_the_worst_rounding_of_any_blas
     upper, lower, runner_lower = (np.empty(len(points), np.float32) for _ in range(3))
     settled = np.zeros(-(-len(points) // STRIP_ROWS), np.int64)
     _gemm.nearest_from_dots(points, centers, np.arange(len(points)), dots, center_sq, norm_max,
-                            row_sq, labels, runner_up, upper, lower, runner_lower, settled,
-                            *_no_gather(points))
+                            row_sq, labels, runner_up, upper, lower, runner_lower, settled)
     np.testing.assert_array_equal(labels, plain)
     assert settled.sum() > len(points) // 3  # the near ties were searched again
     exact = np.sqrt(((points[:, None].astype(np.float64) - centers[None]) ** 2).sum(-1))
@@ -142,29 +141,6 @@ def _tile_arguments(n=300, k=5, d=4):
     return points, centers, dots, center_sq, row_sq, per_row
 
 
-def _no_gather(points):
-    return np.empty(0, np.int64), np.empty((0, points.shape[1]), np.float32)
-
-
-def test_nearest_from_dots_gathers_the_next_rows_and_refuses_them_out_of_range():
-    points, centers, dots, center_sq, row_sq, per_row = _tile_arguments()
-    rows = np.arange(len(points))
-    settled = np.zeros(1, np.int64)
-    next_rows = np.random.default_rng(0).permutation(len(points))[:-3]
-    gathered = np.full((len(points), points.shape[1]), np.nan, np.float32)
-    _gemm.nearest_from_dots(points, centers, rows, dots, center_sq, 1.0, row_sq, *per_row,
-                            settled, next_rows, gathered)
-    np.testing.assert_array_equal(gathered[:-3], points[next_rows])
-    assert np.isnan(gathered[-3:]).all()
-    next_rows[5] = -1
-    with pytest.raises(ValueError, match="rows must be row indices of X"):
-        _gemm.nearest_from_dots(points, centers, rows, dots, center_sq, 1.0, row_sq, *per_row,
-                                settled, next_rows, gathered)
-    with pytest.raises(ValueError, match="out must have a row per row gathered"):
-        _gemm.nearest_from_dots(points, centers, rows, dots, center_sq, 1.0, row_sq, *per_row,
-                                settled, next_rows[:9], gathered[:8])
-
-
 def test_nearest_from_dots_refuses_rows_out_of_range_and_short_state():
     points, centers, dots, center_sq, row_sq, per_row = _tile_arguments()
     labels, runner_up, upper, lower, runner_lower = per_row
@@ -172,12 +148,11 @@ def test_nearest_from_dots_refuses_rows_out_of_range_and_short_state():
     rows[7] = len(points)
     with pytest.raises(ValueError, match="rows must be row indices of X"):
         _gemm.nearest_from_dots(points, centers, rows, dots, center_sq, 1.0, row_sq, labels,
-                                runner_up, upper, lower, runner_lower, np.zeros(1, np.int64),
-                                *_no_gather(points))
+                                runner_up, upper, lower, runner_lower, np.zeros(1, np.int64))
     with pytest.raises(ValueError, match="runner_lower must have one entry per row"):
         _gemm.nearest_from_dots(points, centers, np.arange(len(points)), dots, center_sq, 1.0,
                                 row_sq, labels, runner_up, upper, lower, runner_lower[:-1],
-                                np.zeros(1, np.int64), *_no_gather(points))
+                                np.zeros(1, np.int64))
 
 
 def test_rows_to_search_searches_rows_whose_runner_up_is_out_of_range():
