@@ -4,14 +4,16 @@ bounds and a runner-up per row, and the labels and sums of the plain pass (see
 
 ``kernels._gemm.rows_to_search`` settles the rows whose bounds keep their label or
 leave only their runner-up in contention (rows move between two centers of one blob
-without a search), or whose label's few nearest centers are the only ones close
-enough to compete (``kernels._neighbours``). The others are gathered into tiles whose
+without a search), or whose label's few nearest centers, or the few centers that
+moved most, are the only ones close enough to compete (``kernels._neighbours``). The
+others are gathered into tiles (``kernels._gather``, on numba's threads) whose
 products with the centers (float32, centers by rows) take at most TILE_BYTES;
 NumPy's ``matmul`` (its BLAS, on its own threads) fills a tile, then
 ``kernels._gemm.nearest_from_dots`` labels its rows and sets their bounds. The sums
-are accumulated afterwards in fastquant's fixed chunks, so they do not depend on the
-tiles, the BLAS or any thread count; from the second pass of an attempt on, only the
-chunks' clusters that a row entered or left are summed again.
+are accumulated afterwards in fastquant's fixed
+chunks, so they do not depend on the tiles, the BLAS or any thread count; from the
+second pass of an attempt on, only the chunks' clusters that a row entered or left
+are summed again.
 """
 
 import operator
@@ -20,8 +22,8 @@ import numpy as np
 
 from ._distance_bounds import DistanceBounds
 from ._execution import launch
-from .kernels import _gemm, _neighbours, _tiles, chunk_count
-from .kernels._tunables import NEAR_CENTERS, TILE_BYTES
+from .kernels import _gather, _gemm, _neighbours, _tiles, chunk_count
+from .kernels._tunables import MOVERS, NEAR_CENTERS, TILE_BYTES
 
 
 
@@ -52,6 +54,7 @@ class GemmPass:
         width = min(NEAR_CENTERS, n_clusters - 1) + 1
         self.near = np.empty((n_clusters, width), dtype=np.int32)
         self.near_low = np.empty((n_clusters, width), dtype=np.float64)
+        self.movers = np.empty(min(MOVERS, n_clusters), dtype=np.int32)  # (scratch)
         self._norms_of = None
 
     def _pending_rows(self, X, centers, labels):
@@ -63,8 +66,8 @@ class GemmPass:
                work=n_clusters * n_clusters * n_features)
         launch(
             _gemm.rows_to_search, X, centers, state.moves, state.half_gaps, self.near,
-            self.near_low, labels, self.runner_up, state.upper, state.lower, self.runner_lower, self.pending,
-            self.pending_counts, work=X.shape[0],
+            self.near_low, self.movers, labels, self.runner_up, state.upper, state.lower,
+            self.runner_lower, self.pending, self.pending_counts, work=X.shape[0],
         )
         bounds.centers = centers
         n_chunks = len(self.pending_counts)
@@ -98,11 +101,9 @@ class GemmPass:
             tile = rows[first : first + self.tile_rows]
             if tile[-1] - tile[0] == len(tile) - 1:  # consecutive rows: no copy
                 gathered = X[tile[0] : tile[-1] + 1]
-            else:
+            else:  # (right after the last tile's labelling: no BLAS launch between)
                 gathered = self.gathered[: len(tile)]
-                # the rows are in range: "clip" writes straight into ``gathered``
-                # ("raise" fills a temporary copy first: 3x the time, 32 MiB at W4)
-                np.take(X, tile, axis=0, out=gathered, mode="clip")
+                launch(_gather.gather_rows, X, tile, gathered, work=tile.size * X.shape[1])
             dots = self.products[: n_clusters * len(tile)].reshape(n_clusters, len(tile))
             with np.errstate(over="ignore", invalid="ignore"):  # such rows are settled
                 np.matmul(centers, gathered.T, out=dots)

@@ -232,3 +232,31 @@ def test_rows_move_to_a_nearby_center_without_a_search(d):
     counts = assert_same_passes(points, steps)
     assert changed[0] > len(points) // 2
     assert counts[1][0] < changed[0] // 4
+
+
+def _orphans(d, seed, n=4000):
+    """30 blobs with centers at 20 of them (the rows of the other 10 are far from
+    every center), then a pass where every center moves a little but center 1 jumps
+    into orphan blob 25, center 3 far away and center 0 onto center 7 (exact ties)."""
+    rng = np.random.default_rng(seed)
+    middles = rng.uniform(-10, 10, (30, d))
+    points = (middles[rng.integers(0, 30, n)] + rng.standard_normal((n, d))).astype(np.float32)
+    first = (middles[:20] + 0.3 * rng.standard_normal((20, d))).astype(np.float32)
+    second = _moved(first, 0.002, seed + 1)
+    second[1] = middles[25]
+    second[3] = 1000.0
+    second[0] = second[7]
+    return points, [first, second]
+
+
+@pytest.mark.parametrize("d", [32, 128])
+def test_rows_are_settled_by_the_centers_that_moved_most(d, monkeypatch):
+    """When a few centers jump (emptied clusters re-seeded), the rows far from every
+    center are settled against those few and a bound widened by the others' moves:
+    cv2's labels (rows joining the center that jumped to them, ties to the lower
+    index), far fewer searches than with Hamerly's bound alone."""
+    points, steps = _orphans(d, seed=d)
+    (_, _), (searched, _) = assert_same_passes(points, steps)
+    monkeypatch.setattr("fastquant._gemm_pass.MOVERS", 0)
+    (_, _), (hamerly, _) = assert_same_passes(points, steps)
+    assert searched < hamerly // 2

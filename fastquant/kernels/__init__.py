@@ -52,7 +52,7 @@ Where each step of fastquant lives (private modules, free to change):
   decide settled in cv2's order (many features);
 * ``_gemm``: the kernels of the matrix-product pass (``fastquant/_gemm_pass.py``): the
   rows Hamerly's bounds leave, their labels from BLAS dot products with a proven
-  rounding margin, the sums of the labels;
+  rounding margin, the sums of the labels; ``_gather``: its tiles' rows, gathered;
 * ``_repair``: cv2's empty-cluster repair (the farthest sample of a cluster);
 * ``_cell_tree``, ``_cell_passes``: Lloyd passes labelling whole grid cells (``_cell_lloyd``);
 * ``_seeding`` and ``_chunk_table``: k-means++ (:func:`kmeanspp`) and its row-to-chunks

@@ -71,6 +71,25 @@ def sq_dist(X, i, Y, r):
 
 
 @inline
+def sq_dist8(X, rows, Y, targets, out):
+    """:func:`sq_dist` of eight pairs, ``X[rows[l]]`` to ``Y[targets[l]]`` (tuples of 8
+    indices), into ``out[:8]``: the same float32 values, summed in step as eight
+    independent chains (one chain waits on each addition: at D = 128 eight pairs took
+    0.36x the time of eight calls, 300,000 rows, one thread)."""
+    x0, x1, x2, x3 = X[rows[0]], X[rows[1]], X[rows[2]], X[rows[3]]
+    x4, x5, x6, x7 = X[rows[4]], X[rows[5]], X[rows[6]], X[rows[7]]
+    y0, y1, y2, y3 = Y[targets[0]], Y[targets[1]], Y[targets[2]], Y[targets[3]]
+    y4, y5, y6, y7 = Y[targets[4]], Y[targets[5]], Y[targets[6]], Y[targets[7]]
+    d0 = d1 = d2 = d3 = d4 = d5 = d6 = d7 = F32_ZERO
+    for j in range(X.shape[1]):
+        t0, t1, t2, t3 = x0[j] - y0[j], x1[j] - y1[j], x2[j] - y2[j], x3[j] - y3[j]
+        t4, t5, t6, t7 = x4[j] - y4[j], x5[j] - y5[j], x6[j] - y6[j], x7[j] - y7[j]
+        d0, d1, d2, d3 = d0 + t0 * t0, d1 + t1 * t1, d2 + t2 * t2, d3 + t3 * t3
+        d4, d5, d6, d7 = d4 + t4 * t4, d5 + t5 * t5, d6 + t6 * t6, d7 + t7 * t7
+    out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7] = d0, d1, d2, d3, d4, d5, d6, d7
+
+
+@inline
 def clear_chunk(sums, counts):
     for k in range(sums.shape[0]):
         counts[k] = 0

@@ -49,7 +49,9 @@ from ._checks import (
 from ._common import (
     F32_INF, F32_TWO, add_chunk_points, chunk_bounds, refresh_chunk_points, sq_dist,
 )
-from ._neighbours import cv2_nearest, settle_by_neighbours, sq_estimate
+from ._neighbours import (
+    cv2_nearest, settle_by_movers, settle_by_neighbours, sq_estimate, top_moves,
+)
 from ._tiles import margin_terms, row_margin
 from ._tunables import STRIP_ROWS
 
@@ -81,8 +83,9 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
     label (the upper one tightened to the exact distance if needed), or leave only
     its label and its runner-up in contention, which it then settles with their
     float32 distances (the lower index on ties), or its label's nearest centers
-    settle it (``_neighbours.settle_by_neighbours``; ``near_centers`` is ``(near,
-    near_low, cand, est)``); its bounds are then stored for the new centers. See
+    settle it (``_neighbours.settle_by_neighbours``), or the centers that moved most
+    do (``_neighbours.settle_by_movers``; ``near_centers`` is ``(near, near_low, cand,
+    est, movers, rest_move)``); its bounds are then stored for the new centers. See
     :func:`rows_to_search`."""
     label = labels[i]
     other = runner_up[i]
@@ -98,17 +101,17 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
         label_sq = sq_estimate(X, i, centers, label)
         high = distance_above(np.sqrt(label_sq), margin)
         if high * (1.0 + margin) >= bound:
-            near_table, near_low, cand, est = near_centers
-            if other == label:
-                return settle_by_neighbours(X, i, centers, label, high, label_sq, margin,
-                                            absolute, near_table, near_low, cand, est, labels,
-                                            runner_up, upper, lower, runner_lower)
-            other_sq = sq_estimate(X, i, centers, other)
+            near_table, near_low, cand, est, movers, rest_move = near_centers
+            other_sq = 0.0 if other == label else sq_estimate(X, i, centers, other)
             other_high = distance_above(np.sqrt(other_sq), margin)
-            if min(high, other_high) * (1.0 + margin) >= rest:
-                return settle_by_neighbours(X, i, centers, label, high, label_sq, margin,
-                                            absolute, near_table, near_low, cand, est, labels,
-                                            runner_up, upper, lower, runner_lower)
+            if other == label or min(high, other_high) * (1.0 + margin) >= rest:
+                return (settle_by_neighbours(X, i, centers, label, high, label_sq, margin,
+                                             absolute, near_table, near_low, cand, est, labels,
+                                             runner_up, upper, lower, runner_lower)
+                        or settle_by_movers(X, i, centers, label, other, label_sq,
+                                            np.float64(lower[i]) - rest_move, movers, margin,
+                                            absolute, cand, est, labels, runner_up, upper,
+                                            lower, runner_lower))
             # every other center is farther than the nearer of the two, in float32 too
             cand[0], cand[1], est[0], est[1] = label, other, label_sq, other_sq
             if cv2_nearest(X, i, centers, cand, est, 2, margin, absolute) == 1:
@@ -123,8 +126,8 @@ def _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move, s
 
 
 @kernel
-def rows_to_search(X, centers, moves, half_gaps, near, near_low, labels, runner_up, upper, lower,
-                   runner_lower, pending, pending_counts):
+def rows_to_search(X, centers, moves, half_gaps, near, near_low, movers, labels, runner_up,
+                   upper, lower, runner_lower, pending, pending_counts):
     """The rows whose bounds do not settle their label; the others are settled, with
     their bounds moved to ``centers``.
 
@@ -149,6 +152,10 @@ def rows_to_search(X, centers, moves, half_gaps, near, near_low, labels, runner_
     near, near_low : int32 and float64 (n_clusters, width)
         IN: each center's nearest others (``_neighbours.center_neighbours``); a row
         the bounds do not settle is settled by its label's when they reach far enough.
+    movers : int32 (n_movers,)
+        OUT: the centers that moved most (at most n_clusters); a row the bounds and
+        the neighbours do not settle is settled by them when its bound on the other
+        centers, widened by the largest move but theirs, holds.
     labels, runner_up : int32 (n_samples,)
         INOUT: each row's label, valid cluster indices, and runner-up (read where the
         bounds are set; out of range: the row is searched).
@@ -167,14 +174,17 @@ def rows_to_search(X, centers, moves, half_gaps, near, near_low, labels, runner_
     require_equal(near.shape[0], centers.shape[0], "near must have one row per center")
     require_equal(near_low.shape[0], centers.shape[0], "near_low must have one row per center")
     require_equal(near_low.shape[1], near.shape[1], "near_low must be as wide as near")
+    require_at_least(centers.shape[0], movers.shape[0], "movers must not outnumber the centers")
     n_chunks = pending_counts.shape[0]
     margin = bound_margin(X.shape[1])
     absolute = margin_terms(X.shape[1])[1]
     max_move, second_move = largest_moves(moves)
+    rest_move = top_moves(moves, movers)
+    scratch = max(near.shape[1] + 1, movers.shape[0] + 2)
     for chunk in prange(n_chunks):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
-        near_centers = (near, near_low, np.empty(near.shape[1] + 1, dtype=np.int32),
-                        np.empty(near.shape[1] + 1, dtype=np.float64))
+        near_centers = (near, near_low, np.empty(scratch, dtype=np.int32),
+                        np.empty(scratch, dtype=np.float64), movers, rest_move)
         n_pending = 0
         for i in range(start, stop):
             if not _keeps_label(X, i, centers, labels, runner_up, moves, half_gaps, max_move,

@@ -6,9 +6,11 @@ A center ``j`` with ``||c_a - c_j|| > 2 ||x - c_a||`` is farther from ``x`` than
 (triangle inequality). So when the table of ``c_a``'s nearest centers reaches past
 twice a bound on the row's distance to ``c_a``, the row's nearest center is ``a`` or
 one of the table's centers before that point, and every later center is at least the
-difference of the two bounds away. The distances are float64 estimates within
-``2e-12`` of the exact ones (:func:`sq_estimate`), taken with ``_bounds``' margins;
-the label is decided by cv2's float32 sums wherever the estimates are close.
+difference of the two bounds away. Otherwise the row is compared with the few
+centers that moved most (:func:`settle_by_movers`): its bound on the others then
+widens by the largest of the other moves only. The distances are float64 estimates
+within ``2e-12`` of the exact ones (:func:`sq_estimate`), taken with ``_bounds``'
+margins; the label is decided by cv2's float32 sums wherever the estimates are close.
 """
 
 import numpy as np
@@ -132,8 +134,22 @@ def settle_by_neighbours(X, i, centers, label, high, label_sq, margin, absolute,
     # is at most ``label_sq`` or within ``margin`` of it, so ``win_high (1 + margin)``
     # stays below ``rest``, and its float32 sum is larger (``_bounds`` margins)
     rest = near_low[label, t] - high
+    return settle_among(X, i, centers, cand, est, count, rest, margin, absolute, labels,
+                        runner_up, upper, lower, runner_lower)
+
+
+@inline
+def settle_among(X, i, centers, cand, est, count, rest, margin, absolute, labels, runner_up,
+                 upper, lower, runner_lower):
+    """Whether row ``i`` is settled among the centers ``cand[:count]`` (their squared
+    estimates ``est``), every other center being at least ``rest`` away: cv2's nearest
+    of them is its label when its distance bound, widened by ``margin``, stays below
+    ``rest`` (then the others' float32 sums are larger, ``_bounds``' margins); the
+    label, runner-up (the second by estimate) and bounds are then stored."""
     win = cv2_nearest(X, i, centers, cand, est, count, margin, absolute)
     win_high = distance_above(np.sqrt(est[win]), margin)
+    if not win_high * (1.0 + margin) < rest:
+        return False
     second = -1
     others = rest
     for s in range(count):
@@ -152,3 +168,54 @@ def settle_by_neighbours(X, i, centers, label, high, label_sq, margin, absolute,
     lower[i] = np.float32(max(others * (1.0 - F32_ROUNDING), 0.0))
     runner_lower[i] = np.float32(max(runner_near * (1.0 - F32_ROUNDING), 0.0))
     return True
+
+
+@inline
+def top_moves(moves, movers):
+    """The centers that moved most into ``movers`` (int32, largest move first) and the
+    largest move of the others (0 when there are none)."""
+    n_movers = min(movers.shape[0], moves.shape[0])
+    for k in range(moves.shape[0]):
+        t = min(k, n_movers)
+        while t > 0 and moves[movers[t - 1]] < moves[k]:  # insert, keeping the order
+            if t < n_movers:
+                movers[t] = movers[t - 1]
+            t -= 1
+        if t < n_movers:
+            movers[t] = k
+    rest_move = 0.0
+    for k in range(moves.shape[0]):
+        held = False
+        for t in range(n_movers):
+            held = held or movers[t] == k
+        if not held:
+            rest_move = max(rest_move, moves[k])
+    return rest_move
+
+
+@inline
+def settle_by_movers(X, i, centers, label, other, label_sq, rest, movers, margin, absolute,
+                     cand, est, labels, runner_up, upper, lower, runner_lower):
+    """Whether row ``i`` is settled by the centers that moved most: its bound on the
+    other centers, ``rest``, widened by the largest move but theirs (Hamerly's is
+    widened by theirs), keeps every center but its label ``label`` (squared estimate
+    ``label_sq``), its runner-up ``other`` and ``movers`` away, and cv2's nearest of
+    those is then its label (:func:`settle_among`). One move far larger than the rest
+    (an emptied cluster's center, re-seeded) no longer sends every row to a search.
+    ``cand`` and ``est`` are scratch of at least ``movers.shape[0] + 2`` entries."""
+    if not distance_above(np.sqrt(label_sq), margin) * (1.0 + margin) < rest:
+        return False  # (a nearer runner-up or mover is left to the search)
+    cand[0] = label
+    est[0] = label_sq
+    count = 1
+    for t in range(movers.shape[0] + 1):
+        k = other if t == movers.shape[0] else movers[t]
+        held = False
+        for s in range(count):
+            held = held or cand[s] == k
+        if not held:
+            cand[count] = k
+            est[count] = sq_estimate(X, i, centers, k)
+            count += 1
+    return settle_among(X, i, centers, cand, est, count, rest, margin, absolute, labels,
+                        runner_up, upper, lower, runner_lower)

@@ -11,7 +11,7 @@ from ._checks import (
 )
 from ._common import (
     F32_ONE, add_point, chunk_bounds, clear_chunk,
-    ordered_sum, sq_dist,
+    ordered_sum, sq_dist, sq_dist8,
 )
 from ._tunables import ROW_BLOCK
 from ._distances import block_nearest, load_rows, range_row_by_row, row_block_buffers
@@ -228,6 +228,14 @@ def cluster_means(sums, counts, previous, centers):
     return shift
 
 
+@inline
+def _all_in_range(indices, size):
+    n_in = 0
+    for k in range(indices.shape[0]):
+        n_in += 1 if in_range(indices[k], size) else 0
+    return n_in == indices.shape[0]
+
+
 @kernel
 def label_distance_sum(X, weights, centers, labels, partial_dist):
     """Weighted sum of squared distances from each point to the center of its label.
@@ -262,11 +270,22 @@ def label_distance_sum(X, weights, centers, labels, partial_dist):
         start, stop = chunk_bounds(chunk, n_chunks, n_samples)
         total = 0.0
         chunk_bad = 0
-        for i in range(start, stop):
-            if in_range(labels[i], n_clusters):
+        d = np.empty(8, dtype=np.float32)
+        i = start
+        while i < stop:  # eight rows in step where their labels are valid
+            if i + 8 <= stop and _all_in_range(labels[i : i + 8], n_clusters):
+                sq_dist8(X, (i, i + 1, i + 2, i + 3, i + 4, i + 5, i + 6, i + 7), centers,
+                         (labels[i], labels[i + 1], labels[i + 2], labels[i + 3],
+                          labels[i + 4], labels[i + 5], labels[i + 6], labels[i + 7]), d)
+                for lane in range(8):
+                    total += weights[i + lane] * np.float64(d[lane])
+                i += 8
+            elif in_range(labels[i], n_clusters):
                 total += weights[i] * np.float64(sq_dist(X, i, centers, labels[i]))
+                i += 1
             else:
                 chunk_bad += 1
+                i += 1
         partial_dist[chunk] = total
         n_bad += chunk_bad
     require_cluster_indices(n_bad)

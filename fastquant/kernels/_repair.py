@@ -1,8 +1,10 @@
 """cv2's empty-cluster repair on rows that may stand for several samples."""
 
+import numpy as np
+
 from .._jit import helper, inline
 from ._checks import in_range, require_at_least, require_equal, require_one_per_row
-from ._common import F32_ONE, row_of, sq_dist
+from ._common import F32_ONE, row_of, sq_dist, sq_dist8
 
 _LAST_SAMPLE_RULE = "last_sample must hold sample indices of inverse"
 
@@ -29,6 +31,23 @@ def _highest_unmoved_sample(row, floor, inverse, last_sample, n_moved, moved_sam
         if inverse[sample] == row and not _is_moved(sample, moved_samples):
             return sample
     return floor
+
+
+@inline
+def _farther(rows, dists, count, farthest, best, inverse, last_sample, moved_count,
+             moved_samples):
+    """``(farthest, best)`` after rows ``rows[:count]`` (in row order) at float32 squared
+    distances ``dists[:count]``: the largest distance and its highest unmoved sample."""
+    for h in range(count):
+        d = dists[h]
+        if d < farthest:
+            continue
+        if d > farthest:
+            farthest = d
+            best = -1
+        moved = moved_count[rows[h]] if moved_count.shape[0] > 0 else 0
+        best = _highest_unmoved_sample(rows[h], best, inverse, last_sample, moved, moved_samples)
+    return farthest, best
 
 
 @helper
@@ -86,17 +105,25 @@ def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved
             raise ValueError("moved_samples must be samples of rows of X")
     farthest = -F32_ONE
     best = -1
+    held = np.empty(8, dtype=np.int64)  # the cluster's rows, measured eight in step
+    dists = np.empty(8, dtype=np.float32)
+    n_held = 0
     for r in range(n_rows):
         moved = moved_count[r] if moved_count.shape[0] > 0 else 0
         if labels[r] != cluster or weights[r] <= moved:
             continue
-        d = sq_dist(X, r, center, 0)
-        if d < farthest:
-            continue
-        if d > farthest:
-            farthest = d
-            best = -1
-        best = _highest_unmoved_sample(r, best, inverse, last_sample, moved, moved_samples)
+        held[n_held] = r
+        n_held += 1
+        if n_held == 8:
+            sq_dist8(X, (held[0], held[1], held[2], held[3], held[4], held[5], held[6], held[7]),
+                     center, (0, 0, 0, 0, 0, 0, 0, 0), dists)
+            farthest, best = _farther(held, dists, 8, farthest, best, inverse, last_sample,
+                                      moved_count, moved_samples)
+            n_held = 0
+    for h in range(n_held):
+        dists[h] = sq_dist(X, held[h], center, 0)
+    farthest, best = _farther(held, dists, n_held, farthest, best, inverse, last_sample,
+                              moved_count, moved_samples)
     for m in range(moved_samples.shape[0]):
         if moved_labels[m] != cluster:
             continue

@@ -230,7 +230,7 @@ CELL_TREE_MAX_FEATURES = 3
 CELL_TREE_START_LEVEL = 2
 
 # ---------------------------------------------------------------------------------------
-# The matrix-product pass (fastquant/_gemm_pass.py, kernels/_neighbours.py)
+# The matrix-product pass (fastquant/_gemm_pass.py, kernels/_neighbours.py, _gather.py)
 # ---------------------------------------------------------------------------------------
 
 #: Nearest other centers kept per center: a row whose bounds fail is settled without a
@@ -239,6 +239,12 @@ CELL_TREE_START_LEVEL = 2
 #: 2 alternating): 4 3.56 s, 8 3.56, 16 3.59, 32 3.55, the same within the noise (rows
 #: the table misses have dozens of centers that close); 8 keeps the table small.
 NEAR_CENTERS = 8
+#: Rows the bounds and the neighbours leave are measured against this many centers that
+#: moved most; the others' bound widens by the next largest move only. W4 (one thread,
+#: CPU s, min of 3, alternating; loaded machine): 0 3.30, 2 3.17, 4 2.99, 8 3.00, 16 3.11,
+#: 32 3.29 (its 4th pass searches 8.8k rows instead of 368k: 4 centers moved
+#: 14-38, the others below 13.3); 8 for data with a few more such jumps.
+MOVERS = 8
 
 # ---------------------------------------------------------------------------------------
 # The check of byte-valued points that keys their rows (kernels/_byte_rows.py)
@@ -248,4 +254,3 @@ NEAR_CENTERS = 8
 #: the first block). Measured, the check and keys of messi.jpg's 306,908 x 3 values, ms
 #: (min of 40, twice): 2**10 0.89 / 0.90, 2**12 0.87 / 0.88, 2**16 0.95 / 0.90: no difference.
 BYTE_CHECK_BLOCK = 1 << 12
-

@@ -168,12 +168,17 @@ def test_rows_to_search_searches_rows_whose_runner_up_is_out_of_range():
     near = np.empty((len(centers), 3), np.int32)
     near_low = np.empty((len(centers), 3))
     _neighbours.center_neighbours(centers, near, near_low)
-    _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, labels, runner_up,
-                         upper, lower, runner_lower, pending, counts)
+    movers = np.empty(2, np.int32)
+    _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, movers, labels,
+                         runner_up, upper, lower, runner_lower, pending, counts)
     assert counts.sum() == 2
     with pytest.raises(ValueError, match="runner_up must have one entry per row"):
-        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, labels,
+        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low, movers, labels,
                              runner_up[:-1], upper, lower, runner_lower, pending, counts)
     with pytest.raises(ValueError, match="near_low must be as wide as near"):
-        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low[:, :2], labels,
-                             runner_up, upper, lower, runner_lower, pending, counts)
+        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low[:, :2], movers,
+                             labels, runner_up, upper, lower, runner_lower, pending, counts)
+    with pytest.raises(ValueError, match="movers must not outnumber the centers"):
+        _gemm.rows_to_search(points, centers, moves, half_gaps, near, near_low,
+                             np.empty(len(centers) + 1, np.int32), labels, runner_up, upper,
+                             lower, runner_lower, pending, counts)

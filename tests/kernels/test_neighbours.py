@@ -1,6 +1,7 @@
 """fastquant.kernels._neighbours: the table of each center's nearest others (the rows
 it settles are tested with the pass, in tests/test_gemm_pass.py)."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -91,3 +92,19 @@ def test_sq_estimate_is_within_its_bound():
         for k in range(3):
             got = _neighbours.sq_estimate(points, i, centers, k)
             assert abs(got - exact[i, k]) <= 1e-12 * exact[i, k]
+
+
+@numba.njit
+def _top_moves(moves, movers):
+    return _neighbours.top_moves(moves, movers)
+
+
+@pytest.mark.parametrize("k, n_movers", [(40, 8), (8, 8), (5, 0), (1, 1)])
+def test_top_moves_are_the_largest_first_ties_to_the_lower_index(k, n_movers):
+    moves = np.round(np.random.default_rng(k).exponential(1.0, k), 1)  # with ties
+    movers = np.full(n_movers, -1, np.int32)
+    rest = _top_moves(moves, movers)
+    expected = np.argsort(-moves, kind="stable")[:n_movers]
+    np.testing.assert_array_equal(movers, expected)
+    others = np.delete(moves, expected)
+    assert rest == (others.max() if len(others) else 0.0)

@@ -85,3 +85,33 @@ def test_label_distance_sum_uses_labels_not_nearest_center():
     total = _passes.label_distance_sum(points, ones(points), centers, labels, workspace)
     expected = naive.sq_distances(points, centers)[np.arange(4000), labels]
     assert total == pytest.approx(float(np.sum(expected, dtype=np.float64)), rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [7, 8, 1001])
+def test_label_distance_sum_is_the_weighted_sum_of_cv2_distances_in_chunk_and_row_order(n):
+    # (rows are measured eight at a time: the sums must still be cv2's, bit for bit)
+    rng = np.random.default_rng(n)
+    points = (rng.standard_normal((n, 128)) * rng.uniform(0.01, 100, (n, 1))).astype(np.float32)
+    centers = points[rng.choice(n, 5)] + np.float32(0.5)
+    labels = rng.integers(0, 5, n).astype(np.int32)
+    weights = rng.integers(1, 4, n).astype(np.int32)
+    workspace = np.empty(kernels.chunk_count(n))
+    total = _passes.label_distance_sum(points, weights, centers, labels, workspace)
+    each = naive.sq_distances(points, centers)[np.arange(n), labels]
+    expected = 0.0
+    for chunk in range(len(workspace)):
+        size = -(-n // len(workspace))
+        part = 0.0
+        for i in range(chunk * size, min(n, (chunk + 1) * size)):
+            part += int(weights[i]) * float(each[i])
+        expected += part
+    assert total == expected
+
+
+def test_label_distance_sum_rejects_a_bad_label_among_eight_rows():
+    points = blobs(16, 4, 2, seed=1)
+    labels = np.zeros(16, dtype=np.int32)
+    labels[11] = 2
+    with pytest.raises(ValueError):
+        _passes.label_distance_sum(points, ones(points), points[:2].copy(), labels,
+                                   np.empty(kernels.chunk_count(16)))

@@ -1,9 +1,11 @@
 """fastquant.kernels._repair: cv2's empty-cluster repair."""
 
 import numpy as np
+import pytest
 
 from fastquant.kernels import _distinct_table, _repair
 
+from .. import naive
 from ._data import NO_INVERSE, ones
 
 
@@ -41,3 +43,22 @@ def test_farthest_sample_on_rows_skips_moved_samples():
     assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 0, center) == 4
     # ... and it is the only, hence farthest, sample of cluster 1.
     assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 1, center) == 6
+
+
+@pytest.mark.parametrize("n", [5, 8, 203])
+def test_farthest_sample_is_cv2s_among_many_rows_ties_to_the_highest(n):
+    # (rows are measured eight at a time; ties fall in and across those groups)
+    rng = np.random.default_rng(n)
+    points = (rng.standard_normal((n, 128)) * 3).astype(np.float32)
+    labels = rng.integers(0, 2, n).astype(np.int32)
+    center = points[:1] + np.float32(0.25)
+    dists = naive.sq_distances(points, center)[:, 0]
+    far = int(np.flatnonzero(labels == 1)[np.argmax(dists[labels == 1])])
+    for copy in (n // 3, n - 1):  # exact copies of the farthest row
+        points[copy] = points[far]
+        labels[copy] = 1
+    dists = naive.sq_distances(points, center)[:, 0]
+    expected = int(np.flatnonzero((labels == 1) & (dists == dists[labels == 1].max()))[-1])
+    got = _repair.farthest_sample(points, ones(points), labels, NO_INVERSE, _NO_LAST,
+                                  *_NO_MOVES, 1, center)
+    assert got == expected
