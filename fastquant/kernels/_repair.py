@@ -5,6 +5,7 @@ import numpy as np
 from .._jit import helper, inline
 from ._checks import in_range, require_at_least, require_equal, require_one_per_row
 from ._common import F32_ONE, row_of, sq_dist, sq_dist8
+from ._tunables import FARTHEST_IN_STEP_MIN_FEATURES
 
 _LAST_SAMPLE_RULE = "last_sample must hold sample indices of inverse"
 
@@ -47,6 +48,57 @@ def _farther(rows, dists, count, farthest, best, inverse, last_sample, moved_cou
             best = -1
         moved = moved_count[rows[h]] if moved_count.shape[0] > 0 else 0
         best = _highest_unmoved_sample(rows[h], best, inverse, last_sample, moved, moved_samples)
+    return farthest, best
+
+
+@inline
+def _farthest_row_by_row(X, weights, labels, inverse, last_sample, moved_count, moved_samples,
+                         cluster, center):
+    """``(largest distance, its highest unmoved sample)`` over the rows of ``cluster``
+    still holding a sample, one row at a time (few features: a row's distance is a
+    short chain)."""
+    farthest = -F32_ONE
+    best = -1
+    for r in range(X.shape[0]):
+        moved = moved_count[r] if moved_count.shape[0] > 0 else 0
+        if labels[r] != cluster or weights[r] <= moved:
+            continue
+        d = sq_dist(X, r, center, 0)
+        if d < farthest:
+            continue
+        if d > farthest:
+            farthest = d
+            best = -1
+        best = _highest_unmoved_sample(r, best, inverse, last_sample, moved, moved_samples)
+    return farthest, best
+
+
+@inline
+def _farthest_in_step(X, weights, labels, inverse, last_sample, moved_count, moved_samples,
+                      cluster, center):
+    """:func:`_farthest_row_by_row`'s result, the rows measured eight in step (many
+    features: eight independent chains)."""
+    farthest = -F32_ONE
+    best = -1
+    held = np.empty(8, dtype=np.int64)  # the cluster's rows, measured eight in step
+    dists = np.empty(8, dtype=np.float32)
+    n_held = 0
+    for r in range(X.shape[0]):
+        moved = moved_count[r] if moved_count.shape[0] > 0 else 0
+        if labels[r] != cluster or weights[r] <= moved:
+            continue
+        held[n_held] = r
+        n_held += 1
+        if n_held == 8:
+            sq_dist8(X, (held[0], held[1], held[2], held[3], held[4], held[5], held[6], held[7]),
+                     center, (0, 0, 0, 0, 0, 0, 0, 0), dists)
+            farthest, best = _farther(held, dists, 8, farthest, best, inverse, last_sample,
+                                      moved_count, moved_samples)
+            n_held = 0
+    for h in range(n_held):
+        dists[h] = sq_dist(X, held[h], center, 0)
+    farthest, best = _farther(held, dists, n_held, farthest, best, inverse, last_sample,
+                              moved_count, moved_samples)
     return farthest, best
 
 
@@ -103,27 +155,12 @@ def farthest_sample(X, weights, labels, inverse, last_sample, moved_count, moved
         sample = moved_samples[m]
         if not (in_range(sample, n_samples) and in_range(row_of(inverse, sample), n_rows)):
             raise ValueError("moved_samples must be samples of rows of X")
-    farthest = -F32_ONE
-    best = -1
-    held = np.empty(8, dtype=np.int64)  # the cluster's rows, measured eight in step
-    dists = np.empty(8, dtype=np.float32)
-    n_held = 0
-    for r in range(n_rows):
-        moved = moved_count[r] if moved_count.shape[0] > 0 else 0
-        if labels[r] != cluster or weights[r] <= moved:
-            continue
-        held[n_held] = r
-        n_held += 1
-        if n_held == 8:
-            sq_dist8(X, (held[0], held[1], held[2], held[3], held[4], held[5], held[6], held[7]),
-                     center, (0, 0, 0, 0, 0, 0, 0, 0), dists)
-            farthest, best = _farther(held, dists, 8, farthest, best, inverse, last_sample,
-                                      moved_count, moved_samples)
-            n_held = 0
-    for h in range(n_held):
-        dists[h] = sq_dist(X, held[h], center, 0)
-    farthest, best = _farther(held, dists, n_held, farthest, best, inverse, last_sample,
-                              moved_count, moved_samples)
+    if X.shape[1] < FARTHEST_IN_STEP_MIN_FEATURES:
+        farthest, best = _farthest_row_by_row(X, weights, labels, inverse, last_sample,
+                                              moved_count, moved_samples, cluster, center)
+    else:
+        farthest, best = _farthest_in_step(X, weights, labels, inverse, last_sample,
+                                           moved_count, moved_samples, cluster, center)
     for m in range(moved_samples.shape[0]):
         if moved_labels[m] != cluster:
             continue

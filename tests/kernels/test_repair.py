@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from fastquant.kernels import _distinct_table, _repair
+from fastquant.kernels._tunables import FARTHEST_IN_STEP_MIN_FEATURES
 
 from .. import naive
 from ._data import NO_INVERSE, ones
@@ -27,12 +28,15 @@ def test_farthest_sample_takes_highest_index_on_ties():
     assert _repair.farthest_sample(same, ones(same), zeros, NO_INVERSE, _NO_LAST, *_NO_MOVES, 0, same[:1]) == 2
 
 
-def test_farthest_sample_on_rows_skips_moved_samples():
-    rows = np.array([[0], [5], [-5]], dtype=np.float32)
+@pytest.mark.parametrize("n_features", [1, FARTHEST_IN_STEP_MIN_FEATURES])
+def test_farthest_sample_on_rows_skips_moved_samples(n_features):
+    # (both searches: row by row, and eight rows in step)
+    rows = np.zeros((3, n_features), dtype=np.float32)
+    rows[:, 0] = [0, 5, -5]
     weights = np.array([2, 3, 2], dtype=np.int32)
     inverse = np.array([1, 0, 2, 1, 1, 0, 2], dtype=np.int32)  # samples of each row
     labels = np.zeros(3, dtype=np.int32)
-    center = np.zeros((1, 1), dtype=np.float32)
+    center = np.zeros((1, n_features), dtype=np.float32)
     last = _distinct_table.last_samples(inverse, 3)
     np.testing.assert_array_equal(last, [5, 4, 6])
     # rows 1 and 2 are equally far: the highest sample among them is 6 (row 2).
@@ -43,13 +47,20 @@ def test_farthest_sample_on_rows_skips_moved_samples():
     assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 0, center) == 4
     # ... and it is the only, hence farthest, sample of cluster 1.
     assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 1, center) == 6
+    # both samples of row 2, the farthest, moved: the row no longer counts.
+    rows[2, 0] = -6
+    count = np.array([0, 0, 2], dtype=np.int32)
+    moved = (count, np.array([2, 6], np.int64), np.array([1, 1], np.int32))
+    assert _repair.farthest_sample(rows, weights, labels, inverse, last, *moved, 0, center) == 4
 
 
+@pytest.mark.parametrize("n_features", [3, FARTHEST_IN_STEP_MIN_FEATURES, 128])
 @pytest.mark.parametrize("n", [5, 8, 203])
-def test_farthest_sample_is_cv2s_among_many_rows_ties_to_the_highest(n):
-    # (rows are measured eight at a time; ties fall in and across those groups)
+def test_farthest_sample_is_cv2s_among_many_rows_ties_to_the_highest(n, n_features):
+    # (from FARTHEST_IN_STEP_MIN_FEATURES features rows are measured eight at a time;
+    # ties fall in and across those groups)
     rng = np.random.default_rng(n)
-    points = (rng.standard_normal((n, 128)) * 3).astype(np.float32)
+    points = (rng.standard_normal((n, n_features)) * 3).astype(np.float32)
     labels = rng.integers(0, 2, n).astype(np.int32)
     center = points[:1] + np.float32(0.25)
     dists = naive.sq_distances(points, center)[:, 0]
