@@ -56,7 +56,9 @@ def _farthest_row_by_row(X, weights, labels, inverse, last_sample, moved_count, 
                          cluster, center):
     """``(largest distance, its highest unmoved sample)`` over the rows of ``cluster``
     still holding a sample, one row at a time (few features: a row's distance is a
-    short chain)."""
+    short chain). The step of :func:`_farther` is written out here: called per row as
+    an inlined helper returning a tuple, it made the search 16x slower (messi.jpg's
+    colours at K = 2: 2.2-2.4 against 0.14 ms)."""
     farthest = -F32_ONE
     best = -1
     for r in range(X.shape[0]):
