@@ -15,6 +15,7 @@ compiling on the extra cost of 7 parallel kernels), so a run whose launches are 
 serial compiles no parallel code, and deciding this never starts numba's threads.
 """
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -148,24 +149,47 @@ def _thread_count() -> int:
 
 def map_on_threads(func, items):
     """``[func(item) for item in items]``, the calls spread over :func:`task_threads`
-    Python threads, each launching the serial twins of the kernels (which release the
-    GIL): one thread per task rather than all threads on every launch of one task.
+    threads (the calling thread and pool threads), each launching the serial twins of
+    the kernels (which release the GIL): one thread per task rather than all threads on
+    every launch of one task.
 
-    The results are in the order of ``items`` and each call runs as it would alone, so
-    they do not depend on the number of threads.
+    Each thread takes the next item not yet taken, the calling thread from the start: a
+    pool thread may start late (on a KVM guest, an idle vCPU can take a millisecond to
+    wake) and then only takes fewer items, rather than holding up the first ones; one
+    that never started is not waited for. The results are in the order of ``items`` and
+    each call runs as it would alone, so they do not depend on the number of threads or
+    on which thread ran which call. After a failure no item is taken; the error of the
+    first failing item among those that ran is raised.
     """
     items = list(items)
-    if task_threads(len(items)) == 1:
+    n_threads = task_threads(len(items))
+    if n_threads == 1:
         return [func(item) for item in items]
+    results = [None] * len(items)
+    failures = {}
+    taken = itertools.count()  # (next() is atomic under the GIL)
 
-    def one_thread(item):
+    def take_items():
         with one_thread_per_launch():
-            return func(item)
+            for index in taken:
+                if index >= len(items) or failures:
+                    return
+                try:
+                    results[index] = func(items[index])
+                except BaseException as error:  # raised again in the calling thread
+                    failures[index] = error
+                    return
 
     global _pool
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(_thread_count(), "fastquant-task")
         pool = _pool
-    futures = [pool.submit(one_thread, item) for item in items]
-    return [future.result() for future in futures]
+    helpers = [pool.submit(take_items) for _ in range(n_threads - 1)]
+    take_items()
+    for helper_thread in helpers:
+        if not helper_thread.cancel():  # (one not started yet is not waited for)
+            helper_thread.result()
+    if failures:
+        raise failures[min(failures)]
+    return results

@@ -330,9 +330,44 @@ def _task_state(item):
 
 def test_map_on_threads_keeps_the_order_and_launches_serially_on_its_threads(monkeypatch):
     monkeypatch.setattr(_execution, "_thread_count", lambda: 2)
+    here = threading.current_thread().name
     results = _execution.map_on_threads(_task_state, range(12))
     assert [item for item, _, _ in results] == list(range(12))
-    assert all(name.startswith("fastquant-task") and serial for _, name, serial in results)
+    assert all(serial for _, _, serial in results)
+    assert {name for _, name, _ in results} <= {here} | {
+        thread.name for thread in threading.enumerate() if thread.name.startswith("fastquant-task")}
+    assert not _execution._one_thread.active  # (the calling thread's flag is restored)
+
+
+def test_map_on_threads_does_not_wait_for_pool_threads_that_never_start(monkeypatch):
+    monkeypatch.setattr(_execution, "_thread_count", lambda: 2)
+    _execution.map_on_threads(_task_state, range(2))  # (the pool exists)
+    release = threading.Event()
+    busy = [_execution._pool.submit(release.wait) for _ in range(2)]  # every pool thread
+    results = []
+    caller = threading.Thread(target=lambda: results.extend(
+        _execution.map_on_threads(_task_state, range(5))), name="caller")
+    caller.start()
+    caller.join(timeout=60)  # (a guard against a hang, not a speed limit)
+    finished = not caller.is_alive()
+    release.set()
+    caller.join()
+    assert finished  # it waited for pool threads held by other work
+    assert results == [(item, "caller", True) for item in range(5)]
+    assert all(future.result() for future in busy)
+
+
+def _fails_at_three(item):
+    if item == 3:
+        raise KeyError(item)
+    return item
+
+
+def test_map_on_threads_raises_the_error_of_a_task(monkeypatch):
+    monkeypatch.setattr(_execution, "_thread_count", lambda: 2)
+    with pytest.raises(KeyError, match="3"):
+        _execution.map_on_threads(_fails_at_three, range(8))
+    assert _execution.map_on_threads(_fails_at_three, range(3)) == [0, 1, 2]
 
 
 def test_map_on_threads_stays_in_the_calling_thread_where_one_thread_is_asked(monkeypatch):
