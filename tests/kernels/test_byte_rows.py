@@ -99,3 +99,67 @@ def test_a_value_that_is_not_a_byte_is_seen_in_every_block(position):
     values[position] = 7.5
     assert not _keys(values.reshape(-1, 3))[0]
     assert not _keys(values.reshape(-1, 2))[0]
+
+
+def _assert_numpy_unique(points):
+    rows, counts, inverse, low, high = _table(points)
+    np_rows, np_inverse, np_counts = np.unique(points, axis=0, return_inverse=True,
+                                               return_counts=True)
+    np.testing.assert_array_equal(rows, np_rows)
+    np.testing.assert_array_equal(counts, np_counts)
+    np.testing.assert_array_equal(inverse, np_inverse.reshape(-1))
+    np.testing.assert_array_equal(low, points.min(axis=0))
+    np.testing.assert_array_equal(high, points.max(axis=0))
+
+
+def _rows_of_keys(keys, n_features):
+    keys = np.asarray(keys, dtype=np.int64)
+    shifts = 8 * np.arange(n_features - 1, -1, -1)
+    return ((keys[:, None] >> shifts) & 255).astype(np.float32)
+
+
+@pytest.mark.parametrize("keys", [
+    [63, 64, 0, 127, 128, 64, 63],  # either side of a word's edge
+    [0, (1 << 24) - 1, (1 << 24) - 64, (1 << 24) - 65, 1, 0],  # the key space's corners
+    list(range(64)) * 2,  # a full word
+    [64 + k for k in (1, 5, 9, 17, 33)] + [200, 64 + 1],  # 5 keys in a word, past the unrolled
+    [64 + k for k in (2, 3, 60, 63)] + [7],  # exactly 4 in a word
+])
+def test_table_at_the_edges_of_the_words(keys):
+    _assert_numpy_unique(_rows_of_keys(keys, 3)[::-1].copy())
+    _assert_numpy_unique(_rows_of_keys(keys, 3))
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_every_value_of_every_feature(n_features):
+    rng = np.random.default_rng(n_features)
+    points = np.repeat(np.arange(256, dtype=np.float32)[:, None], n_features, axis=1)
+    for j in range(n_features):
+        points[:, j] = rng.permutation(points[:, j])
+    _assert_numpy_unique(np.concatenate([points, points[::3]]))
+
+
+@pytest.mark.parametrize("n_features", [1, 3])
+def test_one_distinct_row(n_features):
+    rows, counts, inverse, low, high = _table(np.full((1000, n_features), 9, np.float32))
+    np.testing.assert_array_equal(rows, np.full((1, n_features), 9, np.float32))
+    np.testing.assert_array_equal(counts, [1000])
+    np.testing.assert_array_equal(inverse, np.zeros(1000))
+    np.testing.assert_array_equal(low, 9)
+    np.testing.assert_array_equal(high, 9)
+
+
+def test_a_bitmap_with_more_keys_than_samples_is_refused():
+    present = np.zeros(4, np.uint64)
+    present[0] = 0b111  # three keys marked, two samples
+    low = np.empty(1, np.float32)
+    with pytest.raises(ValueError, match="no more keys than there are samples"):
+        _byte_rows.byte_table(np.array([0, 1], np.int32), present, 1, low, low.copy())
+
+
+@pytest.mark.parametrize("position", [0, -1])
+def test_a_value_that_is_not_a_byte_is_seen_in_whole_blocks(position):
+    values = np.full(3 * BYTE_CHECK_BLOCK, 7.0, dtype=np.float32)  # no partial block
+    values[position] = 256.0
+    assert not _keys(values.reshape(-1, 3))[0]
+    assert _keys(np.full((BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32))[0]
