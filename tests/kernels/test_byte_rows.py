@@ -92,13 +92,14 @@ def test_fits(n_features, fits):
     assert not _byte_rows.fits(3, (1 << 24) - 1)
 
 
-@pytest.mark.parametrize("position", [0, BYTE_CHECK_BLOCK - 1, BYTE_CHECK_BLOCK,
-                                      2 * BYTE_CHECK_BLOCK + 3, -1])
-def test_a_value_that_is_not_a_byte_is_seen_in_every_block(position):
-    values = np.full(2 * BYTE_CHECK_BLOCK + 4, 7.0, dtype=np.float32)  # a partial block last
-    values[position] = 7.5
-    assert not _keys(values.reshape(-1, 3))[0]
-    assert not _keys(values.reshape(-1, 2))[0]
+@pytest.mark.parametrize("row", [0, BYTE_CHECK_BLOCK - 1, BYTE_CHECK_BLOCK,
+                                 2 * BYTE_CHECK_BLOCK + 3, -1])
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_a_value_that_is_not_a_byte_is_seen_in_every_block(row, n_features):
+    for column in range(n_features):
+        points = np.full((2 * BYTE_CHECK_BLOCK + 4, n_features), 7.0, dtype=np.float32)
+        points[row, column] = 7.5  # (a partial block last)
+        assert not _keys(points)[0], column
 
 
 def _assert_numpy_unique(points):
@@ -157,9 +158,9 @@ def test_a_bitmap_with_more_keys_than_samples_is_refused():
         _byte_rows.byte_table(np.array([0, 1], np.int32), present, 1, low, low.copy())
 
 
-@pytest.mark.parametrize("position", [0, -1])
-def test_a_value_that_is_not_a_byte_is_seen_in_whole_blocks(position):
-    values = np.full(3 * BYTE_CHECK_BLOCK, 7.0, dtype=np.float32)  # no partial block
-    values[position] = 256.0
-    assert not _keys(values.reshape(-1, 3))[0]
+@pytest.mark.parametrize("row", [0, -1])
+def test_a_value_that_is_not_a_byte_is_seen_in_whole_blocks(row):
+    points = np.full((3 * BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32)  # no partial block
+    points[row, 2] = 256.0
+    assert not _keys(points)[0]
     assert _keys(np.full((BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32))[0]
