@@ -18,13 +18,14 @@ def _keys(points):
 
 def _table(points):
     """rows, counts, inverse, low, high of byte-valued ``points``."""
-    ok, keys, present = _keys(points)
-    assert ok
     n_features = points.shape[1]
+    inverse = np.empty(len(points), dtype=np.int32)
+    present = np.zeros(_byte_rows.bitmap_words(n_features), dtype=np.uint64)
     low = np.empty(n_features, dtype=np.float32)
     high = np.empty(n_features, dtype=np.float32)
-    rows, counts = _byte_rows.byte_table(keys, present, n_features, low, high)
-    return rows, counts, keys, low, high
+    is_bytes, rows, counts = _byte_rows.byte_table(points, inverse, present, low, high)
+    assert is_bytes
+    return rows, counts, inverse, low, high
 
 
 @pytest.mark.parametrize("n_features", [1, 2, 3])
@@ -78,12 +79,37 @@ def test_arguments_are_checked():
         _byte_rows.byte_keys(pairs, np.empty(4, np.int32), np.zeros(3, np.uint64))
     with pytest.raises(ValueError, match="keys"):
         _byte_rows.byte_keys(pairs, np.empty(3, np.int32), np.zeros(1024, np.uint64))
-    low = np.empty(1, np.float32)
+    with pytest.raises(ValueError, match="low must have one entry per feature"):
+        _byte_rows.byte_table(pairs, np.empty(4, np.int32), np.zeros(1024, np.uint64),
+                              np.empty(1, np.float32), np.empty(2, np.float32))
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_a_table_that_is_not_of_bytes_is_empty_and_leaves_the_box(n_features):
+    points = np.full((10, n_features), 3.0, dtype=np.float32)
+    points[4, -1] = 0.5
+    low = np.full(n_features, -7.0, np.float32)
+    high = low.copy()
+    is_bytes, rows, counts = _byte_rows.byte_table(
+        points, np.empty(10, np.int32), np.zeros(_byte_rows.bitmap_words(n_features), np.uint64),
+        low, high)
+    assert not is_bytes and rows.shape == (0, n_features) and counts.shape == (0,)
+    np.testing.assert_array_equal(low, -7.0)
+    np.testing.assert_array_equal(high, -7.0)
+
+
+@pytest.mark.parametrize("marked", [[0, 1], [5], [0, 1, 2], list(range(200))])
+def test_a_bitmap_that_was_not_zeros_is_refused(marked):
+    points = np.array([[0], [1], [1]], dtype=np.float32)  # keys 0 and 1
     present = np.zeros(4, np.uint64)
-    present[0] = 1
-    for keys in ([0, 1], [0, -5], [0, 300]):  # 1 is not marked; -5, 300 outside
-        with pytest.raises(ValueError, match="keys must be marked in present"):
-            _byte_rows.byte_table(np.array(keys, np.int32), present, 1, low, low.copy())
+    for key in marked:
+        present[key >> 6] |= np.uint64(1) << np.uint64(key & 63)
+    low = np.empty(1, np.float32)
+    if marked == [0, 1]:  # the samples' own keys: no harm
+        _byte_rows.byte_table(points, np.empty(3, np.int32), present, low, low.copy())
+        return
+    with pytest.raises(ValueError, match="present must be zeros"):
+        _byte_rows.byte_table(points, np.empty(3, np.int32), present, low, low.copy())
 
 
 @pytest.mark.parametrize("n_features, fits", [(0, False), (1, True), (3, True), (4, False)])
@@ -148,14 +174,6 @@ def test_one_distinct_row(n_features):
     np.testing.assert_array_equal(inverse, np.zeros(1000))
     np.testing.assert_array_equal(low, 9)
     np.testing.assert_array_equal(high, 9)
-
-
-def test_a_bitmap_with_more_keys_than_samples_is_refused():
-    present = np.zeros(4, np.uint64)
-    present[0] = 0b111  # three keys marked, two samples
-    low = np.empty(1, np.float32)
-    with pytest.raises(ValueError, match="no more keys than there are samples"):
-        _byte_rows.byte_table(np.array([0, 1], np.int32), present, 1, low, low.copy())
 
 
 @pytest.mark.parametrize("row", [0, -1])
