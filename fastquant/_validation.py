@@ -123,8 +123,8 @@ def checked_points(values: np.ndarray, name: str = "data", keys: bool = False) -
     if keys and _byte_rows.fits(n_features, MAX_KEY_SPACE) and runs_serially(values.size):
         inverse = np.empty(n_samples, dtype=np.int32)
         present = np.zeros(_byte_rows.bitmap_words(n_features), dtype=np.uint64)
-        if _byte_rows.byte_keys(values, inverse, present):
-            rows, counts = _byte_rows.byte_table(inverse, present, n_features, low, high)
+        is_bytes, rows, counts = _byte_rows.byte_table(values, inverse, present, low, high)
+        if is_bytes:
             return Points(values, low, high, (rows, counts, inverse))
     if launch(_feature_bounds.feature_bounds, values, low, high, work=values.size):
         raise ValueError(non_finite_message(values, name))

@@ -250,10 +250,11 @@ MOVERS = 8
 # The check of byte-valued points that keys their rows (kernels/_byte_rows.py)
 # ---------------------------------------------------------------------------------------
 
-#: Values checked between two looks at whether one was not a byte (float data stop after
-#: the first block). Measured, the check and keys of messi.jpg's 306,908 x 3 values, ms
-#: (min of 40, twice): 2**10 0.89 / 0.90, 2**12 0.87 / 0.88, 2**16 0.95 / 0.90: no difference.
-BYTE_CHECK_BLOCK = 1 << 12
+#: Rows checked (and keyed) between two looks at whether a value was not a byte (float
+#: data stop after the first block). Measured, the check and keys of messi.jpg's 306,908
+#: rows of 3, with the marks, ms (min of 60, twice): 2**8 0.52 / 0.47, 2**10 0.52 / 0.47,
+#: 2**12 0.53 / 0.48, 2**14 0.55 / 0.51.
+BYTE_CHECK_BLOCK = 1 << 10
 
 # ---------------------------------------------------------------------------------------
 # cv2's empty-cluster repair (kernels/_repair.py)
@@ -265,3 +266,13 @@ BYTE_CHECK_BLOCK = 1 << 12
 #: step: D = 3 0.55x, 8 0.58x, 16 0.61x, 32 0.66x, 48 0.73x, 64 0.91x, 96 1.02x,
 #: 128 1.12x; messi.jpg's 69,991 colours at K = 2: 0.13 against 0.49 ms.
 FARTHEST_IN_STEP_MIN_FEATURES = 96
+
+# ---------------------------------------------------------------------------------------
+# The distinct table of byte-valued points (kernels/_byte_rows.py)
+# ---------------------------------------------------------------------------------------
+
+#: Keys of one bitmap word written with no branch (the rest by a loop), messi.jpg's 27,826
+#: words of 69,991 keys (1-4 keys in 85% of the words), ms (min of 60, twice): a loop over
+#: every key 0.39 / 0.40, 2 written 0.36 / 0.37, 4 written 0.30 / 0.31 (measured one pass
+#: of the words, their rank bases and keys).
+BYTE_KEYS_UNROLLED = 4
