@@ -8,9 +8,14 @@ distances (``t = x - c`` rounded, squared, summed in feature order: ``D + 2`` ro
 are each within a relative ``1.01 (D + 2) 2**-24`` of the exact ones, so every row of
 such a node gets label ``a`` from the row-by-row search too, ties included (a tie never
 passes the test). The node then adds its sums and weight to cluster ``a``; other nodes
-are opened, and the rows of a leaf are searched one by one in cv2's float32 order. The
+are opened, and the rows of a leaf are searched one by one in cv2's float32 order. An
+unsettled leaf also adds its totals to ``a`` first, and each row the search labels
+``b != a`` then moves: its weighted values are taken from ``a`` and added to ``b``. The
 sums are those of the plain pass: weighted sums of integers below 2**53 are exact in
-float64 in any order (``Rows.exact_sums``).
+float64 in any order, taking out included (``Rows.exact_sums``: no partial sum exceeds
+the data's total). The sums of squared norms are exact too while the data's total is
+below 2**53; beyond it they round once per addition or removal, within the data's total
+times 2**-53 each, as the plain order would (they serve only for estimates).
 """
 
 import numpy as np
@@ -44,11 +49,11 @@ def _farthest(box, node, centers, far):
 
 
 @inline
-def _node_label(box, node, centers, limit):
+def _node_label(box, node, centers, limit, n_features):
     """The center nearest the middle of a node's box (float64), and whether every row of
     the node is nearer to it than to any other center by ``limit`` (the proven margin
     over the whole data: see :func:`_tree_pass`)."""
-    n_clusters, n_features = centers.shape
+    n_clusters = centers.shape[0]
     nearest = 0
     best = np.inf
     for k in range(n_clusters):
@@ -78,22 +83,100 @@ def _node_label(box, node, centers, limit):
 
 
 @inline
+def _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums, counts,
+                 squares, order, labels, n_features):
+    """Search the rows ``first`` to ``last - 1`` of a leaf one by one in cv2's float32
+    order. The leaf's totals are already with cluster ``nearest``: the rows the search
+    sends elsewhere move (their sums are exact integers, so taking them out again gives
+    the sums of adding every row to its own cluster)."""
+    for p in range(first, last):
+        best = F32_INF
+        label = 0
+        for k in range(centers.shape[0]):
+            d = F32_ZERO
+            for j in range(n_features):
+                t = tree_rows[p, j] - centers[k, j]
+                d += t * t
+            closer = d < best  # (selects, not branches: rows near a
+            best = d if closer else best  # bisector go either way)
+            label = k if closer else label
+        if label != nearest:
+            weight = tree_weights[p]
+            counts[label] += weight
+            counts[nearest] -= weight
+            square = weight * square_norm(tree_rows, p)
+            squares[label] += square
+            squares[nearest] -= square
+            for j in range(n_features):
+                value = weight * np.float64(tree_rows[p, j])
+                sums[label, j] += value
+                sums[nearest, j] -= value
+        if labels.shape[0] > 0:
+            labels[order[p]] = label
+
+
+@inline
+def _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features):
+    """The walk of :func:`_tree_pass` from the nodes of level ``start`` (``n_features``
+    is the rows' own, passed apart so that a constant unrolls the feature loops)."""
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
+    fan = 1 << n_features
+    n_leaves = first_row.shape[0] - 1
+    bits = depth(n_leaves, n_features)
+    offsets = np.empty(bits + 1, dtype=np.int64)  # (no division per node)
+    for level in range(bits + 1):
+        offsets[level] = level_offset(level, n_features)
+    stack_level = np.empty((1 << (n_features * start)) + bits * fan, dtype=np.int64)
+    stack_node = np.empty_like(stack_level)
+    top = 0
+    span = n_features * (bits - start)
+    for m in range((1 << (n_features * start)) - 1, -1, -1):
+        if first_row[m << span] < first_row[(m + 1) << span]:  # (only nodes with rows)
+            stack_level[top] = start
+            stack_node[top] = m
+            top += 1
+    while top > 0:
+        top -= 1
+        level = stack_level[top]
+        m = stack_node[top]
+        first, last = node_rows(first_row, level, m, bits, n_features)
+        node = offsets[level] + m
+        nearest, settled = _node_label(box, node, centers, limit, n_features)
+        if settled or level == bits:  # (a leaf's rows then move: see _search_leaf)
+            counts[nearest] += node_weights[node]
+            squares[nearest] += node_squares[node]
+            for j in range(n_features):
+                sums[nearest, j] += node_sums[node, j]
+        if settled:
+            if labels.shape[0] > 0:
+                for p in range(first, last):
+                    labels[order[p]] = nearest
+        elif level < bits:
+            span = n_features * (bits - level - 1)
+            for child in range((m + 1) * fan - 1, m * fan - 1, -1):
+                if first_row[child << span] < first_row[(child + 1) << span]:
+                    stack_level[top] = level + 1
+                    stack_node[top] = child
+                    top += 1
+        else:
+            _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums,
+                         counts, squares, order, labels, n_features)
+
+
+@inline
 def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels):
     """One assignment pass over the tree: the sums, counts and sums of squared norms of
     the nearest centers' clusters (cleared first) and, when ``labels`` is not empty, the
     label of every row (``labels[order[p]]`` for sorted row p)."""
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
+    tree_rows, first_row, box = tree[0], tree[2], tree[3]
     n_features = tree_rows.shape[1]
     n_clusters = centers.shape[0]
-    fan = 1 << n_features
     n_leaves = first_row.shape[0] - 1
-    bits = depth(n_leaves, n_features)
     for k in range(n_clusters):
         counts[k] = 0
         squares[k] = 0.0
         for j in range(n_features):
             sums[k, j] = 0.0
-    write = labels.shape[0] > 0
     if first_row[n_leaves] == 0:
         return
     # Every node's box lies within the root's, so the largest squared distances from
@@ -107,58 +190,11 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
     for a in range(n_clusters):
         for k in range(n_clusters):
             limit[a, k] = margin * (far[a] + far[k]) + _TINY
-    offsets = np.empty(bits + 1, dtype=np.int64)  # (no division per node)
-    for level in range(bits + 1):
-        offsets[level] = level_offset(level, n_features)
-    start = min(start_level, bits)
-    stack_level = np.empty((1 << (n_features * start)) + bits * fan, dtype=np.int64)
-    stack_node = np.empty_like(stack_level)
-    top = 0
-    for m in range((1 << (n_features * start)) - 1, -1, -1):
-        stack_level[top] = start
-        stack_node[top] = m
-        top += 1
-    while top > 0:
-        top -= 1
-        level = stack_level[top]
-        m = stack_node[top]
-        first, last = node_rows(first_row, level, m, bits, n_features)
-        if first == last:
-            continue
-        node = offsets[level] + m
-        nearest, settled = _node_label(box, node, centers, limit)
-        if settled:
-            counts[nearest] += node_weights[node]
-            squares[nearest] += node_squares[node]
-            for j in range(n_features):
-                sums[nearest, j] += node_sums[node, j]
-            if write:
-                for p in range(first, last):
-                    labels[order[p]] = nearest
-        elif level < bits:
-            for child in range((m + 1) * fan - 1, m * fan - 1, -1):
-                stack_level[top] = level + 1
-                stack_node[top] = child
-                top += 1
-        else:
-            for p in range(first, last):
-                best = F32_INF
-                label = 0
-                for k in range(n_clusters):
-                    d = F32_ZERO
-                    for j in range(n_features):
-                        t = tree_rows[p, j] - centers[k, j]
-                        d += t * t
-                    closer = d < best  # (selects, not branches: rows near a
-                    best = d if closer else best  # bisector go either way)
-                    label = k if closer else label
-                weight = tree_weights[p]
-                counts[label] += weight
-                squares[label] += weight * square_norm(tree_rows, p)
-                for j in range(n_features):
-                    sums[label, j] += weight * np.float64(tree_rows[p, j])
-                if write:
-                    labels[order[p]] = label
+    start = min(start_level, depth(n_leaves, n_features))
+    if n_features == 3:  # (colours)
+        _walk(tree, centers, limit, start, sums, counts, squares, order, labels, 3)
+    else:
+        _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features)
 
 
 @inline

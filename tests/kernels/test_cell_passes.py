@@ -27,13 +27,17 @@ def _near_tie_centers(rng, rows, n_clusters):
 
 
 def _plain(rows, centers):
-    """Labels, sums and counts of the row-by-row pass (cv2's float32 order)."""
+    """Labels, sums, counts and weighted squared norms of the row-by-row pass (cv2's
+    float32 order; integer rows, so the float64 sums are exact)."""
     labels = np.empty(len(rows.values), dtype=np.int32)
     kernels.assign(rows.values, centers, labels, np.empty(len(rows.values), dtype=np.float32))
+    values = rows.values.astype(np.float64)
     sums = np.zeros(centers.shape)
-    np.add.at(sums, labels, rows.weights[:, None] * rows.values.astype(np.float64))
+    np.add.at(sums, labels, rows.weights[:, None] * values)
     counts = np.bincount(labels, weights=rows.weights, minlength=len(centers)).astype(np.int64)
-    return labels, sums, counts
+    squares = np.bincount(labels, weights=rows.weights * (values**2).sum(1),
+                          minlength=len(centers))
+    return labels, sums, counts, squares
 
 
 def _tree_pass(tree, centers):
@@ -43,7 +47,7 @@ def _tree_pass(tree, centers):
     sums, counts, squares = np.empty((k, d)), np.empty(k, dtype=np.int64), np.empty(k)
     done, empty = tree.passes(centers.copy(), 1, 0.0, sums, counts, squares, np.empty_like(centers))
     assert done == 1 and empty == (counts == 0).any()
-    return labels, sums, counts
+    return labels, sums, counts, squares
 
 
 @pytest.mark.parametrize("n_features", [1, 2, 3])
@@ -56,7 +60,7 @@ def test_cell_pass_gives_the_plain_pass_near_ties(n_features, n_clusters):
         centers = _near_tie_centers(rng, rows, n_clusters)
         expected = _plain(rows, centers)
         got = _tree_pass(tree, centers)
-        for name, a, b in zip(("labels", "sums", "counts"), got, expected):
+        for name, a, b in zip(("labels", "sums", "counts", "squares"), got, expected):
             np.testing.assert_array_equal(a, b, err_msg=f"{name}, trial {trial}")
 
 
@@ -72,6 +76,34 @@ def test_cell_pass_breaks_exact_ties_to_the_lower_index():
         expected = _plain(rows, centers)
         for a, b in zip(_tree_pass(tree, centers), expected):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_leaf_rows_move_from_their_leafs_cluster_exactly(n_features):
+    # A leaf's totals go to its middle's nearest center and the rows searched elsewhere
+    # move out: leaves split by a bisector through rows, duplicate centers (the lower
+    # index takes all), a cluster left empty, centers inside a one-row leaf, and leaves
+    # of one row each (spread-out colours).
+    for seed, distinct in ((1, 900), (2, 12)):
+        rows, points = rows_of(seed + n_features, n_features, distinct=distinct)
+        tree = _cell_lloyd.CellTree(rows, points)
+        values = rows.values
+        one = values[0]
+        cases = [
+            np.stack([one - 1, one + 1]),  # bisector through row 0 (a tie: center 0)
+            np.stack([one + 1, one - 1]),
+            np.stack([one, one, values[-1]]),  # duplicate centers
+            np.stack([values[-1], one, one]),
+            np.stack([one, np.full(n_features, 1e4)]),  # an empty cluster
+            np.stack([np.full(n_features, 1e4), one, values.mean(0)]),
+            np.stack([one + 0.25, one - 0.25, one + 0.5, one - 0.5]),
+            np.stack([values.mean(0), values.mean(0) + 0.5]),
+        ]
+        for case, centers in enumerate(cases):
+            centers = np.asarray(centers, np.float32)
+            got, expected = _tree_pass(tree, centers), _plain(rows, centers)
+            for name, a, b in zip(("labels", "sums", "counts", "squares"), got, expected):
+                np.testing.assert_array_equal(a, b, err_msg=f"{name}, {distinct}, case {case}")
 
 
 def test_passes_stop_at_an_empty_cluster_and_at_the_pass_limit():
