@@ -200,8 +200,9 @@ def byte_table(X, inverse, present, low, high):
 @inline
 def _distinct_keys(present, n_samples):
     """The rank base of each word of ``present`` (int32: half the cache of int64 next
-    to the bitmap, 0.09 against 0.13 ms) and the keys marked in it, lowest first, in one
-    pass over the words.
+    to the bitmap, 0.09 against 0.13 ms; uint16 offsets under an int32 base per 64
+    words took 0.08, but the ranks 0.50 against 0.34 ms) and the keys marked in it,
+    lowest first, in one pass over the words.
 
     Returns
     -------
