@@ -4,8 +4,8 @@ byte-valued data on one thread (an 8-bit image: messi.jpg's 306,908 x 3 pixels).
 The general way finds the bounding box first, then keys the rows relative to it and
 ranks the keys over the box's key space (``_feature_bounds``, ``_distinct_table``). When
 every value is an integer in [0, 256) (hence finite), a row's key can be its bytes
-(first feature most significant) with no box known: one pass checks and keys the rows,
-one marks the keys in a bitmap, one over the bitmap's words gives the distinct keys
+(first feature most significant) with no box known: one pass checks the values, one
+keys the rows, one marks the keys in a bitmap, one over the bitmap's words gives the distinct keys
 and each word's rank base, one ranks the samples' keys; the box is read off the
 distinct rows. The keys sort as the general way's (both are mixed-radix, first feature
 most significant), so the table of distinct rows, their counts and each sample's row
@@ -57,43 +57,40 @@ def _not_byte(x):
 
 
 @inline
-def _byte_row_keys(flat, keys, n_features, second, third, shift_first, shift_second,
-                   shift_third):
-    """Each row's key from its ``n_features`` values in ``flat``, if every value is a
-    byte; the rows are keyed and checked by blocks of BYTE_CHECK_BLOCK, and the first
-    block with a value that is not a byte stops it (``keys`` then part written).
+def _all_bytes(flat):
+    """Whether the values of ``flat`` are all bytes, looked at block by block.
 
-    A block is a loop of a fixed length (a loop from ``start`` to ``min(start + block,
-    n)`` was not vectorised: messi.jpg's check alone took 0.33 against 0.14 ms), and
-    with constants for three features the loop is vectorised: messi.jpg's keys and check
-    0.20 ms, against 0.14 + 0.16 in two loops (0.14 + 0.32 with variable lanes).
+    The blocks are BYTE_CHECK_BLOCK values each, a loop of a fixed length, and the
+    rest: a loop from ``start`` to ``min(start + BYTE_CHECK_BLOCK, size)`` was not
+    vectorised (messi.jpg's 920,724 values: 0.33 against 0.14 ms).
     """
-    n_samples = keys.shape[0]
-    whole = n_samples - n_samples % BYTE_CHECK_BLOCK
+    size = flat.shape[0]
+    whole = size - size % BYTE_CHECK_BLOCK
     for start in range(0, whole, BYTE_CHECK_BLOCK):
-        if _key_block(flat, keys, start, BYTE_CHECK_BLOCK, n_features, second, third,
-                      shift_first, shift_second, shift_third):
+        block = flat[start:start + BYTE_CHECK_BLOCK]
+        wrong = False
+        for v in range(BYTE_CHECK_BLOCK):
+            wrong |= _not_byte(block[v])
+        if wrong:
             return False
-    return not _key_block(flat, keys, whole, n_samples - whole, n_features, second, third,
-                          shift_first, shift_second, shift_third)
+    wrong = False
+    for v in range(whole, size):
+        wrong |= _not_byte(flat[v])
+    return not wrong
 
 
 @inline
-def _key_block(flat, keys, start, count, n_features, second, third, shift_first,
-               shift_second, shift_third):
-    """The keys of rows ``start`` to ``start + count`` from the features at 0, ``second``
-    and ``third`` of each row, shifted (a lane past the last feature repeats it, with
-    the same shift: OR-ing a digit twice changes nothing, and the loop has no inner
-    loop); whether one of their values is not a byte."""
+def _row_keys(flat, keys, n_features, second, third, shift_first, shift_second, shift_third):
+    """Each row's key from the features at 0, ``second`` and ``third`` of its
+    ``n_features`` values in ``flat``, shifted (a lane past the last feature repeats it,
+    with the same shift: OR-ing a digit twice changes nothing, and the loop has no
+    inner loop). Called with constants for three features, the loop is vectorised."""
     last_key = (np.int32(1) << (_BYTE_BITS * n_features)) - np.int32(1)
-    wrong = False
-    for i in range(start, start + count):
+    for i in range(keys.shape[0]):
         at = n_features * i
-        first, middle, last = flat[at], flat[at + second], flat[at + third]
-        wrong |= _not_byte(first) | _not_byte(middle) | _not_byte(last)
-        keys[i] = ((np.int32(first) << shift_first) | (np.int32(middle) << shift_second)
-                   | (np.int32(last) << shift_third)) & last_key
-    return wrong
+        keys[i] = ((np.int32(flat[at]) << shift_first)
+                   | (np.int32(flat[at + second]) << shift_second)
+                   | (np.int32(flat[at + third]) << shift_third)) & last_key
 
 
 @inline
@@ -113,10 +110,15 @@ def byte_keys(X, keys, present):
     Returns
     -------
     bool
-        Whether every value is a byte (see :func:`_byte_row_keys`).
+        Whether every value is a byte: a check of the values first, by blocks of
+        BYTE_CHECK_BLOCK values, stops at the first block that holds another.
 
-    Two loops, each faster alone (messi.jpg, ms, min of 60): the check and keys of the
-    rows (0.20), the marks (0.24; keys and marks in one loop took 0.54-0.61).
+    Three loops, each faster alone (messi.jpg, ms, min of 60): the check of the values
+    (vectorised, 0.14), the keys (three features: 0.16 vectorised, 0.32 with variable
+    shifts), the marks (0.24; keys and marks in one loop took 0.54-0.61). The check and
+    keys in one loop by blocks of rows, vectorised for three features, took 0.20 ms, but
+    byte_table's first compile 2.6 against 1.4 s CPU (old: byte_keys and byte_table
+    0.94 s).
     """
     n_samples, n_features = X.shape
     require_at_least(n_features, 1, "X must have at least one feature")
@@ -125,18 +127,16 @@ def byte_keys(X, keys, present):
     require_equal(present.shape[0], word_count(byte_key_space(n_features)),
                   "present must have one bit per byte key")
     flat = X.reshape(X.size)
+    if not _all_bytes(flat):
+        return False
     if n_features == _MAX_FEATURES:
-        if not _byte_row_keys(flat, keys, _MAX_FEATURES, 1, 2, 2 * _BYTE_BITS, _BYTE_BITS, 0):
-            return False
+        _row_keys(flat, keys, _MAX_FEATURES, 1, 2, 2 * _BYTE_BITS, _BYTE_BITS, 0)
     else:
         second, third = min(1, n_features - 1), min(2, n_features - 1)
-        if not _byte_row_keys(flat, keys, n_features, second, third,
-                              _BYTE_BITS * (n_features - 1),
-                              _BYTE_BITS * (n_features - 1 - second),
-                              _BYTE_BITS * (n_features - 1 - third)):
-            return False
+        _row_keys(flat, keys, n_features, second, third, _BYTE_BITS * (n_features - 1),
+                  _BYTE_BITS * (n_features - 1 - second), _BYTE_BITS * (n_features - 1 - third))
     for i in range(n_samples):
-        mark(present, keys[i])  # (in the bitmap: _key_block masks the keys to its bits)
+        mark(present, keys[i])  # (in the bitmap: _row_keys masks the keys to its bits)
     return True
 
 

@@ -128,6 +128,15 @@ def test_a_value_that_is_not_a_byte_is_seen_in_every_block(row, n_features):
         assert not _keys(points)[0], column
 
 
+@pytest.mark.parametrize("position", [0, BYTE_CHECK_BLOCK - 1, BYTE_CHECK_BLOCK,
+                                      2 * BYTE_CHECK_BLOCK + 3, -1])
+def test_a_value_that_is_not_a_byte_is_seen_at_the_edges_of_the_blocks(position):
+    values = np.full(2 * BYTE_CHECK_BLOCK + 4, 7.0, dtype=np.float32)  # a partial block last
+    values[position] = 7.5
+    assert not _keys(values.reshape(-1, 3))[0]
+    assert not _keys(values.reshape(-1, 2))[0]
+
+
 def _assert_numpy_unique(points):
     rows, counts, inverse, low, high = _table(points)
     np_rows, np_inverse, np_counts = np.unique(points, axis=0, return_inverse=True,
@@ -178,7 +187,7 @@ def test_one_distinct_row(n_features):
 
 @pytest.mark.parametrize("row", [0, -1])
 def test_a_value_that_is_not_a_byte_is_seen_in_whole_blocks(row):
-    points = np.full((3 * BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32)  # no partial block
+    points = np.full((BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32)  # 3 blocks, none partial
     points[row, 2] = 256.0
     assert not _keys(points)[0]
     assert _keys(np.full((BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32))[0]
