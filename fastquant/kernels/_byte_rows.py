@@ -5,11 +5,12 @@ The general way finds the bounding box first, then keys the rows relative to it 
 ranks the keys over the box's key space (``_feature_bounds``, ``_distinct_table``). When
 every value is an integer in [0, 256) (hence finite), a row's key can be its bytes
 (first feature most significant) with no box known: one pass checks the values, one
-keys the rows, one marks the keys in a bitmap, one over the bitmap's words gives the distinct keys
-and each word's rank base, one ranks the samples' keys; the box is read off the
-distinct rows. The keys sort as the general way's (both are mixed-radix, first feature
-most significant), so the table of distinct rows, their counts and each sample's row
-are the same. Bytes span too little for squared distances to overflow float32.
+keys the rows, one marks the keys in a bitmap, one over the bitmap's words gives the
+distinct keys and each word's rank base, one ranks the samples' keys; the box is read
+off the distinct rows. The keys sort as the general way's (both are mixed-radix,
+first feature most significant), so the table of distinct rows, their counts and each
+sample's row are the same. Bytes span too little for squared distances to overflow
+float32.
 """
 
 import numpy as np
