@@ -29,6 +29,10 @@ _BYTE_VALUES = 256
 _BYTE_BITS = 8
 #: Bytes of an int32 key at most.
 _MAX_FEATURES = 3
+#: Rows of three features checked and keyed in one block: a power of two, of at most
+#: BYTE_CHECK_BLOCK values (BYTE_CHECK_BLOCK // 3 rows were not vectorised: checked_points
+#: on messi.jpg 2.99 against 2.18 ms with 1024 rows, busy machine).
+_TRIPLE_ROWS = BYTE_CHECK_BLOCK // 4
 
 
 def fits(n_features: int, max_key_space: int) -> bool:
@@ -85,13 +89,25 @@ def _row_keys(flat, keys, n_features, second, third, shift_first, shift_second, 
     """Each row's key from the features at 0, ``second`` and ``third`` of its
     ``n_features`` values in ``flat``, shifted (a lane past the last feature repeats it,
     with the same shift: OR-ing a digit twice changes nothing, and the loop has no
-    inner loop). Called with constants for three features, the loop is vectorised."""
+    inner loop)."""
     last_key = (np.int32(1) << (_BYTE_BITS * n_features)) - np.int32(1)
     for i in range(keys.shape[0]):
         at = n_features * i
         keys[i] = ((np.int32(flat[at]) << shift_first)
                    | (np.int32(flat[at + second]) << shift_second)
                    | (np.int32(flat[at + third]) << shift_third)) & last_key
+
+
+@inline
+def _triple_keys(flat, keys, start):
+    """The keys of _TRIPLE_ROWS rows of three features from ``start`` on; whether one
+    of their values is not a byte."""
+    wrong = False
+    for i in range(start, start + _TRIPLE_ROWS):
+        first, middle, last = flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]
+        wrong |= _not_byte(first) | _not_byte(middle) | _not_byte(last)
+        keys[i] = (np.int32(first) << 16) | (np.int32(middle) << 8) | np.int32(last)
+    return wrong
 
 
 @inline
@@ -111,15 +127,16 @@ def byte_keys(X, keys, present):
     Returns
     -------
     bool
-        Whether every value is a byte: a check of the values first, by blocks of
-        BYTE_CHECK_BLOCK values, stops at the first block that holds another.
+        Whether every value is a byte: the first block that holds another stops the
+        check.
 
-    Three loops, each faster alone (messi.jpg, ms, min of 60): the check of the values
-    (vectorised, 0.14), the keys (three features: 0.16 vectorised, 0.32 with variable
-    shifts), the marks (0.24; keys and marks in one loop took 0.54-0.61). The check and
-    keys in one loop by blocks of rows, vectorised for three features, took 0.20 ms, but
-    byte_table's first compile 2.6 against 1.4 s CPU (old: byte_keys and byte_table
-    0.94 s).
+    Rows of three features are checked and keyed in one loop by blocks of _TRIPLE_ROWS,
+    vectorised, the rest (other rows, a partial last block) by a check of the values by
+    blocks of BYTE_CHECK_BLOCK, then a loop of the keys. Then the marks, apart (keys and
+    marks in one loop took 0.54-0.61 ms). messi.jpg, ms, min of 60: check and keys 0.20 in
+    one loop, 0.14 + 0.16 in two (0.14 + 0.32 with variable lanes). byte_table's first
+    compile, s of CPU: 1.62 (1.41 in two loops; 2.6 with the one loop also written for
+    any number of features and the partial block; main's byte_keys and byte_table 0.94).
     """
     n_samples, n_features = X.shape
     require_at_least(n_features, 1, "X must have at least one feature")
@@ -128,16 +145,20 @@ def byte_keys(X, keys, present):
     require_equal(present.shape[0], word_count(byte_key_space(n_features)),
                   "present must have one bit per byte key")
     flat = X.reshape(X.size)
-    if not _all_bytes(flat):
-        return False
+    done = 0
     if n_features == _MAX_FEATURES:
-        _row_keys(flat, keys, _MAX_FEATURES, 1, 2, 2 * _BYTE_BITS, _BYTE_BITS, 0)
-    else:
-        second, third = min(1, n_features - 1), min(2, n_features - 1)
-        _row_keys(flat, keys, n_features, second, third, _BYTE_BITS * (n_features - 1),
-                  _BYTE_BITS * (n_features - 1 - second), _BYTE_BITS * (n_features - 1 - third))
+        done = n_samples - n_samples % _TRIPLE_ROWS
+        for start in range(0, done, _TRIPLE_ROWS):
+            if _triple_keys(flat, keys, start):
+                return False
+    rest = flat[done * n_features:]
+    if not _all_bytes(rest):
+        return False
+    second, third = min(1, n_features - 1), min(2, n_features - 1)
+    _row_keys(rest, keys[done:], n_features, second, third, _BYTE_BITS * (n_features - 1),
+              _BYTE_BITS * (n_features - 1 - second), _BYTE_BITS * (n_features - 1 - third))
     for i in range(n_samples):
-        mark(present, keys[i])  # (in the bitmap: _row_keys masks the keys to its bits)
+        mark(present, keys[i])  # (in the bitmap: bytes, and _row_keys masks its keys)
     return True
 
 
@@ -253,8 +274,8 @@ def _key_rows(unique, n_features, rows, low, high):
     most significant) and their smallest and largest value of each feature. Called
     with a constant ``n_features`` the loop over the features unrolls (messi.jpg's
     69,991 rows of three: 0.07 against 0.13 ms a feature at a time; that copy costs
-    byte_table's first compile 0.1 s of CPU, as do the keys' copy for three features
-    and the keys of a word written with no branch: 1.41 s in all)."""
+    byte_table's first compile 0.1 s of CPU, as do the keys of a word written with no
+    branch)."""
     for r in range(rows.shape[0]):
         for j in range(n_features):
             digit = (unique[r] >> (_BYTE_BITS * (n_features - 1 - j))) & (_BYTE_VALUES - 1)
