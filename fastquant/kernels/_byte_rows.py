@@ -4,12 +4,13 @@ byte-valued data on one thread (an 8-bit image: messi.jpg's 306,908 x 3 pixels).
 The general way finds the bounding box first, then keys the rows relative to it and
 ranks the keys over the box's key space (``_feature_bounds``, ``_distinct_table``). When
 every value is an integer in [0, 256) (hence finite), a row's key can be its bytes
-(first feature most significant) with no box known: one pass checks and keys the rows,
-one marks the keys in a bitmap, one over the bitmap's words gives the distinct keys
-and each word's rank base, one ranks the samples' keys; the box is read off the
-distinct rows. The keys sort as the general way's (both are mixed-radix, first feature
-most significant), so the table of distinct rows, their counts and each sample's row
-are the same. Bytes span too little for squared distances to overflow float32.
+(first feature most significant) with no box known: one pass checks the values, one
+keys the rows, one marks the keys in a bitmap, one over the bitmap's words gives the
+distinct keys and each word's rank base, one ranks the samples' keys; the box is read
+off the distinct rows. The keys sort as the general way's (both are mixed-radix,
+first feature most significant), so the table of distinct rows, their counts and each
+sample's row are the same. Bytes span too little for squared distances to overflow
+float32.
 """
 
 import numpy as np
@@ -28,6 +29,10 @@ _BYTE_VALUES = 256
 _BYTE_BITS = 8
 #: Bytes of an int32 key at most.
 _MAX_FEATURES = 3
+#: Rows of three features checked and keyed in one block: a power of two, of at most
+#: BYTE_CHECK_BLOCK values (BYTE_CHECK_BLOCK // 3 rows were not vectorised: checked_points
+#: on messi.jpg 2.99 against 2.18 ms with 1024 rows, busy machine).
+_TRIPLE_ROWS = BYTE_CHECK_BLOCK // 4
 
 
 def fits(n_features: int, max_key_space: int) -> bool:
@@ -57,42 +62,51 @@ def _not_byte(x):
 
 
 @inline
-def _byte_row_keys(flat, keys, n_features, second, third, shift_first, shift_second,
-                   shift_third):
-    """Each row's key from its ``n_features`` values in ``flat``, if every value is a
-    byte; the rows are keyed and checked by blocks of BYTE_CHECK_BLOCK, and the first
-    block with a value that is not a byte stops it (``keys`` then part written).
+def _all_bytes(flat):
+    """Whether the values of ``flat`` are all bytes, looked at block by block.
 
-    A block is a loop of a fixed length (a loop from ``start`` to ``min(start + block,
-    n)`` was not vectorised: messi.jpg's check alone took 0.33 against 0.14 ms), and
-    with constants for three features the loop is vectorised: messi.jpg's keys and check
-    0.20 ms, against 0.14 + 0.16 in two loops (0.14 + 0.32 with variable lanes).
+    The blocks are BYTE_CHECK_BLOCK values each, a loop of a fixed length, and the
+    rest: a loop from ``start`` to ``min(start + BYTE_CHECK_BLOCK, size)`` was not
+    vectorised (messi.jpg's 920,724 values: 0.33 against 0.14 ms).
     """
-    n_samples = keys.shape[0]
-    whole = n_samples - n_samples % BYTE_CHECK_BLOCK
+    size = flat.shape[0]
+    whole = size - size % BYTE_CHECK_BLOCK
     for start in range(0, whole, BYTE_CHECK_BLOCK):
-        if _key_block(flat, keys, start, BYTE_CHECK_BLOCK, n_features, second, third,
-                      shift_first, shift_second, shift_third):
+        block = flat[start:start + BYTE_CHECK_BLOCK]
+        wrong = False
+        for v in range(BYTE_CHECK_BLOCK):
+            wrong |= _not_byte(block[v])
+        if wrong:
             return False
-    return not _key_block(flat, keys, whole, n_samples - whole, n_features, second, third,
-                          shift_first, shift_second, shift_third)
+    wrong = False
+    for v in range(whole, size):
+        wrong |= _not_byte(flat[v])
+    return not wrong
 
 
 @inline
-def _key_block(flat, keys, start, count, n_features, second, third, shift_first,
-               shift_second, shift_third):
-    """The keys of rows ``start`` to ``start + count`` from the features at 0, ``second``
-    and ``third`` of each row, shifted (a lane past the last feature repeats it, with
-    the same shift: OR-ing a digit twice changes nothing, and the loop has no inner
-    loop); whether one of their values is not a byte."""
+def _row_keys(flat, keys, n_features, second, third, shift_first, shift_second, shift_third):
+    """Each row's key from the features at 0, ``second`` and ``third`` of its
+    ``n_features`` values in ``flat``, shifted (a lane past the last feature repeats it,
+    with the same shift: OR-ing a digit twice changes nothing, and the loop has no
+    inner loop)."""
     last_key = (np.int32(1) << (_BYTE_BITS * n_features)) - np.int32(1)
-    wrong = False
-    for i in range(start, start + count):
+    for i in range(keys.shape[0]):
         at = n_features * i
-        first, middle, last = flat[at], flat[at + second], flat[at + third]
+        keys[i] = ((np.int32(flat[at]) << shift_first)
+                   | (np.int32(flat[at + second]) << shift_second)
+                   | (np.int32(flat[at + third]) << shift_third)) & last_key
+
+
+@inline
+def _triple_keys(flat, keys, start):
+    """The keys of _TRIPLE_ROWS rows of three features from ``start`` on; whether one
+    of their values is not a byte."""
+    wrong = False
+    for i in range(start, start + _TRIPLE_ROWS):
+        first, middle, last = flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]
         wrong |= _not_byte(first) | _not_byte(middle) | _not_byte(last)
-        keys[i] = ((np.int32(first) << shift_first) | (np.int32(middle) << shift_second)
-                   | (np.int32(last) << shift_third)) & last_key
+        keys[i] = (np.int32(first) << 16) | (np.int32(middle) << 8) | np.int32(last)
     return wrong
 
 
@@ -113,10 +127,16 @@ def byte_keys(X, keys, present):
     Returns
     -------
     bool
-        Whether every value is a byte (see :func:`_byte_row_keys`).
+        Whether every value is a byte: the first block that holds another stops the
+        check.
 
-    Two loops, each faster alone (messi.jpg, ms, min of 60): the check and keys of the
-    rows (0.20), the marks (0.24; keys and marks in one loop took 0.54-0.61).
+    Rows of three features are checked and keyed in one loop by blocks of _TRIPLE_ROWS,
+    vectorised, the rest (other rows, a partial last block) by a check of the values by
+    blocks of BYTE_CHECK_BLOCK, then a loop of the keys. Then the marks, apart (keys and
+    marks in one loop took 0.54-0.61 ms). messi.jpg, ms, min of 60: check and keys 0.20 in
+    one loop, 0.14 + 0.16 in two (0.14 + 0.32 with variable lanes). byte_table's first
+    compile, s of CPU: 1.62 (1.41 in two loops; 2.6 with the one loop also written for
+    any number of features and the partial block; main's byte_keys and byte_table 0.94).
     """
     n_samples, n_features = X.shape
     require_at_least(n_features, 1, "X must have at least one feature")
@@ -125,18 +145,20 @@ def byte_keys(X, keys, present):
     require_equal(present.shape[0], word_count(byte_key_space(n_features)),
                   "present must have one bit per byte key")
     flat = X.reshape(X.size)
+    done = 0
     if n_features == _MAX_FEATURES:
-        if not _byte_row_keys(flat, keys, _MAX_FEATURES, 1, 2, 2 * _BYTE_BITS, _BYTE_BITS, 0):
-            return False
-    else:
-        second, third = min(1, n_features - 1), min(2, n_features - 1)
-        if not _byte_row_keys(flat, keys, n_features, second, third,
-                              _BYTE_BITS * (n_features - 1),
-                              _BYTE_BITS * (n_features - 1 - second),
-                              _BYTE_BITS * (n_features - 1 - third)):
-            return False
+        done = n_samples - n_samples % _TRIPLE_ROWS
+        for start in range(0, done, _TRIPLE_ROWS):
+            if _triple_keys(flat, keys, start):
+                return False
+    rest = flat[done * n_features:]
+    if not _all_bytes(rest):
+        return False
+    second, third = min(1, n_features - 1), min(2, n_features - 1)
+    _row_keys(rest, keys[done:], n_features, second, third, _BYTE_BITS * (n_features - 1),
+              _BYTE_BITS * (n_features - 1 - second), _BYTE_BITS * (n_features - 1 - third))
     for i in range(n_samples):
-        mark(present, keys[i])  # (in the bitmap: _key_block masks the keys to its bits)
+        mark(present, keys[i])  # (in the bitmap: bytes, and _row_keys masks its keys)
     return True
 
 
@@ -200,8 +222,9 @@ def byte_table(X, inverse, present, low, high):
 @inline
 def _distinct_keys(present, n_samples):
     """The rank base of each word of ``present`` (int32: half the cache of int64 next
-    to the bitmap, 0.09 against 0.13 ms) and the keys marked in it, lowest first, in one
-    pass over the words.
+    to the bitmap, 0.09 against 0.13 ms; uint16 offsets under an int32 base per 64
+    words took 0.08, but the ranks 0.50 against 0.34 ms) and the keys marked in it,
+    lowest first, in one pass over the words.
 
     Returns
     -------
@@ -250,7 +273,9 @@ def _key_rows(unique, n_features, rows, low, high):
     """The rows of the first ``rows.shape[0]`` keys of ``unique`` (bytes, first feature
     most significant) and their smallest and largest value of each feature. Called
     with a constant ``n_features`` the loop over the features unrolls (messi.jpg's
-    69,991 rows of three: 0.07 against 0.13 ms a feature at a time)."""
+    69,991 rows of three: 0.07 against 0.13 ms a feature at a time; that copy costs
+    byte_table's first compile 0.1 s of CPU, as do the keys of a word written with no
+    branch)."""
     for r in range(rows.shape[0]):
         for j in range(n_features):
             digit = (unique[r] >> (_BYTE_BITS * (n_features - 1 - j))) & (_BYTE_VALUES - 1)

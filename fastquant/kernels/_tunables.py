@@ -250,11 +250,12 @@ MOVERS = 8
 # The check of byte-valued points that keys their rows (kernels/_byte_rows.py)
 # ---------------------------------------------------------------------------------------
 
-#: Rows checked (and keyed) between two looks at whether a value was not a byte (float
-#: data stop after the first block). Measured, the check and keys of messi.jpg's 306,908
-#: rows of 3, with the marks, ms (min of 60, twice): 2**8 0.52 / 0.47, 2**10 0.52 / 0.47,
-#: 2**12 0.53 / 0.48, 2**14 0.55 / 0.51.
-BYTE_CHECK_BLOCK = 1 << 10
+#: Values checked between two looks at whether one was not a byte (float data stop after
+#: the first block). Measured, the check and keys of messi.jpg's 306,908 x 3 values, ms
+#: (min of 40, twice): 2**10 0.89 / 0.90, 2**12 0.87 / 0.88, 2**16 0.95 / 0.90: no difference.
+#: Rows of three features go by blocks of BYTE_CHECK_BLOCK // 4 rows (_byte_rows._TRIPLE_ROWS;
+#: blocks of 2**8, 2**10, 2**12 rows measured alike, 2**14 slower: 0.52, 0.52, 0.53, 0.55 ms).
+BYTE_CHECK_BLOCK = 1 << 12
 
 # ---------------------------------------------------------------------------------------
 # cv2's empty-cluster repair (kernels/_repair.py)
@@ -274,5 +275,6 @@ FARTHEST_IN_STEP_MIN_FEATURES = 96
 #: Keys of one bitmap word written with no branch (the rest by a loop), messi.jpg's 27,826
 #: words of 69,991 keys (1-4 keys in 85% of the words), ms (min of 60, twice): a loop over
 #: every key 0.39 / 0.40, 2 written 0.36 / 0.37, 4 written 0.30 / 0.31 (measured one pass
-#: of the words, their rank bases and keys).
+#: of the words, their rank bases and keys); checked_points whole, ms (min of 60, twice,
+#: alternating): 2 1.59 / 1.46, 4 1.53 / 1.44, 6 1.53 / 1.40, 8 1.53 / 1.40.
 BYTE_KEYS_UNROLLED = 4

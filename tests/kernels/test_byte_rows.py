@@ -128,6 +128,26 @@ def test_a_value_that_is_not_a_byte_is_seen_in_every_block(row, n_features):
         assert not _keys(points)[0], column
 
 
+@pytest.mark.parametrize("position", [0, BYTE_CHECK_BLOCK - 1, BYTE_CHECK_BLOCK,
+                                      2 * BYTE_CHECK_BLOCK + 3, -1])
+def test_a_value_that_is_not_a_byte_is_seen_at_the_edges_of_the_blocks(position):
+    values = np.full(2 * BYTE_CHECK_BLOCK + 4, 7.0, dtype=np.float32)  # a partial block last
+    values[position] = 7.5
+    assert not _keys(values.reshape(-1, 3))[0]
+    assert not _keys(values.reshape(-1, 2))[0]
+
+
+@pytest.mark.parametrize("n_rows", [2 * _byte_rows._TRIPLE_ROWS, 2 * _byte_rows._TRIPLE_ROWS + 5])
+def test_a_value_that_is_not_a_byte_is_seen_in_every_block_of_three_features(n_rows):
+    blocks = _byte_rows._TRIPLE_ROWS
+    for row in (0, blocks - 1, blocks, 2 * blocks - 1, n_rows - 1):
+        for column in range(3):
+            points = np.full((n_rows, 3), 7.0, dtype=np.float32)
+            points[row, column] = -1.0
+            assert not _keys(points)[0], (row, column)
+    _assert_numpy_unique(np.arange(3 * n_rows, dtype=np.float32).reshape(-1, 3) % 256)
+
+
 def _assert_numpy_unique(points):
     rows, counts, inverse, low, high = _table(points)
     np_rows, np_inverse, np_counts = np.unique(points, axis=0, return_inverse=True,
@@ -178,7 +198,7 @@ def test_one_distinct_row(n_features):
 
 @pytest.mark.parametrize("row", [0, -1])
 def test_a_value_that_is_not_a_byte_is_seen_in_whole_blocks(row):
-    points = np.full((3 * BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32)  # no partial block
+    points = np.full((BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32)  # 3 blocks, none partial
     points[row, 2] = 256.0
     assert not _keys(points)[0]
     assert _keys(np.full((BYTE_CHECK_BLOCK, 3), 7.0, dtype=np.float32))[0]
