@@ -154,10 +154,9 @@ def _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_f
         elif level < bits:
             span = n_features * (bits - level - 1)
             for child in range((m + 1) * fan - 1, m * fan - 1, -1):
-                if first_row[child << span] < first_row[(child + 1) << span]:
-                    stack_level[top] = level + 1
-                    stack_node[top] = child
-                    top += 1
+                stack_level[top] = level + 1  # (kept only if it has rows: no branch)
+                stack_node[top] = child
+                top += first_row[child << span] < first_row[(child + 1) << span]
         else:
             _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums,
                          counts, squares, order, labels, n_features)
