@@ -117,9 +117,8 @@ def _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums, c
 
 @inline
 def _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features):
-    """The walk of :func:`_tree_pass` from the nodes of level ``start`` (``n_features``
-    is the rows' own, passed apart so that a constant unrolls the feature loops)."""
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
+    """The walk of :func:`_tree_pass` from the nodes of level ``start``."""
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree[:7]
     fan = 1 << n_features
     n_leaves = first_row.shape[0] - 1
     bits = depth(n_leaves, n_features)
@@ -167,8 +166,8 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
     """One assignment pass over the tree: the sums, counts and sums of squared norms of
     the nearest centers' clusters (cleared first) and, when ``labels`` is not empty, the
     label of every row (``labels[order[p]]`` for sorted row p)."""
-    tree_rows, first_row, box = tree[0], tree[2], tree[3]
-    n_features = tree_rows.shape[1]
+    first_row, box = tree[2], tree[3]
+    n_features = len(tree[7])  # (a constant: the feature loops unroll)
     n_clusters = centers.shape[0]
     n_leaves = first_row.shape[0] - 1
     for k in range(n_clusters):
@@ -190,20 +189,18 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
         for k in range(n_clusters):
             limit[a, k] = margin * (far[a] + far[k]) + _TINY
     start = min(start_level, depth(n_leaves, n_features))
-    if n_features == 3:  # (colours)
-        _walk(tree, centers, limit, start, sums, counts, squares, order, labels, 3)
-    else:
-        _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features)
+    _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features)
 
 
 @inline
 def _require_tree(tree, centers):
     """The arrays of a tree agree (see :func:`build_tree`), and ``first_row`` only
     points at rows (the walk reads the rows it points at unchecked)."""
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree[:7]
     n_rows, n_features = tree_rows.shape
     require_centers(centers, n_features)
     require_at_least(n_features, 1, "tree_rows must have at least one feature")
+    require_equal(len(tree[7]), n_features, "shifts must have one entry per feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
     require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
     n_leaves = first_row.shape[0] - 1
@@ -227,7 +224,8 @@ def tree_passes(tree, centers, start_level, max_passes, eps_sq, sums, counts, sq
     ----------
     tree : tuple
         IN: ``(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
-        node_squares)`` from :func:`build_tree`.
+        node_squares, shifts)`` from :func:`build_tree` (``shifts``, a tuple, only for
+        its length: the number of features is then a constant of the compiled walk).
     centers : float32 (n_clusters, n_features)
         INOUT: the centers of the first pass in; the centers of the last pass out.
     start_level : int

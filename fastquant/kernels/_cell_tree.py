@@ -121,9 +121,11 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
         IN: integer-valued rows and their weights.
     low : int64 (n_features,)
         IN: the smallest value of each feature.
-    shifts : int64 (n_features,)
+    shifts : tuple of n_features ints
         IN: leaf coordinate of a row along feature j is ``(x_j - low_j) >> shifts[j]``,
-        below ``2**bits`` (bits from the tree's size).
+        below ``2**bits`` (bits from the tree's size). A tuple, so that its length, the
+        number of features, is a constant of the compiled code (the feature loops
+        unroll; one specialisation per number of features).
     order : int32 (n_rows,)
         OUT: the row of X at each position of the sorted rows.
     tree_rows, tree_weights
@@ -145,26 +147,13 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     n_rows, n_features = X.shape
     require_equal(weights.shape[0], n_rows, "weights must have one entry per row of X")
     require_equal(low.shape[0], n_features, "low must have one entry per feature")
-    require_equal(shifts.shape[0], n_features, "shifts must have one entry per feature")
+    require_equal(len(shifts), n_features, "shifts must have one entry per feature")
     require_equal(order.shape[0], n_rows, "order must have one entry per row of X")
     require_equal(tree_rows.shape[0], n_rows, "tree_rows must have one row per row of X")
     require_equal(tree_rows.shape[1], n_features, "tree_rows must have one column per feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
     bits = require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
-    if n_features == 3:  # (colours: the feature loops unroll)
-        _fill(X, weights, low, shifts, order, tree_rows, tree_weights, first_row, box,
-              node_sums, node_weights, node_squares, bits, 3)
-    else:
-        _fill(X, weights, low, shifts, order, tree_rows, tree_weights, first_row, box,
-              node_sums, node_weights, node_squares, bits, n_features)
-
-
-@inline
-def _fill(X, weights, low, shifts, order, tree_rows, tree_weights, first_row, box,
-          node_sums, node_weights, node_squares, bits, n_features):
-    """The body of :func:`build_tree` (``n_features`` passed apart, so that a constant
-    unrolls the feature loops)."""
-    n_rows = X.shape[0]
+    n_features = len(shifts)  # (a constant)
     n_nodes = box.shape[0]
     n_leaves = first_row.shape[0] - 1
     fan = 1 << n_features
