@@ -12,10 +12,11 @@ are opened, and the rows of a leaf are searched one by one in cv2's float32 orde
 unsettled leaf also adds its totals to ``a`` first, and each row the search labels
 ``b != a`` then moves: its weighted values are taken from ``a`` and added to ``b``. The
 sums are those of the plain pass: weighted sums of integers below 2**53 are exact in
-float64 in any order, taking out included (``Rows.exact_sums``: no partial sum exceeds
-the data's total). The sums of squared norms are exact too while the data's total is
-below 2**53; beyond it they round once per addition or removal, within the data's total
-times 2**-53 each, as the plain order would (they serve only for estimates).
+float64 in any order, removals included (``Rows.exact_sums``: every partial sum is
+bounded by the sum of the weighted values' magnitudes, below 2**53). The sums of squared
+norms are exact too while their total is below 2**53; beyond it they round once per
+addition or removal, by at most 2**-53 of that total each, as in the plain order (they
+serve only for estimates, whose margin allows for that).
 """
 
 import numpy as np

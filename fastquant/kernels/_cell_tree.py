@@ -5,7 +5,8 @@ The grid has ``2**bits`` cells per feature; each node splits every feature in tw
 node has ``2**D`` children, and the nodes of a level are numbered in Morton order: the
 rows of every node, once sorted by leaf, are one contiguous range. Each node keeps the
 bounding box of its rows, their exact float64 sums (integers below 2**53: exact in any
-order), their total weight and their weighted squared norms.
+order), their total weight and their weighted squared norms (an empty node only its
+weight, 0).
 """
 
 import numpy as np
