@@ -105,7 +105,7 @@ def _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums, c
             weight = tree_weights[p]
             counts[label] += weight
             counts[nearest] -= weight
-            square = weight * square_norm(tree_rows, p)
+            square = weight * square_norm(tree_rows, p, n_features)
             squares[label] += square
             squares[nearest] -= square
             for j in range(n_features):

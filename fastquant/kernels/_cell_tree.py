@@ -67,9 +67,11 @@ def node_rows(first_row, level, m, bits, n_features):
 
 
 @inline
-def square_norm(rows, p):
+def square_norm(rows, p, n_features):
+    """The squared norm (float64) of row ``p``'s first ``n_features`` values (the
+    caller's constant, so that the loop unrolls)."""
     total = 0.0
-    for j in range(rows.shape[1]):
+    for j in range(n_features):
         value = np.float64(rows[p, j])
         total += value * value
     return total
@@ -95,7 +97,7 @@ def _leaf_totals(tree_rows, tree_weights, first, last, box, node_sums, node_weig
     square_total = 0.0
     for p in range(first, last):
         weight_total += tree_weights[p]
-        square_total += tree_weights[p] * square_norm(tree_rows, p)
+        square_total += tree_weights[p] * square_norm(tree_rows, p, n_features)
     node_weights[node] = weight_total
     node_squares[node] = square_total
     for j in range(n_features):
