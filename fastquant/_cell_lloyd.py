@@ -34,7 +34,7 @@ class CellTree:
         n_rows, n_features = rows.values.shape
         bits = CELL_TREE_BITS // n_features
         spans = points.high.astype(np.int64) - points.low.astype(np.int64)
-        self.shifts = np.array([max(0, int(s).bit_length() - bits) for s in spans], dtype=np.int64)
+        self.shifts = tuple(max(0, int(s).bit_length() - bits) for s in spans)
         n_leaves, n_nodes = _cell_tree.tree_sizes(n_features, bits)
         self.order = np.empty(n_rows, dtype=np.int32)
         self.rows = np.empty_like(rows.values)
@@ -48,7 +48,7 @@ class CellTree:
                               self.shifts, self.order, self.rows, self.weights,
                               self.first_row, self.box, self.sums, self.counts, self.squares)
         self.tree = (self.rows, self.weights, self.first_row, self.box, self.sums,
-                     self.counts, self.squares)
+                     self.counts, self.squares, self.shifts)
 
     def labels(self, centers: np.ndarray, out: np.ndarray):
         """The nearest center of every row, into ``out`` (int32, original row order)."""

@@ -12,10 +12,11 @@ are opened, and the rows of a leaf are searched one by one in cv2's float32 orde
 unsettled leaf also adds its totals to ``a`` first, and each row the search labels
 ``b != a`` then moves: its weighted values are taken from ``a`` and added to ``b``. The
 sums are those of the plain pass: weighted sums of integers below 2**53 are exact in
-float64 in any order, taking out included (``Rows.exact_sums``: no partial sum exceeds
-the data's total). The sums of squared norms are exact too while the data's total is
-below 2**53; beyond it they round once per addition or removal, within the data's total
-times 2**-53 each, as the plain order would (they serve only for estimates).
+float64 in any order, removals included (``Rows.exact_sums``: every partial sum is
+bounded by the sum of the weighted values' magnitudes, below 2**53). The sums of squared
+norms are exact too while their total is below 2**53; beyond it they round once per
+addition or removal, by at most 2**-53 of that total each, as in the plain order (they
+serve only for estimates, whose margin allows for that).
 """
 
 import numpy as np
@@ -104,7 +105,7 @@ def _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums, c
             weight = tree_weights[p]
             counts[label] += weight
             counts[nearest] -= weight
-            square = weight * square_norm(tree_rows, p)
+            square = weight * square_norm(tree_rows, p, n_features)
             squares[label] += square
             squares[nearest] -= square
             for j in range(n_features):
@@ -117,9 +118,8 @@ def _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums, c
 
 @inline
 def _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features):
-    """The walk of :func:`_tree_pass` from the nodes of level ``start`` (``n_features``
-    is the rows' own, passed apart so that a constant unrolls the feature loops)."""
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
+    """The walk of :func:`_tree_pass` from the nodes of level ``start``."""
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree[:7]
     fan = 1 << n_features
     n_leaves = first_row.shape[0] - 1
     bits = depth(n_leaves, n_features)
@@ -154,10 +154,9 @@ def _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_f
         elif level < bits:
             span = n_features * (bits - level - 1)
             for child in range((m + 1) * fan - 1, m * fan - 1, -1):
-                if first_row[child << span] < first_row[(child + 1) << span]:
-                    stack_level[top] = level + 1
-                    stack_node[top] = child
-                    top += 1
+                stack_level[top] = level + 1  # (kept only if it has rows: no branch)
+                stack_node[top] = child
+                top += first_row[child << span] < first_row[(child + 1) << span]
         else:
             _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums,
                          counts, squares, order, labels, n_features)
@@ -168,8 +167,8 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
     """One assignment pass over the tree: the sums, counts and sums of squared norms of
     the nearest centers' clusters (cleared first) and, when ``labels`` is not empty, the
     label of every row (``labels[order[p]]`` for sorted row p)."""
-    tree_rows, first_row, box = tree[0], tree[2], tree[3]
-    n_features = tree_rows.shape[1]
+    first_row, box = tree[2], tree[3]
+    n_features = len(tree[7])  # (a constant: the feature loops unroll)
     n_clusters = centers.shape[0]
     n_leaves = first_row.shape[0] - 1
     for k in range(n_clusters):
@@ -191,20 +190,18 @@ def _tree_pass(tree, centers, start_level, sums, counts, squares, order, labels)
         for k in range(n_clusters):
             limit[a, k] = margin * (far[a] + far[k]) + _TINY
     start = min(start_level, depth(n_leaves, n_features))
-    if n_features == 3:  # (colours)
-        _walk(tree, centers, limit, start, sums, counts, squares, order, labels, 3)
-    else:
-        _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features)
+    _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_features)
 
 
 @inline
 def _require_tree(tree, centers):
     """The arrays of a tree agree (see :func:`build_tree`), and ``first_row`` only
     points at rows (the walk reads the rows it points at unchecked)."""
-    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree
+    tree_rows, tree_weights, first_row, box, node_sums, node_weights, node_squares = tree[:7]
     n_rows, n_features = tree_rows.shape
     require_centers(centers, n_features)
     require_at_least(n_features, 1, "tree_rows must have at least one feature")
+    require_equal(len(tree[7]), n_features, "shifts must have one entry per feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
     require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
     n_leaves = first_row.shape[0] - 1
@@ -228,7 +225,8 @@ def tree_passes(tree, centers, start_level, max_passes, eps_sq, sums, counts, sq
     ----------
     tree : tuple
         IN: ``(tree_rows, tree_weights, first_row, box, node_sums, node_weights,
-        node_squares)`` from :func:`build_tree`.
+        node_squares, shifts)`` from :func:`build_tree` (``shifts``, a tuple, only for
+        its length: the number of features is then a constant of the compiled walk).
     centers : float32 (n_clusters, n_features)
         INOUT: the centers of the first pass in; the centers of the last pass out.
     start_level : int

@@ -5,7 +5,8 @@ The grid has ``2**bits`` cells per feature; each node splits every feature in tw
 node has ``2**D`` children, and the nodes of a level are numbered in Morton order: the
 rows of every node, once sorted by leaf, are one contiguous range. Each node keeps the
 bounding box of its rows, their exact float64 sums (integers below 2**53: exact in any
-order), their total weight and their weighted squared norms.
+order), their total weight and their weighted squared norms (an empty node only its
+weight, 0).
 """
 
 import numpy as np
@@ -66,9 +67,11 @@ def node_rows(first_row, level, m, bits, n_features):
 
 
 @inline
-def square_norm(rows, p):
+def square_norm(rows, p, n_features):
+    """The squared norm (float64) of row ``p``'s first ``n_features`` values (the
+    caller's constant, so that the loop unrolls)."""
     total = 0.0
-    for j in range(rows.shape[1]):
+    for j in range(n_features):
         value = np.float64(rows[p, j])
         total += value * value
     return total
@@ -83,6 +86,33 @@ def _clear_node(box, node_sums, node_squares, node):
         box[node, 1, j] = -F32_INF
 
 
+@inline
+def _leaf_totals(tree_rows, tree_weights, first, last, box, node_sums, node_weights,
+                 node_squares, node, n_features):
+    """Fill ``node`` with the box, sums, weight and squares of sorted rows ``first`` to
+    ``last - 1`` (a leaf's, in row order; at least one). One feature at a time, so
+    that every total is a local (the node's arrays may alias the rows, for all the
+    compiler knows); the squares add up in row order as ever."""
+    weight_total = 0
+    square_total = 0.0
+    for p in range(first, last):
+        weight_total += tree_weights[p]
+        square_total += tree_weights[p] * square_norm(tree_rows, p, n_features)
+    node_weights[node] = weight_total
+    node_squares[node] = square_total
+    for j in range(n_features):
+        total = 0.0
+        low = high = tree_rows[first, j]
+        for p in range(first, last):
+            value = tree_rows[p, j]
+            total += tree_weights[p] * np.float64(value)
+            low = min(low, value)
+            high = max(high, value)
+        node_sums[node, j] = total
+        box[node, 0, j] = low
+        box[node, 1, j] = high
+
+
 @helper
 def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_row, box,
                node_sums, node_weights, node_squares):
@@ -94,9 +124,11 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
         IN: integer-valued rows and their weights.
     low : int64 (n_features,)
         IN: the smallest value of each feature.
-    shifts : int64 (n_features,)
+    shifts : tuple of n_features ints
         IN: leaf coordinate of a row along feature j is ``(x_j - low_j) >> shifts[j]``,
-        below ``2**bits`` (bits from the tree's size).
+        below ``2**bits`` (bits from the tree's size). A tuple, so that its length, the
+        number of features, is a constant of the compiled code (the feature loops
+        unroll; one specialisation per number of features).
     order : int32 (n_rows,)
         OUT: the row of X at each position of the sorted rows.
     tree_rows, tree_weights
@@ -108,34 +140,36 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
         OUT: the smallest and largest value of each feature over a node's rows
         (undefined for empty nodes).
     node_sums : float64 (n_nodes, n_features)
-        OUT: the weighted sums of a node's rows.
+        OUT: the weighted sums of a node's rows (undefined for empty nodes).
     node_weights : int64 (n_nodes,)
-        OUT: their total weight.
+        OUT: their total weight (0 for empty nodes).
     node_squares : float64 (n_nodes,)
-        OUT: the weighted sums of the rows' squared norms (for estimates).
+        OUT: the weighted sums of the rows' squared norms (for estimates; undefined for
+        empty nodes).
     """
     n_rows, n_features = X.shape
     require_equal(weights.shape[0], n_rows, "weights must have one entry per row of X")
     require_equal(low.shape[0], n_features, "low must have one entry per feature")
-    require_equal(shifts.shape[0], n_features, "shifts must have one entry per feature")
+    require_equal(len(shifts), n_features, "shifts must have one entry per feature")
     require_equal(order.shape[0], n_rows, "order must have one entry per row of X")
     require_equal(tree_rows.shape[0], n_rows, "tree_rows must have one row per row of X")
     require_equal(tree_rows.shape[1], n_features, "tree_rows must have one column per feature")
     require_equal(tree_weights.shape[0], n_rows, "tree_weights must have one entry per row")
     bits = require_nodes(first_row, box, node_sums, node_weights, node_squares, n_features)
+    n_features = len(shifts)  # (a constant)
     n_nodes = box.shape[0]
     n_leaves = first_row.shape[0] - 1
     fan = 1 << n_features
     # Morton code of each leaf coordinate, one feature at a time: bit b of the
     # coordinate of feature j goes to bit b * n_features + (n_features - 1 - j).
-    spread = np.zeros((n_features, 1 << bits), dtype=np.int64)
+    spread = np.zeros((n_features, 1 << bits), dtype=np.int32)
     for j in range(n_features):
         for value in range(1 << bits):
             code = 0
             for b in range(bits):
                 code |= ((value >> b) & 1) << (b * n_features + n_features - 1 - j)
             spread[j, value] = code
-    leaf = np.empty(n_rows, dtype=np.int64)
+    leaf = np.empty(n_rows, dtype=np.int32)
     for m in range(n_leaves + 1):
         first_row[m] = 0
     n_bad = 0
@@ -152,32 +186,25 @@ def build_tree(X, weights, low, shifts, order, tree_rows, tree_weights, first_ro
     require_at_most(n_bad, 0, "rows must be integers within the grid (low, shifts)")
     for m in range(n_leaves):
         first_row[m + 1] += first_row[m]
-    # The leaves' sums, box, weight and squares gather as the rows are placed: every
-    # value added is an integer below 2**53, exact in any order, and rows in key order
-    # fall into few leaves in turn (messi.jpg, the whole build: 1.05-1.08 against 1.32 ms
-    # with a pass per leaf, min of 40).
-    leaves = n_nodes - n_leaves
-    for node in range(leaves, n_nodes):
-        node_weights[node] = 0
-        _clear_node(box, node_sums, node_squares, node)
+    # The rows are placed first, then each leaf's rows (now side by side, in row
+    # order) are summed in registers: every value added is an integer below 2**53,
+    # exact in any order, and the squares round as they would in row order. (With the
+    # feature loops unrolled this is as fast as gathering the sums as the rows are
+    # placed, 0.90 against 0.89 ms on messi.jpg, and leaves the empty leaves alone.)
     cursor = first_row[:n_leaves].copy()
     for i in range(n_rows):
         p = cursor[leaf[i]]
         cursor[leaf[i]] = p + 1
         order[p] = i
-        weight = weights[i]
-        tree_weights[p] = weight
-        node = leaves + leaf[i]
-        node_weights[node] += weight
-        square = 0.0
+        tree_weights[p] = weights[i]
         for j in range(n_features):
-            value = X[i, j]
-            tree_rows[p, j] = value
-            node_sums[node, j] += weight * np.float64(value)
-            square += np.float64(value) * np.float64(value)
-            box[node, 0, j] = min(box[node, 0, j], value)
-            box[node, 1, j] = max(box[node, 1, j], value)
-        node_squares[node] += weight * square
+            tree_rows[p, j] = X[i, j]
+    leaves = n_nodes - n_leaves
+    for m in range(n_leaves):
+        node_weights[leaves + m] = 0  # (the rest of an empty node is left undefined)
+        if first_row[m] < first_row[m + 1]:
+            _leaf_totals(tree_rows, tree_weights, first_row[m], first_row[m + 1], box,
+                         node_sums, node_weights, node_squares, leaves + m, n_features)
     for level in range(bits - 1, -1, -1):
         offset = level_offset(level, n_features)
         below = level_offset(level + 1, n_features)

@@ -142,3 +142,7 @@ def test_kernels_refuse_mismatched_arguments():
         walk(first_row=first_row)
     with pytest.raises(ValueError, match="box must have one row per node"):
         walk(box=tree.box[1:])
+    with pytest.raises(ValueError, match="shifts must have one entry per feature"):
+        _cell_passes.tree_passes(tree.tree[:7] + (tree.shifts[:2],), centers, 2, 1, 0.0,
+                                 np.empty((2, 3)), np.empty(2, np.int64), np.empty(2),
+                                 np.empty_like(centers), tree.order, np.empty(0, np.int32))

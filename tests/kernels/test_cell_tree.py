@@ -44,6 +44,10 @@ def test_build_refuses_rows_outside_the_grid():
         _cell_tree.build_tree(rows.values, rows.weights, points.low.astype(np.int64),
                               tree.shifts, tree.order, tree.rows, tree.weights,
                               tree.first_row, tree.box[1:], tree.sums, tree.counts, tree.squares)
+    with pytest.raises(ValueError, match="shifts must have one entry per feature"):
+        _cell_tree.build_tree(rows.values, rows.weights, points.low.astype(np.int64),
+                              tree.shifts[:2], tree.order, tree.rows, tree.weights,
+                              tree.first_row, tree.box, tree.sums, tree.counts, tree.squares)
 
 
 @pytest.mark.parametrize("n_features", [1, 2, 3])
