@@ -9,7 +9,6 @@ the min of the rounds::
     PYTHONPATH=. python benchmarks/byte_rows_ab.py /work/main . --rounds 60
 """
 
-import argparse
 import importlib
 import sys
 import tempfile
@@ -18,7 +17,7 @@ import time
 import numpy as np
 
 from conftest import load_messi
-from seeding_ab import load_tree
+from seeding_ab import load_tree, tree_pair_parser
 
 
 def _same(a, b) -> bool:
@@ -29,11 +28,7 @@ def _same(a, b) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("old", help="tree of the first fastquant (e.g. /work/main)")
-    parser.add_argument("new", help="tree of the second")
-    parser.add_argument("--rounds", type=int, default=60)
-    args = parser.parse_args()
+    args = tree_pair_parser(__doc__, 60).parse_args()
     points = load_messi()
     with tempfile.TemporaryDirectory() as into:
         sys.path.insert(0, into)

@@ -40,12 +40,18 @@ def load_tree(tree: str, name: str, into: str):
     return importlib.import_module(name)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def tree_pair_parser(doc: str, rounds: int) -> argparse.ArgumentParser:
+    """The arguments of an A/B script: the two trees and the rounds (default ``rounds``);
+    the description is the first line of ``doc``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("old", help="tree of the first fastquant (e.g. /work/main)")
     parser.add_argument("new", help="tree of the second")
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument("--rounds", type=int, default=rounds)
+    return parser
+
+
+def main() -> None:
+    args = tree_pair_parser(__doc__, 5).parse_args()
     one_thread = numba.config.NUMBA_NUM_THREADS == 1
     clock = time.process_time if one_thread else time.perf_counter
     with tempfile.TemporaryDirectory() as into:

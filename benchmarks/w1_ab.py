@@ -9,7 +9,6 @@ outputs of the three must be identical. Prints the min of the rounds, wall and C
     PYTHONPATH=. python benchmarks/w1_ab.py /work/main . --k 2 8 25 100 --rounds 9
 """
 
-import argparse
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ import time
 import cv2
 
 from conftest import load_messi
-from seeding_ab import load_tree
+from seeding_ab import load_tree, tree_pair_parser
 
 SEED = 12345
 ATTEMPTS = 10
@@ -34,11 +33,8 @@ def _same(a, b) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("old", help="tree of the first fastquant (e.g. /work/main)")
-    parser.add_argument("new", help="tree of the second")
+    parser = tree_pair_parser(__doc__, 7)
     parser.add_argument("--k", type=int, nargs="+", default=[2, 8, 25, 100])
-    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     points = load_messi()
     with tempfile.TemporaryDirectory() as into:

@@ -21,7 +21,7 @@ from ._checks import (
     require_one_per_row,
 )
 from ._common import F32_ZERO
-from ._key_bitmap import _ONE64, mark, popcount, word_count
+from ._key_bitmap import _ONE64, lowest_bit, mark, popcount, rank, word_count
 from ._tunables import BYTE_CHECK_BLOCK, BYTE_KEYS_UNROLLED
 
 #: Values a byte holds, and the bits of one.
@@ -200,9 +200,7 @@ def byte_table(X, inverse, present, low, high):
         return False, np.empty((0, n_features), dtype=np.float32), np.empty(0, dtype=np.int32)
     rank_base, unique, n_distinct = _distinct_keys(present, n_samples)
     for i in range(n_samples):
-        key = inverse[i]
-        below = present[key >> 6] & ((_ONE64 << np.uint64(key & 63)) - _ONE64)
-        inverse[i] = rank_base[key >> 6] + np.int32(popcount(below))
+        inverse[i] = rank(present, rank_base, inverse[i])
     # The counts apart from the ranks: in one loop they took 0.63 against 0.43 + 0.18 ms.
     counts = np.zeros(n_distinct, dtype=np.int32)
     for i in range(n_samples):
@@ -249,23 +247,16 @@ def _distinct_keys(present, n_samples):
         if bits and n_distinct <= n_samples:
             r, first_key = n_distinct, word * 64
             for _ in range(BYTE_KEYS_UNROLLED):
-                unique[r] = first_key + _lowest_bit(bits)
+                unique[r] = first_key + lowest_bit(bits)
                 r += 1
                 bits &= bits - _ONE64
             while bits:
                 if r < unique.shape[0]:
-                    unique[r] = first_key + _lowest_bit(bits)
+                    unique[r] = first_key + lowest_bit(bits)
                 r += 1
                 bits &= bits - _ONE64
         n_distinct += np.int32(popcount(present[word]))
     return rank_base, unique, n_distinct
-
-
-@inline
-def _lowest_bit(bits):
-    """Index of the lowest bit set of a uint64 (64 for none). (numba's trailing-zeros
-    intrinsic measured no faster: 0.37 against 0.38 ms for messi.jpg's keys.)"""
-    return np.int32(popcount((bits & (~bits + _ONE64)) - _ONE64))
 
 
 @inline

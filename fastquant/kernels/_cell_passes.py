@@ -22,7 +22,9 @@ serve only for estimates, whose margin allows for that).
 import numpy as np
 
 from .._jit import helper, inline
-from ._cell_tree import depth, level_offset, node_rows, require_nodes, square_norm
+from ._cell_tree import (
+    depth, has_rows, level_offset, node_rows, require_nodes, square_norm,
+)
 from ._checks import require_at_least, require_at_most, require_centers, require_equal
 from ._common import F32_INF, F32_ZERO
 from ._passes import cluster_means
@@ -129,9 +131,8 @@ def _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_f
     stack_level = np.empty((1 << (n_features * start)) + bits * fan, dtype=np.int64)
     stack_node = np.empty_like(stack_level)
     top = 0
-    span = n_features * (bits - start)
     for m in range((1 << (n_features * start)) - 1, -1, -1):
-        if first_row[m << span] < first_row[(m + 1) << span]:  # (only nodes with rows)
+        if has_rows(first_row, start, m, bits, n_features):  # (only nodes with rows)
             stack_level[top] = start
             stack_node[top] = m
             top += 1
@@ -152,11 +153,10 @@ def _walk(tree, centers, limit, start, sums, counts, squares, order, labels, n_f
                 for p in range(first, last):
                     labels[order[p]] = nearest
         elif level < bits:
-            span = n_features * (bits - level - 1)
             for child in range((m + 1) * fan - 1, m * fan - 1, -1):
                 stack_level[top] = level + 1  # (kept only if it has rows: no branch)
                 stack_node[top] = child
-                top += first_row[child << span] < first_row[(child + 1) << span]
+                top += has_rows(first_row, level + 1, child, bits, n_features)
         else:
             _search_leaf(tree_rows, tree_weights, centers, first, last, nearest, sums,
                          counts, squares, order, labels, n_features)

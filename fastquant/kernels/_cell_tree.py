@@ -67,6 +67,13 @@ def node_rows(first_row, level, m, bits, n_features):
 
 
 @inline
+def has_rows(first_row, level, m, bits, n_features):
+    """Whether node ``m`` of ``level`` holds a row."""
+    first, last = node_rows(first_row, level, m, bits, n_features)
+    return first < last
+
+
+@inline
 def square_norm(rows, p, n_features):
     """The squared norm (float64) of row ``p``'s first ``n_features`` values (the
     caller's constant, so that the loop unrolls)."""

@@ -66,15 +66,21 @@ def rank_bases(merged):
 
 
 @inline
+def lowest_bit(bits):
+    """Index of the lowest bit set of a uint64 (64 for none). (numba's trailing-zeros
+    intrinsic measured no faster: 0.37 against 0.38 ms for messi.jpg's keys.)"""
+    return np.int32(popcount((bits & (~bits + _ONE64)) - _ONE64))
+
+
+@inline
 def word_keys(merged, rank_base, word, keys):
     """The keys of word ``word`` into ``keys`` at their ranks, lowest first."""
     bits = merged[word]
     r = rank_base[word]
     while bits:
-        lowest = bits & (~bits + _ONE64)
-        keys[r] = word * 64 + np.int64(popcount(lowest - _ONE64))
+        keys[r] = word * 64 + np.int64(lowest_bit(bits))
         r += 1
-        bits ^= lowest
+        bits &= bits - _ONE64
 
 
 @inline
